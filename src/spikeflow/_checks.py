@@ -1,0 +1,110 @@
+"""Validation helpers used at the public boundary.
+
+Every error names the argument, the value it got and what was expected, so a
+user can fix the call without reading the source.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from numbers import Real
+
+import torch
+
+
+def positive(name: str, value: float) -> float:
+    """Return ``value`` as a float if it is a finite number > 0, else raise ValueError."""
+    value = real(name, value)
+    if not value > 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return value
+
+
+def non_negative(name: str, value: float) -> float:
+    """Return ``value`` as a float if it is a finite number >= 0, else raise ValueError."""
+    value = real(name, value)
+    if not value >= 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return value
+
+
+def real(name: str, value: float) -> float:
+    """Return ``value`` as a float if it is a finite real number, else raise TypeError/ValueError."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def probability(name: str, value: float, *, upper_inclusive: bool = True) -> float:
+    """Return ``value`` if it lies in [0, 1] (or [0, 1) when ``upper_inclusive`` is False)."""
+    value = real(name, value)
+    ok = 0.0 <= value <= 1.0 if upper_inclusive else 0.0 <= value < 1.0
+    if not ok:
+        bound = "[0, 1]" if upper_inclusive else "[0, 1)"
+        raise ValueError(f"{name} must lie in {bound}, got {value!r}")
+    return value
+
+
+def positive_int(name: str, value: int) -> int:
+    """Return ``value`` if it is an int >= 1, else raise TypeError/ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value!r}")
+    return value
+
+
+def choice(name: str, value: str, options: Sequence[str]) -> str:
+    """Return ``value`` if it is one of ``options``, else raise ValueError listing them."""
+    if value not in options:
+        raise ValueError(f"{name} must be one of {sorted(options)}, got {value!r}")
+    return value
+
+
+def tensor(
+    name: str,
+    x: object,
+    *,
+    min_dim: int | None = None,
+    ndim: int | None = None,
+    floating: bool = True,
+    finite: bool = True,
+) -> torch.Tensor:
+    """Check that ``x`` is a tensor of the expected rank, dtype kind and finiteness.
+
+    Args:
+        name: argument name used in the error message.
+        x: the value to check.
+        min_dim: smallest accepted number of dimensions.
+        ndim: exact number of dimensions.
+        floating: require a floating-point dtype.
+        finite: require every element to be finite (no NaN or inf); skipped while
+            ``torch.compile`` traces, where a data-dependent check would break the graph.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if floating and not x.is_floating_point():
+        raise TypeError(f"{name} must have a floating-point dtype, got {x.dtype}")
+    if ndim is not None and x.dim() != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {tuple(x.shape)}")
+    if min_dim is not None and x.dim() < min_dim:
+        raise ValueError(f"{name} must have at least {min_dim} dimensions, got shape {tuple(x.shape)}")
+    if finite and x.is_floating_point() and not torch.compiler.is_compiling():
+        if not bool(torch.isfinite(x).all()):
+            bad = int((~torch.isfinite(x)).sum())
+            raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite input")
+    return x
+
+
+def time_major(name: str, x: object, *, finite: bool = True) -> torch.Tensor:
+    """Check a multi-step input ``[T, batch, *features]`` with T >= 1."""
+    x = tensor(name, x, min_dim=2, finite=finite)
+    if x.shape[0] == 0:
+        raise ValueError(
+            f"{name} must have at least one time step (T >= 1) in dim 0, got shape {tuple(x.shape)}"
+        )
+    return x

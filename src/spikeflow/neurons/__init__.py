@@ -1,0 +1,31 @@
+"""Neuron models: one module per model, each holding a frozen parameter dataclass
+(units in its docs), a ``NamedTuple`` state and a pure ``step(x, state, params)``.
+
+These ``step`` functions are the single source of truth for the dynamics: the
+trainable layers in :mod:`spikeflow.nn` and the kernels call them or are tested
+against them.
+"""
+
+from . import alif, leaky_integrator, lif, synaptic_lif
+from ._base import MembraneParams, NeuronModel
+from .alif import ALIFParams, ALIFState
+from .leaky_integrator import LIParams, LIState
+from .lif import LIFParams, LIFState
+from .synaptic_lif import SynapticLIFParams, SynapticLIFState
+
+__all__ = [
+    "ALIFParams",
+    "ALIFState",
+    "LIFParams",
+    "LIFState",
+    "LIParams",
+    "LIState",
+    "MembraneParams",
+    "NeuronModel",
+    "SynapticLIFParams",
+    "SynapticLIFState",
+    "alif",
+    "leaky_integrator",
+    "lif",
+    "synaptic_lif",
+]

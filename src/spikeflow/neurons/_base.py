@@ -1,0 +1,225 @@
+"""Pieces shared by the neuron models: exact decay factors, the membrane update with
+reset and refractoriness, and the :class:`NeuronModel` descriptor that lets the
+trainable layers and the simulator drive any model through the same ``step``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import torch
+
+from .. import _checks, surrogate
+from ..surrogate import SpikeFunction
+
+RESET_MODES = ("subtract", "value", "none")
+INPUT_MODES = ("delta", "current")
+
+
+def exp_decay(dt_ms: float, tau_ms: float) -> float:
+    """Exact per-step decay ``exp(-dt/tau)`` of ``tau dx/dt = -x`` (both in ms)."""
+    return math.exp(-dt_ms / tau_ms)
+
+
+def input_gain(input_mode: str, decay: float, r_mem: float) -> float:
+    """Factor that turns one step's input into a change of membrane potential.
+
+    ``"delta"``: the input is a jump of the potential at the end of the step (gain 1).
+    ``"current"``: the input is a current held constant over the step; exact
+    integration of ``tau dv/dt = -(v - v_rest) + R I`` gives gain ``R (1 - decay)``.
+    """
+    return 1.0 if input_mode == "delta" else r_mem * (1.0 - decay)
+
+
+def scaled(gain, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
+    """``gain * x``, skipping the multiply when ``gain`` is the float 1."""
+    if isinstance(gain, float) and gain == 1.0:
+        return x
+    return gain * x
+
+
+def refractory_steps(refractory_ms: float, dt_ms: float) -> int:
+    """Number of whole steps of an absolute refractory period (rounded to nearest)."""
+    return int(round(refractory_ms / dt_ms))
+
+
+class MembraneCoeffs(NamedTuple):
+    """Derived, per-step quantities of the membrane, threshold and reset.
+
+    Fields may be Python floats or tensors (trainable layers pass tensors).
+    """
+
+    decay: Any
+    gain: Any
+    v_th: Any
+    v_reset: Any
+    v_rest: Any
+    reset: str
+    refractory_steps: int
+    spike: SpikeFunction
+    detach_reset: bool
+
+
+def validate_membrane(p: Any) -> None:
+    """Validate the membrane fields every spiking parameter dataclass shares."""
+    _checks.positive("tau_mem_ms", p.tau_mem_ms)
+    _checks.positive("dt_ms", p.dt_ms)
+    _checks.real("v_th", p.v_th)
+    _checks.real("v_reset", p.v_reset)
+    _checks.real("v_rest", p.v_rest)
+    _checks.positive("r_mem", p.r_mem)
+    _checks.non_negative("refractory_ms", p.refractory_ms)
+    _checks.choice("reset", p.reset, RESET_MODES)
+    _checks.choice("input_mode", p.input_mode, INPUT_MODES)
+    if not p.v_th > p.v_reset:
+        raise ValueError(f"v_th must be above v_reset, got v_th={p.v_th!r} and v_reset={p.v_reset!r}")
+    if p.refractory_ms > 0 and refractory_steps(p.refractory_ms, p.dt_ms) == 0:
+        raise ValueError(
+            f"refractory_ms={p.refractory_ms!r} is shorter than half a step (dt_ms={p.dt_ms!r});"
+            " expected 0 or at least dt_ms / 2"
+        )
+
+
+def membrane_coeffs(p: Any, spike: SpikeFunction) -> MembraneCoeffs:
+    """Build :class:`MembraneCoeffs` from a validated parameter dataclass."""
+    decay = exp_decay(p.dt_ms, p.tau_mem_ms)
+    return MembraneCoeffs(
+        decay=decay,
+        gain=input_gain(p.input_mode, decay, p.r_mem),
+        v_th=p.v_th,
+        v_reset=p.v_reset,
+        v_rest=p.v_rest,
+        reset=p.reset,
+        refractory_steps=refractory_steps(p.refractory_ms, p.dt_ms),
+        spike=spike,
+        detach_reset=p.detach_reset,
+    )
+
+
+def integrate_membrane(
+    v: torch.Tensor, drive: torch.Tensor, refractory: torch.Tensor, c: MembraneCoeffs
+) -> torch.Tensor:
+    """Leak toward ``v_rest`` over one step and add ``drive``.
+
+    Neurons still refractory (``refractory > 0`` steps left) are held at ``v_reset``.
+    """
+    if isinstance(c.v_rest, float) and c.v_rest == 0.0:
+        v = c.decay * v + drive
+    else:
+        v = c.v_rest + c.decay * (v - c.v_rest) + drive
+    if c.refractory_steps > 0:
+        v = torch.where(refractory > 0, torch.as_tensor(c.v_reset, dtype=v.dtype), v)
+    return v
+
+
+def fire_and_reset(
+    v: torch.Tensor, threshold: Any, refractory: torch.Tensor, c: MembraneCoeffs
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Emit spikes where ``v >= threshold``, apply the reset, update the refractory counter.
+
+    Returns ``(spikes, v_after_reset, refractory)``.
+    """
+    z = c.spike(v - threshold)
+    if c.refractory_steps > 0:
+        z = z * (refractory <= 0).to(z.dtype)
+    zr = z.detach() if c.detach_reset else z
+    if c.reset == "subtract":
+        v = v - zr * (c.v_th - c.v_reset)
+    elif c.reset == "value":
+        v = v - zr * (v - c.v_reset)
+    if c.refractory_steps > 0:
+        refractory = torch.where(
+            z > 0, torch.full_like(refractory, c.refractory_steps), (refractory - 1).clamp_min(0)
+        )
+    return z, v, refractory
+
+
+@dataclass(frozen=True)
+class MembraneParams:
+    """Membrane, threshold and reset parameters shared by the spiking point-neuron models.
+
+    Attributes:
+        tau_mem_ms: membrane time constant (ms), > 0.
+        dt_ms: integration step (ms), > 0. Decay factors are derived exactly as
+            ``exp(-dt_ms / tau)``.
+        v_th: firing threshold (mV, or unitless in training), above ``v_reset``.
+        v_reset: potential after a spike with ``reset="value"``; with ``"subtract"``
+            a spike lowers the potential by ``v_th - v_reset``.
+        v_rest: resting (leak) potential the membrane decays toward.
+        reset: ``"subtract"`` (keeps the overshoot), ``"value"`` (to ``v_reset``) or
+            ``"none"``.
+        refractory_ms: absolute refractory period (ms), >= 0, rounded to whole steps;
+            the membrane is held at ``v_reset`` during it.
+        input_mode: ``"delta"``: each step's input is added to the potential (a voltage
+            jump; input unit = potential unit). ``"current"``: the input is a current held
+            over the step, integrated exactly with resistance ``r_mem``.
+        r_mem: membrane resistance (MOhm, or unitless) used by ``input_mode="current"``.
+        surrogate: surrogate-gradient name, see :mod:`spikeflow.surrogate`.
+        surrogate_slope: its slope; ``None`` takes the surrogate's default.
+        detach_reset: stop gradients through the reset term (as snnTorch does).
+    """
+
+    tau_mem_ms: float = 10.0
+    dt_ms: float = 1.0
+    v_th: float = 1.0
+    v_reset: float = 0.0
+    v_rest: float = 0.0
+    reset: str = "subtract"
+    refractory_ms: float = 0.0
+    input_mode: str = "delta"
+    r_mem: float = 1.0
+    surrogate: str = "fast_sigmoid"
+    surrogate_slope: float | None = None
+    detach_reset: bool = False
+
+    def __post_init__(self) -> None:
+        validate_membrane(self)
+        object.__setattr__(self, "_spike", surrogate.get(self.surrogate, self.surrogate_slope))
+
+    def membrane_coeffs(self) -> MembraneCoeffs:
+        """The per-step membrane quantities derived from these parameters."""
+        return membrane_coeffs(self, self._spike)
+
+
+@dataclass(frozen=True)
+class NeuronModel:
+    """Descriptor of one neuron model, used by the generic layers and runners.
+
+    Attributes:
+        name: short model name (``"lif"``).
+        params_cls: the frozen parameter dataclass.
+        state_cls: the NamedTuple of state tensors.
+        init_state: ``(shape, coeffs, dtype, device) -> state``.
+        step: ``(x, state, params_or_coeffs) -> (spikes, state)``; for non-spiking
+            models the first output is the membrane potential.
+        spiking: whether the first output of ``step`` is spikes.
+    """
+
+    name: str
+    params_cls: type
+    state_cls: type
+    init_state: Callable[..., Any]
+    step: Callable[..., tuple[torch.Tensor, Any]]
+    spiking: bool = True
+
+
+def rest_state(state_cls: type, shape, v_rest, dtype, device):  # noqa: ANN001, ANN201
+    """A state of ``state_cls`` at rest: field ``v`` filled with ``v_rest``, the others zero."""
+    return state_cls(
+        *(
+            full_state(shape, v_rest, dtype, device)
+            if name == "v"
+            else torch.zeros(shape, dtype=dtype, device=device)
+            for name in state_cls._fields
+        )
+    )
+
+
+def full_state(shape, value, dtype, device) -> torch.Tensor:  # noqa: ANN001
+    """A state tensor of ``shape`` filled with ``value`` (a float or a tensor broadcastable to it)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to(dtype=dtype, device=device).expand(shape).clone()
+    return torch.full(shape, float(value), dtype=dtype, device=device)
