@@ -1,0 +1,42 @@
+"""Trainable spiking layers (``torch.nn.Module``), single-step and multi-step.
+
+Multi-step layers are time-major: ``[T, batch, *features]`` in and out.
+"""
+
+from ._base import NeuronLayer, RecurrentLayer, RecurrentState
+from .layers import (
+    ALIF,
+    LI,
+    LIF,
+    ALIFCell,
+    LICell,
+    LIFCell,
+    RecurrentALIF,
+    RecurrentALIFCell,
+    RecurrentLIF,
+    RecurrentLIFCell,
+    RecurrentSynapticLIF,
+    RecurrentSynapticLIFCell,
+    SynapticLIF,
+    SynapticLIFCell,
+)
+
+__all__ = [
+    "ALIF",
+    "LI",
+    "LIF",
+    "ALIFCell",
+    "LICell",
+    "LIFCell",
+    "NeuronLayer",
+    "RecurrentALIF",
+    "RecurrentALIFCell",
+    "RecurrentLIF",
+    "RecurrentLIFCell",
+    "RecurrentLayer",
+    "RecurrentState",
+    "RecurrentSynapticLIF",
+    "RecurrentSynapticLIFCell",
+    "SynapticLIF",
+    "SynapticLIFCell",
+]

@@ -1,0 +1,155 @@
+"""Trainable neuron layers: for each model a multi-step layer, its single-step
+``...Cell`` twin, and recurrent variants of both.
+
+Multi-step layers take ``x`` of shape ``[T, batch, *features]`` (time-major) and return
+the outputs of every step, same shape (spikes as 0/1 floats; the leaky integrator
+returns its potential). They start from rest on every call unless ``stateful=True``
+or a ``state`` is passed. Cells take ``[batch, *features]`` and return
+``(output, new_state)``.
+
+Recurrent layers add ``W_in x[t] + W_rec out[t-1]`` (two ``nn.Linear``) before the
+neuron; their input's last dimension is ``input_size`` and the output has
+``hidden_size`` features.
+
+All layers share the constructor arguments of
+:class:`~spikeflow.nn._base.NeuronLayer` (``params`` or its fields as keywords,
+``size``, ``learn_tau``, ``learn_threshold``, ``stateful``, ``record``,
+``check_inputs``); recurrent ones take ``input_size, hidden_size`` first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..neurons import alif, leaky_integrator, lif, synaptic_lif
+from ._base import NeuronLayer, RecurrentLayer, exp_decay_tensor
+
+
+class _LIFModel:
+    model = lif.MODEL
+
+    def learned_coeffs(self, c: Any) -> Any:
+        return self.learned_membrane(c)
+
+
+class _SynapticLIFModel:
+    model = synaptic_lif.MODEL
+    tau_fields = ("tau_mem_ms", "tau_syn_ms")
+
+    def learned_coeffs(self, c: Any) -> Any:
+        c = c._replace(membrane=self.learned_membrane(c.membrane))
+        if self.learn_tau:
+            dt = self.params.dt_ms
+            d_syn = exp_decay_tensor(dt, self.tau_syn_ms)
+            d_mem = c.membrane.decay
+            # p_vi = tau_s / (tau_s - tau_m) (d_syn - d_mem); the 0/0 at tau_s = tau_m is
+            # avoided by nudging equal time constants apart (the limit is continuous).
+            tau_s, tau_m = self.tau_syn_ms, self.tau_mem_ms
+            diff = tau_s - tau_m
+            diff = diff + (diff.abs() < 1e-4).to(diff.dtype) * 1e-4
+            c = c._replace(decay_syn=d_syn, p_vi=tau_s / diff * (d_syn - d_mem))
+        return c
+
+
+class _ALIFModel:
+    model = alif.MODEL
+    tau_fields = ("tau_mem_ms", "tau_adapt_ms")
+
+    def learned_coeffs(self, c: Any) -> Any:
+        c = c._replace(membrane=self.learned_membrane(c.membrane))
+        if self.learn_tau:
+            c = c._replace(decay_adapt=exp_decay_tensor(self.params.dt_ms, self.tau_adapt_ms))
+        return c
+
+
+class _LIModel:
+    model = leaky_integrator.MODEL
+
+    def learned_coeffs(self, c: Any) -> Any:
+        decay = exp_decay_tensor(self.params.dt_ms, self.tau_mem_ms)
+        gain = 1.0 if self.params.input_mode == "delta" else self.params.r_mem * (1 - decay)
+        return c._replace(decay=decay, gain=gain)
+
+
+class LIF(_LIFModel, NeuronLayer):
+    """Multi-step LIF layer: ``[T, batch, *features]`` inputs to spikes of the same shape.
+
+    Parameters are those of :class:`~spikeflow.neurons.LIFParams` (``tau_mem_ms``,
+    ``dt_ms``, ``v_th``, ``reset``, ``surrogate``...), given as ``params=`` or keywords.
+
+    Example::
+
+        layer = spikeflow.nn.LIF(tau_mem_ms=10.0, v_th=1.0)
+        spikes = layer(torch.rand(25, 8, 100))   # [T=25, batch=8, 100 neurons]
+    """
+
+
+class LIFCell(_LIFModel, NeuronLayer):
+    """Single-step LIF: ``forward(x [batch, *features], state=None) -> (spikes, LIFState)``."""
+
+    multi_step = False
+
+
+class RecurrentLIF(_LIFModel, RecurrentLayer):
+    """Multi-step recurrent LIF: ``[T, batch, input_size] -> [T, batch, hidden_size]`` spikes."""
+
+
+class RecurrentLIFCell(_LIFModel, RecurrentLayer):
+    """Single-step recurrent LIF: returns ``(spikes, RecurrentState)``."""
+
+    multi_step = False
+
+
+class SynapticLIF(_SynapticLIFModel, NeuronLayer):
+    """Multi-step current-based synaptic LIF (second order); see
+    :class:`~spikeflow.neurons.SynapticLIFParams`. ``learn_tau`` learns both
+    ``tau_mem_ms`` and ``tau_syn_ms``."""
+
+
+class SynapticLIFCell(_SynapticLIFModel, NeuronLayer):
+    """Single-step synaptic LIF: returns ``(spikes, SynapticLIFState)``."""
+
+    multi_step = False
+
+
+class RecurrentSynapticLIF(_SynapticLIFModel, RecurrentLayer):
+    """Multi-step recurrent synaptic LIF."""
+
+
+class RecurrentSynapticLIFCell(_SynapticLIFModel, RecurrentLayer):
+    """Single-step recurrent synaptic LIF."""
+
+    multi_step = False
+
+
+class ALIF(_ALIFModel, NeuronLayer):
+    """Multi-step adaptive-threshold LIF (Bellec et al. 2018); see
+    :class:`~spikeflow.neurons.ALIFParams`. ``learn_tau`` learns ``tau_mem_ms`` and
+    ``tau_adapt_ms``."""
+
+
+class ALIFCell(_ALIFModel, NeuronLayer):
+    """Single-step ALIF: returns ``(spikes, ALIFState)``."""
+
+    multi_step = False
+
+
+class RecurrentALIF(_ALIFModel, RecurrentLayer):
+    """Multi-step recurrent ALIF (the LSNN layer of Bellec et al. 2018)."""
+
+
+class RecurrentALIFCell(_ALIFModel, RecurrentLayer):
+    """Single-step recurrent ALIF."""
+
+    multi_step = False
+
+
+class LI(_LIModel, NeuronLayer):
+    """Multi-step non-spiking leaky integrator (readout): returns the potential
+    ``[T, batch, *features]``; see :class:`~spikeflow.neurons.LIParams`."""
+
+
+class LICell(_LIModel, NeuronLayer):
+    """Single-step leaky integrator: returns ``(v, LIState)``."""
+
+    multi_step = False
