@@ -1,0 +1,128 @@
+"""Bad input gets a ValueError/TypeError naming the argument, the value and the expectation."""
+
+import pytest
+import torch
+
+import spikeflow as sf
+from spikeflow import encoding
+from spikeflow.learning import losses
+from spikeflow.neurons import ALIFParams, LIFParams, LIParams, SynapticLIFParams
+
+
+@pytest.mark.parametrize(
+    "cls,kw,match",
+    [
+        (LIFParams, {"tau_mem_ms": -1.0}, r"tau_mem_ms must be > 0, got -1.0"),
+        (LIFParams, {"tau_mem_ms": 0}, r"tau_mem_ms must be > 0, got 0.0"),
+        (LIFParams, {"dt_ms": 0.0}, r"dt_ms must be > 0, got 0.0"),
+        (SynapticLIFParams, {"tau_syn_ms": -2.0}, r"tau_syn_ms must be > 0, got -2.0"),
+        (ALIFParams, {"tau_adapt_ms": 0.0}, r"tau_adapt_ms must be > 0, got 0.0"),
+        (ALIFParams, {"beta_adapt": -0.1}, r"beta_adapt must be >= 0, got -0.1"),
+        (LIParams, {"tau_mem_ms": -5.0}, r"tau_mem_ms must be > 0, got -5.0"),
+        (LIFParams, {"v_th": 0.0, "v_reset": 0.5}, r"v_th must be above v_reset, got v_th=0.0"),
+        (LIFParams, {"v_th": 1.0, "v_reset": 1.0}, r"v_th must be above v_reset"),
+        (LIFParams, {"refractory_ms": -1.0}, r"refractory_ms must be >= 0, got -1.0"),
+        (LIFParams, {"refractory_ms": 0.1, "dt_ms": 1.0}, r"refractory_ms=0.1 is shorter"),
+        (LIFParams, {"reset": "zero"}, r"reset must be one of .*got 'zero'"),
+        (LIFParams, {"input_mode": "voltage"}, r"input_mode must be one of .*got 'voltage'"),
+        (LIFParams, {"surrogate": "softplus"}, r"surrogate must be one of .*got 'softplus'"),
+        (LIFParams, {"tau_mem_ms": float("nan")}, r"tau_mem_ms must be finite, got nan"),
+        (SynapticLIFParams, {"input_mode": "current"}, r"input_mode must be 'delta' for Syn"),
+    ],
+)
+def test_bad_parameters(cls, kw, match):
+    with pytest.raises(ValueError, match=match):
+        cls(**kw)
+
+
+def test_parameter_of_wrong_type():
+    with pytest.raises(TypeError, match=r"tau_mem_ms must be a real number, got str '10'"):
+        LIFParams(tau_mem_ms="10")
+
+
+def test_layer_rejects_wrong_rank():
+    with pytest.raises(ValueError, match=r"x must have at least 2 dimensions, got shape \(5,\)"):
+        sf.nn.LIF()(torch.zeros(5))
+
+
+def test_layer_rejects_zero_time_steps():
+    with pytest.raises(ValueError, match=r"x must have at least one time step \(T >= 1\)"):
+        sf.nn.LIF()(torch.zeros(0, 2, 3))
+
+
+def test_layer_rejects_integer_dtype():
+    with pytest.raises(TypeError, match=r"x must have a floating-point dtype, got torch.int64"):
+        sf.nn.ALIF()(torch.zeros(3, 2, 4, dtype=torch.int64))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_layer_rejects_nan_and_inf(bad):
+    x = torch.zeros(3, 2, 4)
+    x[1, 0, 2] = bad
+    with pytest.raises(ValueError, match=r"x contains 1 NaN or infinite value\(s\)"):
+        sf.nn.SynapticLIF()(x)
+
+
+def test_nan_in_passed_state_is_rejected():
+    st = sf.neurons.LIFState(torch.full((2, 3), float("nan")), torch.zeros(2, 3))
+    with pytest.raises(ValueError, match=r"state.v contains 6 NaN"):
+        sf.nn.LIFCell()(torch.zeros(2, 3), st)
+
+
+def test_recurrent_layer_rejects_wrong_feature_count():
+    with pytest.raises(ValueError, match=r"x must have 7 features .* got shape \(4, 2, 5\)"):
+        sf.nn.RecurrentLIF(7, 3)(torch.zeros(4, 2, 5))
+
+
+def test_layer_rejects_params_and_keywords_together():
+    with pytest.raises(TypeError, match="pass either params or keyword parameters"):
+        sf.nn.LIF(LIFParams(), tau_mem_ms=3.0)
+    with pytest.raises(TypeError, match="params must be a LIFParams, got ALIFParams"):
+        sf.nn.LIF(ALIFParams())
+
+
+def test_layer_size_must_be_positive():
+    with pytest.raises(ValueError, match="size must be >= 1, got 0"):
+        sf.nn.LIF(size=0, learn_tau=True)
+
+
+def test_encoders_reject_bad_input():
+    with pytest.raises(ValueError, match=r"num_steps must be >= 1, got 0"):
+        encoding.rate(torch.rand(3), 0)
+    with pytest.raises(ValueError, match=r"x must lie in \[0, 1\], got values in \[0, 2\]"):
+        encoding.rate(torch.tensor([0.0, 2.0]), 5)
+    with pytest.raises(ValueError, match=r"rates_hz must be >= 0 Hz, got minimum -1"):
+        encoding.poisson(torch.tensor([-1.0]), 5, dt_ms=1.0)
+    with pytest.raises(ValueError, match=r"dt_ms must be > 0, got -1.0"):
+        encoding.poisson(torch.tensor([1.0]), 5, dt_ms=-1.0)
+    with pytest.raises(ValueError, match=r"method must be one of .*got 'exp'"):
+        encoding.latency(torch.rand(3), 5, method="exp")
+    with pytest.raises(ValueError, match=r"x contains 1 NaN"):
+        encoding.rate(torch.tensor([0.5, float("nan")]), 5)
+    with pytest.raises(ValueError, match=r"high must be above low"):
+        encoding.population_rates(torch.rand(3), 5, low=1.0, high=0.0)
+    with pytest.raises(ValueError, match=r"threshold must be > 0, got 0.0"):
+        encoding.delta(torch.rand(5, 2), 0.0)
+
+
+def test_losses_reject_bad_targets():
+    out = torch.zeros(5, 4, 3)
+    with pytest.raises(ValueError, match=r"target must have shape \[batch\] = \(4,\)"):
+        losses.ce_count_loss(out, torch.zeros(3, dtype=torch.long))
+    with pytest.raises(TypeError, match=r"target must hold integer class indices, got dtype torch.float32"):
+        losses.ce_count_loss(out, torch.zeros(4))
+    with pytest.raises(ValueError, match=r"target class indices must lie in \[0, 2\], got \[0, 3\]"):
+        losses.ce_membrane_loss(out, torch.tensor([0, 1, 2, 3]))
+    with pytest.raises(ValueError, match=r"v must have 3 dimensions, got shape \(4, 3\)"):
+        losses.ce_membrane_loss(torch.zeros(4, 3), torch.zeros(4, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"reduce must be one of .*got 'min'"):
+        losses.ce_membrane_loss(out, torch.zeros(4, dtype=torch.long), reduce="min")
+
+
+def test_digits_config_validation():
+    from spikeflow.models import DigitsConfig
+
+    with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
+        DigitsConfig(epochs=0)
+    with pytest.raises(ValueError, match="lr must be > 0, got -0.1"):
+        DigitsConfig(lr=-0.1)
