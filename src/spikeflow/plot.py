@@ -1,0 +1,139 @@
+"""Matplotlib figures: spike rasters, membrane traces, training curves.
+
+matplotlib is imported only when a function here is called (``pip install
+'spikeflow[plot]'``); the non-interactive Agg backend is used unless another one is
+already active. Every function returns the ``Figure``; :func:`save` writes it
+atomically (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError as err:
+        raise ImportError("plotting needs matplotlib: pip install 'spikeflow[plot]'") from err
+    if "matplotlib.pyplot" not in __import__("sys").modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _numpy(x: torch.Tensor | np.ndarray, name: str, ndim: int) -> np.ndarray:
+    a = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {a.shape}")
+    return a
+
+
+def raster(
+    panels: dict[str, torch.Tensor | np.ndarray],
+    dt_ms: float = 1.0,
+    title: str | None = None,
+) -> Any:
+    """Spike raster, one panel per population.
+
+    Args:
+        panels: ``{name: spikes [T, neurons]}`` (0/1), drawn top to bottom.
+        dt_ms: step (ms) for the time axis.
+        title: figure title.
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(len(panels), 1, sharex=True, figsize=(7, 1.2 + 1.8 * len(panels)), squeeze=False)
+    for ax, (name, spikes) in zip(axes[:, 0], panels.items()):
+        s = _numpy(spikes, f"panels[{name!r}]", 2)
+        t, n = np.nonzero(s)
+        ax.scatter(t * dt_ms, n, s=2, c="k", marker="|", linewidths=0.8)
+        ax.set_ylabel(f"{name}\nneuron")
+        ax.set_ylim(-0.5, s.shape[1] - 0.5)
+        ax.set_xlim(-0.5 * dt_ms, (s.shape[0] - 0.5) * dt_ms)
+    axes[-1, 0].set_xlabel("time (ms)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def traces(
+    v: torch.Tensor | np.ndarray,
+    dt_ms: float = 1.0,
+    threshold: float | None = None,
+    labels: Sequence[str] | None = None,
+    title: str | None = None,
+    ylabel: str = "membrane potential",
+    spikes: torch.Tensor | np.ndarray | None = None,
+) -> Any:
+    """Membrane-potential traces ``v [T, neurons]`` over time, with the threshold dashed.
+
+    ``spikes [T, neurons]`` (optional) marks each spike with a dot above its trace (the
+    recorded potential is the one after the reset, so the crossing itself is not drawn).
+    """
+    plt = _pyplot()
+    a = _numpy(v, "v", 2)
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    t = np.arange(a.shape[0]) * dt_ms
+    marks = None if spikes is None else _numpy(spikes, "spikes", 2)
+    top = float(threshold if threshold is not None else a.max())
+    for j in range(a.shape[1]):
+        (line,) = ax.plot(t, a[:, j], lw=1.2, label=None if labels is None else labels[j])
+        if marks is not None:
+            ts = t[marks[:, j] > 0]
+            ax.plot(ts, np.full_like(ts, top * 1.05 + 0.02 * j), "|", color=line.get_color())
+    if threshold is not None:
+        ax.axhline(threshold, color="k", ls="--", lw=0.8, label="threshold")
+    ax.set_xlabel("time (ms)")
+    ax.set_ylabel(ylabel)
+    if labels is not None or threshold is not None:
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def training_curve(history: Any, title: str | None = None) -> Any:
+    """Loss and training accuracy per epoch from a
+    :class:`~spikeflow.learning.supervised.History`."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    epochs = history.column("epoch")
+    ax.plot(epochs, history.column("loss"), "o-", ms=3, color="C0")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss", color="C0")
+    ax.set_yscale("log")
+    ax2 = ax.twinx()
+    ax2.plot(epochs, history.column("train_accuracy"), "s-", ms=3, color="C1")
+    ax2.set_ylabel("training accuracy", color="C1")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def save(fig: Any, path: str | os.PathLike, dpi: int = 120) -> Path:
+    """Write ``fig`` to ``path`` atomically (format from the suffix) and close it."""
+    plt = _pyplot()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, dpi=dpi, format=path.suffix.lstrip(".") or "png")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    finally:
+        plt.close(fig)
+    return path
