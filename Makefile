@@ -20,5 +20,5 @@ demo: $(VENV)/bin/python
 
 test: $(VENV)/bin/python
 	$(PIP) -e ".[dev]"
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/python -m pytest

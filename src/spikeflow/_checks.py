@@ -21,6 +21,13 @@ def positive(name: str, value: float) -> float:
     return value
 
 
+def time_constant(name: str, value: float) -> float:
+    """Return ``value`` if it is > 0 (``math.inf`` allowed: no decay), else raise."""
+    if isinstance(value, Real) and not isinstance(value, bool) and value == math.inf:
+        return math.inf
+    return positive(name, value)
+
+
 def non_negative(name: str, value: float) -> float:
     """Return ``value`` as a float if it is a finite number >= 0, else raise ValueError."""
     value = real(name, value)

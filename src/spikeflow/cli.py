@@ -1,4 +1,4 @@
-"""Command-line interface: ``spikeflow demo`` (more commands arrive with their features).
+"""Command-line interface: ``spikeflow demo | compare`` (more commands arrive with their features).
 
 Argument parsing and printing only; the work lives in :mod:`spikeflow.models`.
 Human-readable output goes to stdout, progress bars to stderr; with ``--json`` the last
@@ -116,6 +116,46 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_compare(args: argparse.Namespace) -> int:
+    import torch
+
+    from ._progress import ProgressBar
+    from .models.selu_digits import compare_on_digits
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if not args.quiet:
+        print(
+            "spikeflow compare: SELU MLP 64-256-10 vs spiking 64-256-10 LIF network on "
+            f"scikit-learn digits, same 80/20 split, {args.epochs} epochs each"
+        )
+    bar = ProgressBar(args.epochs, "training SNN", enabled=not args.quiet)
+    r = compare_on_digits(args.epochs, args.seed, on_epoch=lambda e: bar.update(1, loss=e.loss))
+    bar.close()
+    ratio = r["snn_synaptic_events_per_sample"] / r["ann_macs_per_sample"]
+    lines = [
+        f"{'':34}{'SELU ANN':>12}{'spiking LIF':>14}",
+        f"{'test accuracy':34}{r['ann_accuracy']:>12.4f}{r['snn_accuracy']:>14.4f}",
+        f"{'parameters':34}{r['ann_parameters']:>12d}{r['snn_parameters']:>14d}",
+        f"{'MACs / synaptic events per sample':34}{r['ann_macs_per_sample']:>12d}"
+        f"{r['snn_synaptic_events_per_sample']:>14.0f}",
+        f"{'training time (s)':34}{r['ann_train_s']:>12.1f}{r['snn_train_s']:>14.1f}",
+        f"SNN: {r['snn_spikes_per_neuron']:.2f} spikes per hidden neuron per sample over "
+        f"T={r['snn_time_steps']} steps; synaptic events / ANN MACs = {ratio:.2f} "
+        "(an event is an accumulate, a MAC a multiply-accumulate)",
+    ]
+    _emit(args, lines, {**r, "wall_s": process_wall_s()})
+    return 0
+
+
+def _add_common(p: argparse.ArgumentParser, epochs: int) -> None:
+    p.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: all)")
+    p.add_argument("--json", action="store_true", help="print one JSON object last")
+    p.add_argument("--quiet", action="store_true", help="no progress or text (JSON only)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``spikeflow`` command."""
     parser = argparse.ArgumentParser(
@@ -133,12 +173,18 @@ def build_parser() -> argparse.ArgumentParser:
         "plot, membrane traces and the training curve as PNG files.",
     )
     demo.add_argument("--out", default="spikeflow-demo", help="folder for the figures")
-    demo.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    demo.add_argument("--threads", type=int, default=0, help="torch threads (default: all)")
-    demo.add_argument("--json", action="store_true", help="print one JSON object last")
-    demo.add_argument("--quiet", action="store_true", help="no progress or text (JSON only)")
+    _add_common(demo, 30)
     demo.set_defaults(func=_cmd_demo)
+
+    compare = sub.add_parser(
+        "compare",
+        help="SELU (self-normalizing) MLP vs the spiking network on digits",
+        description="Train a self-normalizing SELU MLP (64-256-10) and the demo's spiking "
+        "network on the same digits split; print accuracy, parameters and operations per "
+        "sample (ANN multiply-accumulates vs SNN synaptic events counted from the spikes).",
+    )
+    _add_common(compare, 30)
+    compare.set_defaults(func=_cmd_compare)
     return parser
 
 

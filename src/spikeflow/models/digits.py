@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .. import _checks, encoding
+from ..analysis.ops import synaptic_events_per_sample
 from ..learning import supervised
 from ..learning.losses import accuracy, ce_membrane_loss
 from ..nn import LI, LIF
@@ -112,6 +113,8 @@ class DigitsResult:
         history: training curve.
         test_accuracy: accuracy on the held-out 20 % (fraction).
         spikes_per_neuron: mean hidden spikes per neuron per test sample.
+        synaptic_events_per_sample: spike deliveries per test sample: input spikes times
+            the hidden size plus hidden spikes times 10 (counted from the actual spikes).
         train_s: wall time of training (s).
         config: the hyper-parameters used.
         x_test, y_test: the held-out data (for figures).
@@ -121,6 +124,7 @@ class DigitsResult:
     history: supervised.History
     test_accuracy: float
     spikes_per_neuron: float
+    synaptic_events_per_sample: float
     train_s: float
     config: DigitsConfig
     x_test: torch.Tensor
@@ -131,6 +135,7 @@ class DigitsResult:
         return {
             "test_accuracy": self.test_accuracy,
             "spikes_per_neuron": self.spikes_per_neuron,
+            "synaptic_events_per_sample": self.synaptic_events_per_sample,
             "train_s": self.train_s,
             "final_loss": self.history.epochs[-1].loss,
             "config": asdict(self.config),
@@ -175,12 +180,15 @@ def train_digits(config: DigitsConfig | None = None, on_epoch=None) -> DigitsRes
     model.eval()
     with torch.no_grad():
         test_gen = torch.Generator().manual_seed(config.seed + 1)
-        v, hidden = model.forward_with_hidden(encode(x_te, test_gen))
+        spikes_in = encode(x_te, test_gen)
+        v, hidden = model.forward_with_hidden(spikes_in)
     return DigitsResult(
         model=model,
         history=history,
         test_accuracy=accuracy(readout_scores(v), y_te),
         spikes_per_neuron=float(hidden.sum(0).mean()),
+        synaptic_events_per_sample=synaptic_events_per_sample(spikes_in, config.hidden)
+        + synaptic_events_per_sample(hidden, 10),
         train_s=train_s,
         config=config,
         x_test=x_te,

@@ -65,7 +65,7 @@ class MembraneCoeffs(NamedTuple):
 
 def validate_membrane(p: Any) -> None:
     """Validate the membrane fields every spiking parameter dataclass shares."""
-    _checks.positive("tau_mem_ms", p.tau_mem_ms)
+    _checks.time_constant("tau_mem_ms", p.tau_mem_ms)
     _checks.positive("dt_ms", p.dt_ms)
     _checks.real("v_th", p.v_th)
     _checks.real("v_reset", p.v_reset)
@@ -74,6 +74,11 @@ def validate_membrane(p: Any) -> None:
     _checks.non_negative("refractory_ms", p.refractory_ms)
     _checks.choice("reset", p.reset, RESET_MODES)
     _checks.choice("input_mode", p.input_mode, INPUT_MODES)
+    if p.input_mode == "current" and math.isinf(p.tau_mem_ms):
+        raise ValueError(
+            "input_mode='current' needs a finite tau_mem_ms (the gain R (1 - decay) would be 0);"
+            " use input_mode='delta' for a non-leaky integrate-and-fire neuron"
+        )
     if not p.v_th > p.v_reset:
         raise ValueError(f"v_th must be above v_reset, got v_th={p.v_th!r} and v_reset={p.v_reset!r}")
     if p.refractory_ms > 0 and refractory_steps(p.refractory_ms, p.dt_ms) == 0:
@@ -142,7 +147,8 @@ class MembraneParams:
     """Membrane, threshold and reset parameters shared by the spiking point-neuron models.
 
     Attributes:
-        tau_mem_ms: membrane time constant (ms), > 0.
+        tau_mem_ms: membrane time constant (ms), > 0; ``math.inf`` makes the neuron a
+            non-leaky integrate-and-fire (IF) neuron.
         dt_ms: integration step (ms), > 0. Decay factors are derived exactly as
             ``exp(-dt_ms / tau)``.
         v_th: firing threshold (mV, or unitless in training), above ``v_reset``.
