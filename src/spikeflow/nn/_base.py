@@ -18,10 +18,11 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
-from .. import _checks
+from .. import _checks, kernels
 from ..neurons._base import NeuronModel
 
 _MIN_TAU_MS = 1e-6
+BACKENDS = ("auto", "reference", "fused")
 
 
 class RecurrentState(NamedTuple):
@@ -61,6 +62,10 @@ class NeuronLayer(nn.Module):
         record: keep the full state trajectory of the last multi-step call in
             ``self.recorded`` (a state NamedTuple of ``[T, batch, *features]`` tensors).
         check_inputs: validate shape, dtype and finiteness of inputs at each call.
+        backend: how multi-step layers run the time loop. ``"auto"`` uses a fused kernel
+            (:mod:`spikeflow.kernels`) when one applies and the reference ``step`` loop
+            otherwise; ``"reference"`` always loops over ``step``; ``"fused"`` requires a
+            kernel and raises if none applies.
     """
 
     model: NeuronModel
@@ -77,9 +82,11 @@ class NeuronLayer(nn.Module):
         stateful: bool = False,
         record: bool = False,
         check_inputs: bool = True,
+        backend: str = "auto",
         **param_fields: Any,
     ) -> None:
         super().__init__()
+        self.backend = _checks.choice("backend", backend, BACKENDS)
         cls = self.model.params_cls
         if params is None:
             params = cls(**param_fields)
@@ -236,6 +243,12 @@ class NeuronLayer(nn.Module):
         x = self.drive(x)
         state = self._start_state(state, x[0])
         c = self.coeffs()
+        fused = self._fused(x, state, c)
+        if fused is not None:
+            out, state = fused
+            if self.stateful:
+                self._store(state)
+            return out
         outs = []
         trace = [] if self.record else None
         for xt in x.unbind(0):
@@ -248,6 +261,22 @@ class NeuronLayer(nn.Module):
         if self.stateful:
             self._store(state)
         return torch.stack(outs)
+
+    def _fused(self, x: torch.Tensor, state: Any, c: Any) -> tuple[torch.Tensor, Any] | None:
+        """Run the sequence in a fused kernel if the backend allows and one applies."""
+        if self.backend == "reference" or isinstance(self, RecurrentLayer):
+            if self.backend == "fused":
+                raise ValueError("backend='fused' is not available for recurrent layers")
+            return None
+        if self.record or torch.compiler.is_compiling():
+            if self.backend == "fused":
+                raise ValueError("backend='fused' cannot record states or run under torch.compile")
+            return None
+        result = kernels.fused_sequence(self.model.name, x, state, c)
+        if result is None and self.backend == "fused":
+            reason = kernels.unsupported_reason(self.model.name, x, c)
+            raise ValueError(f"backend='fused' is not available here: {reason}")
+        return result
 
     def _stack_trace(self, trace: list[Any]) -> Any:
         leaves = zip(*(self.state_leaves(s) for s in trace))

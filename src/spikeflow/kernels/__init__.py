@@ -1,0 +1,67 @@
+"""Fused multi-step kernels and the dispatcher that picks them.
+
+The pure-torch ``step`` of each model in :mod:`spikeflow.neurons` is the reference and
+the fallback; :func:`fused_sequence` runs a whole ``[T, batch, *features]`` sequence in
+one kernel call when one exists for the model, device and dtype, and returns ``None``
+otherwise. CPU kernels need Numba (``pip install 'spikeflow[fast]'``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+import torch
+
+_SURROGATES = ("fast_sigmoid", "arctan", "sigmoid", "triangle", "straight_through")
+_MODELS = ("lif", "synaptic_lif", "alif")
+
+
+def numba_available() -> bool:
+    """Whether the CPU kernels can run (Numba is installed)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+def _membrane(coeffs: Any) -> Any:
+    return getattr(coeffs, "membrane", coeffs)
+
+
+def unsupported_reason(model: str, x: torch.Tensor, coeffs: Any) -> str | None:
+    """Why no fused kernel can run this sequence, or ``None`` if one can."""
+    if model not in _MODELS:
+        return f"no fused kernel for the {model!r} model"
+    if x.device.type != "cpu":
+        return f"no fused kernel for device {x.device.type!r} (CPU only; GPU kernels are pending)"
+    if x.dtype not in (torch.float32, torch.float64):
+        return f"fused kernels take float32 or float64, got {x.dtype}"
+    m = _membrane(coeffs)
+    if m.refractory_steps > 0:
+        return "fused kernels do not model refractory periods"
+    if m.spike.name not in _SURROGATES:
+        return f"no fused kernel for the custom surrogate {m.spike.name!r}"
+    values = list(m[:5]) + ([] if m is coeffs else list(coeffs[1:]))
+    if any(isinstance(v, torch.Tensor) for v in values):
+        return "fused kernels take fixed parameters (learn_tau/learn_threshold use the reference)"
+    if not numba_available():
+        return "Numba is not installed (pip install 'spikeflow[fast]')"
+    return None
+
+
+def fused_sequence(model: str, x: torch.Tensor, state: Any, coeffs: Any) -> tuple[torch.Tensor, Any] | None:
+    """Run ``model`` over ``x [T, batch, *features]`` from ``state`` in one fused call.
+
+    Returns ``(outputs [T, ...], final_state)``, or ``None`` when no kernel applies (see
+    :func:`unsupported_reason`).
+    """
+    if unsupported_reason(model, x, coeffs) is not None:
+        return None
+    from . import fused_cpu
+
+    if model == "lif":
+        z, v = fused_cpu.FusedLIF.apply(x, state.v, coeffs)
+        return z, state._replace(v=v)
+    if model == "synaptic_lif":
+        z, v, i = fused_cpu.FusedSynapticLIF.apply(x, state.v, state.i, coeffs)
+        return z, state._replace(v=v, i=i)
+    z, v, a = fused_cpu.FusedALIF.apply(x, state.v, state.a, coeffs)
+    return z, state._replace(v=v, a=a)
