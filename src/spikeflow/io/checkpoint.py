@@ -1,0 +1,143 @@
+"""Checkpoints of trained modules in the safetensors format.
+
+A checkpoint holds a module's ``state_dict`` (parameters, buffers and, for stateful
+layers, the held neuron state) and a small text header: a format tag, a format version,
+the spikeflow version, the module's class and the frozen parameters of every neuron
+layer. Files are written to a temporary file in the target folder, flushed to disk and
+renamed over the target, so an interrupted save never leaves a truncated checkpoint.
+Loading never unpickles anything: safetensors stores raw tensors only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .._version import __version__
+
+FORMAT = "spikeflow-checkpoint"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A file is not a readable spikeflow checkpoint, or does not fit the module."""
+
+
+def _safetensors():  # noqa: ANN202
+    try:
+        from safetensors import torch as st
+    except ImportError as err:
+        raise ImportError("checkpoints need safetensors: pip install 'spikeflow[io]'") from err
+    return st
+
+
+def _neuron_params(module: nn.Module) -> dict[str, Any]:
+    from ..nn._base import NeuronLayer
+
+    out = {}
+    for name, m in module.named_modules():
+        if isinstance(m, NeuronLayer):
+            fields = dataclasses.asdict(m.params)
+            out[name or "."] = {"class": type(m.params).__name__, **fields}
+    return out
+
+
+def save_checkpoint(
+    module: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None
+) -> Path:
+    """Save ``module``'s state to ``path`` (``.safetensors``) atomically.
+
+    Args:
+        module: any ``nn.Module``.
+        path: the file to write; its folder is created if missing.
+        metadata: extra text fields to store in the header (str to str).
+
+    Returns the path written.
+    """
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    extra = dict(metadata or {})
+    bad = {k: v for k, v in extra.items() if not (isinstance(k, str) and isinstance(v, str))}
+    if bad:
+        raise TypeError(f"metadata must map str to str, got {bad!r}")
+    st = _safetensors()
+    # safetensors rejects shared or non-contiguous storage: store independent copies
+    tensors = {k: v.detach().cpu().contiguous().clone() for k, v in module.state_dict().items()}
+    header = {
+        **extra,
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "spikeflow_version": __version__,
+        "module_class": f"{type(module).__module__}.{type(module).__qualname__}",
+        "neuron_params": json.dumps(_neuron_params(module), sort_keys=True),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        st.save_file(tensors, tmp, metadata=header)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    """Read and validate a checkpoint: returns ``(tensors, header)``."""
+    st = _safetensors()
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
+    try:
+        with safe_open(str(path), framework="pt") as fh:
+            header = dict(fh.metadata() or {})
+        tensors = st.load_file(str(path))
+    except Exception as err:  # safetensors raises its own error types for corrupt files
+        raise CheckpointError(f"{str(path)!r} is not a readable safetensors file: {err}") from err
+    if header.get("format") != FORMAT:
+        raise CheckpointError(f"{str(path)!r} is not a spikeflow checkpoint (no format tag {FORMAT!r})")
+    version = header.get("format_version", "?")
+    if version != str(FORMAT_VERSION):
+        raise CheckpointError(
+            f"{str(path)!r} has checkpoint format version {version}; this spikeflow "
+            f"({__version__}) reads version {FORMAT_VERSION}"
+        )
+    return tensors, header
+
+
+def load_checkpoint(module: nn.Module, path: str | os.PathLike, *, strict: bool = True) -> dict[str, str]:
+    """Load a checkpoint written by :func:`save_checkpoint` into ``module``.
+
+    Checks the format tag and version, that the neuron parameters stored with it match
+    the module's (a layer built with another time constant would silently compute
+    something else), and, with ``strict``, that the tensor names match.
+
+    Returns the header (including any user metadata).
+    """
+    tensors, header = read_checkpoint(path)
+    saved = json.loads(header.get("neuron_params", "{}"))
+    current = _neuron_params(module)
+    for name in sorted(set(saved) | set(current)):
+        if saved.get(name) != current.get(name):
+            raise CheckpointError(
+                f"neuron layer {name!r}: checkpoint has parameters {saved.get(name)}, "
+                f"the module has {current.get(name)}"
+            )
+    try:
+        module.load_state_dict(tensors, strict=strict)
+    except RuntimeError as err:
+        raise CheckpointError(f"checkpoint does not fit the module: {err}") from err
+    return header
