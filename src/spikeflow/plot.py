@@ -137,3 +137,31 @@ def save(fig: Any, path: str | os.PathLike, dpi: int = 120) -> Path:
     finally:
         plt.close(fig)
     return path
+
+
+def fit_summary(fit: Any) -> Any:
+    """Recorded against predicted spikes on the first second of the held-out part, and the
+    learned stimulus filter beside the spike-triggered average, for a
+    :class:`~spikeflow.models.grasshopper.CellFit`."""
+    plt = _pyplot()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.2), gridspec_kw={"width_ratios": [2.2, 1]})
+    t0 = fit.config.train_ms
+    for row, (_name, times) in enumerate(
+        [("recorded", fit.test_times_data), ("model", fit.test_times_model)]
+    ):
+        sel = times[times < t0 + 1000.0] - t0
+        ax1.vlines(sel, row + 0.6, row + 1.4, color="k" if row == 0 else "C3", lw=0.8)
+    ax1.set_yticks([1, 2], ["recorded", "model"])
+    ax1.set_xlabel(f"time after {t0 / 1e3:g} s (ms), held out")
+    ax1.set_title(
+        f"cell {fit.cell}: Gamma model {fit.gamma_model:.2f}, LNP {fit.gamma_lnp:.2f}, "
+        f"Poisson {fit.gamma_poisson:.2f}"
+    )
+    lags = np.arange(len(fit.filter)) * fit.config.dt_ms
+    ax2.plot(lags, fit.filter / np.abs(fit.filter).max(), label="learned filter")
+    ax2.plot(lags, fit.sta / np.abs(fit.sta).max(), "--", label="spike-triggered average")
+    ax2.set_xlabel("lag (ms)")
+    ax2.set_ylabel("normalised weight")
+    ax2.legend(fontsize=7)
+    fig.tight_layout()
+    return fig

@@ -74,6 +74,10 @@ def coincidence_factor(data: object, model: object, delta_ms: float, t_start: fl
     spike used at most once), ``nu`` is the model's rate and ``<N_coinc> = 2 nu delta
     N_data`` is what a Poisson train of the model's rate scores by chance. 1 is a perfect
     prediction, 0 chance level. (Elephant has no such function.)
+
+    The chance correction is a first-order approximation in ``2 nu delta``; it is biased
+    low as that grows (about -0.05 at 0.3), and meaningless from 1 on, where NaN is
+    returned: choose ``delta_ms`` well below half the model's mean inter-spike interval.
     """
     t_start, t_stop = _window(t_start, t_stop)
     delta = _checks.positive("delta_ms", delta_ms)
@@ -98,4 +102,6 @@ def coincidence_factor(data: object, model: object, delta_ms: float, t_start: fl
     nu = m.size / (t_stop - t_start)  # per ms
     expected = 2.0 * nu * delta * d.size
     norm = 1.0 - 2.0 * nu * delta
+    if norm <= 0:
+        return float("nan")
     return float((coincidences - expected) / (0.5 * (d.size + m.size)) / norm)
