@@ -6,15 +6,31 @@ trainable layers in :mod:`spikeflow.nn` and the kernels call them or are tested
 against them.
 """
 
-from . import alif, leaky_integrator, lif, synaptic_lif
+from . import adex, alif, cond_lif, hodgkin_huxley, izhikevich, leaky_integrator, lif, synaptic_lif
 from ._base import MembraneParams, NeuronModel
+from .adex import AdExParams, AdExState
 from .alif import ALIFParams, ALIFState
+from .cond_lif import CondLIFParams, CondLIFState
+from .hodgkin_huxley import HHParams, HHState
+from .izhikevich import IzhikevichParams, IzhikevichState
 from .leaky_integrator import LIParams, LIState
 from .lif import LIFParams, LIFState
 from .synaptic_lif import SynapticLIFParams, SynapticLIFState
 
 __all__ = [
     "ALIFParams",
+    "AdExParams",
+    "AdExState",
+    "CondLIFParams",
+    "CondLIFState",
+    "HHParams",
+    "HHState",
+    "IzhikevichParams",
+    "IzhikevichState",
+    "adex",
+    "cond_lif",
+    "hodgkin_huxley",
+    "izhikevich",
     "ALIFState",
     "LIFParams",
     "LIFState",

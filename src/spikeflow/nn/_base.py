@@ -71,6 +71,7 @@ class NeuronLayer(nn.Module):
     model: NeuronModel
     tau_fields: tuple[str, ...] = ("tau_mem_ms",)
     multi_step: bool = True
+    learnable: bool = True
 
     def __init__(
         self,
@@ -102,6 +103,11 @@ class NeuronLayer(nn.Module):
         self.learn_threshold = bool(learn_threshold)
         if learn_threshold and not self.model.spiking:
             raise ValueError("learn_threshold=True needs a spiking model; this layer has none")
+        if (learn_tau or learn_threshold) and not self.learnable:
+            raise ValueError(
+                f"{type(self).__name__} has fixed physical parameters: learn_tau and "
+                "learn_threshold are not available"
+            )
         if self.learn_tau:
             for name in self.tau_fields:
                 value = torch.full(shape, float(getattr(params, name)))

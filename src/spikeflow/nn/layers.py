@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..neurons import alif, leaky_integrator, lif, synaptic_lif
+from ..neurons import adex, alif, cond_lif, hodgkin_huxley, izhikevich, leaky_integrator, lif, synaptic_lif
 from ._base import NeuronLayer, RecurrentLayer, exp_decay_tensor
 
 
@@ -152,4 +152,64 @@ class LI(_LIModel, NeuronLayer):
 class LICell(_LIModel, NeuronLayer):
     """Single-step leaky integrator: returns ``(v, LIState)``."""
 
+    multi_step = False
+
+
+class _FixedParameters:
+    """Biophysical models: parameters in physical units, not registered for learning."""
+
+    learnable = False
+
+
+class CondLIF(_FixedParameters, NeuronLayer):
+    """Multi-step conductance-based LIF (NEST ``iaf_cond_exp``/``iaf_cond_alpha``); input:
+    conductance increments (nS), excitatory where positive; see
+    :class:`~spikeflow.neurons.cond_lif.CondLIFParams`."""
+
+    model = cond_lif.MODEL
+
+
+class CondLIFCell(_FixedParameters, NeuronLayer):
+    """Single-step conductance-based LIF."""
+
+    model = cond_lif.MODEL
+    multi_step = False
+
+
+class AdEx(_FixedParameters, NeuronLayer):
+    """Multi-step adaptive exponential IF (Brette & Gerstner 2005); input current (pA)."""
+
+    model = adex.MODEL
+
+
+class AdExCell(_FixedParameters, NeuronLayer):
+    """Single-step AdEx."""
+
+    model = adex.MODEL
+    multi_step = False
+
+
+class Izhikevich(_FixedParameters, NeuronLayer):
+    """Multi-step Izhikevich (2003) neuron; input current."""
+
+    model = izhikevich.MODEL
+
+
+class IzhikevichCell(_FixedParameters, NeuronLayer):
+    """Single-step Izhikevich neuron."""
+
+    model = izhikevich.MODEL
+    multi_step = False
+
+
+class HodgkinHuxley(_FixedParameters, NeuronLayer):
+    """Multi-step Hodgkin-Huxley (1952) neuron; input current (uA/cm^2)."""
+
+    model = hodgkin_huxley.MODEL
+
+
+class HodgkinHuxleyCell(_FixedParameters, NeuronLayer):
+    """Single-step Hodgkin-Huxley neuron."""
+
+    model = hodgkin_huxley.MODEL
     multi_step = False

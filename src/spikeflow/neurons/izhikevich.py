@@ -1,0 +1,112 @@
+"""Izhikevich (2003) simple model, the four-parameter form.
+
+::
+
+    dv/dt = 0.04 v^2 + 5 v + 140 - u + I      (v in mV, t in ms, I in the model's units)
+    du/dt = a (b v - u)
+    if v >= 30 mV: v <- c, u <- u + d
+
+Integrator: forward Euler in ``substeps`` sub-steps per ``dt_ms`` (Izhikevich's 2003
+network code advances ``v`` in two half-steps of 0.5 ms per 1 ms step: ``dt_ms=1``,
+``substeps=2`` reproduces it, with ``u`` updated once per step, as there). The input is a
+current held over the step. :data:`PATTERNS` holds the published parameter sets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import torch
+
+from .. import _checks, surrogate
+from ._base import NeuronModel, full_state
+
+#: (a, b, c, d) of the firing patterns in Izhikevich (2003), Fig. 2.
+PATTERNS = {
+    "regular_spiking": (0.02, 0.2, -65.0, 8.0),
+    "intrinsically_bursting": (0.02, 0.2, -55.0, 4.0),
+    "chattering": (0.02, 0.2, -50.0, 2.0),
+    "fast_spiking": (0.1, 0.2, -65.0, 2.0),
+    "low_threshold_spiking": (0.02, 0.25, -65.0, 2.0),
+    "thalamo_cortical": (0.02, 0.25, -65.0, 0.05),
+    "resonator": (0.1, 0.26, -65.0, 2.0),
+}
+
+
+@dataclass(frozen=True)
+class IzhikevichParams:
+    """Parameters.
+
+    Attributes:
+        a (1/ms), b (unitless), c (mV), d (mV/ms): the model's four parameters (default:
+        regular spiking).
+        v_peak: spike cut-off (mV), 30 in the paper.
+        dt_ms: step (ms); substeps: Euler sub-steps of ``v`` per step (>= 1).
+        surrogate, surrogate_slope: spike function for training (slope per mV).
+    """
+
+    a: float = 0.02
+    b: float = 0.2
+    c: float = -65.0
+    d: float = 8.0
+    v_peak: float = 30.0
+    dt_ms: float = 1.0
+    substeps: int = 2
+    surrogate: str = "fast_sigmoid"
+    surrogate_slope: float | None = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("a", "b", "c", "d", "v_peak"):
+            _checks.real(name, getattr(self, name))
+        _checks.positive("dt_ms", self.dt_ms)
+        _checks.positive_int("substeps", self.substeps)
+        if self.dt_ms / self.substeps > 1.0:
+            raise ValueError(
+                f"dt_ms / substeps = {self.dt_ms / self.substeps} ms: the quadratic model's Euler"
+                " steps must be at most 1 ms (Izhikevich uses 0.5 ms)"
+            )
+        if not self.v_peak > self.c:
+            raise ValueError(f"v_peak must be above the reset c, got v_peak={self.v_peak}, c={self.c}")
+        object.__setattr__(self, "_spike", surrogate.get(self.surrogate, self.surrogate_slope))
+
+    @classmethod
+    def pattern(cls, name: str, **kwargs: float) -> IzhikevichParams:
+        """Parameters of a named firing pattern (see :data:`PATTERNS`)."""
+        _checks.choice("pattern", name, list(PATTERNS))
+        a, b, c, d = PATTERNS[name]
+        return cls(a=a, b=b, c=c, d=d, **kwargs)
+
+    def coeffs(self) -> IzhikevichParams:
+        """The parameters themselves."""
+        return self
+
+
+class IzhikevichState(NamedTuple):
+    """Potential ``v`` (mV) and recovery ``u``, ``[batch, *features]``."""
+
+    v: torch.Tensor
+    u: torch.Tensor
+
+
+def init_state(shape, params, dtype=torch.float32, device=None) -> IzhikevichState:  # noqa: ANN001
+    """``v = -65`` mV and ``u = b v``, the paper's initial condition."""
+    v = full_state(shape, -65.0, dtype, device)
+    return IzhikevichState(v, params.b * v)
+
+
+def step(x: torch.Tensor, state: IzhikevichState, params: IzhikevichParams):  # noqa: ANN201
+    """Advance one step with input current ``x``. Returns ``(spikes, state)``."""
+    p = params
+    h = p.dt_ms / p.substeps
+    v, u = state.v, state.u
+    for _ in range(p.substeps):
+        v = v + h * (0.04 * v * v + 5.0 * v + 140.0 - u + x)
+    u = u + p.dt_ms * p.a * (p.b * v - u)
+    z = p._spike(v - p.v_peak)
+    v = v - z * (v - p.c)
+    u = u + z * p.d
+    return z, IzhikevichState(v, u)
+
+
+MODEL = NeuronModel("izhikevich", IzhikevichParams, IzhikevichState, init_state, step)
