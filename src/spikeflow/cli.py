@@ -1,4 +1,4 @@
-"""Command-line interface: ``spikeflow demo | compare | fit`` (more commands arrive with their features).
+"""Command-line interface: ``spikeflow demo | compare | fit | simulate``.
 
 Argument parsing and printing only; the work lives in :mod:`spikeflow.models`.
 Human-readable output goes to stdout, progress bars to stderr; with ``--json`` the last
@@ -186,6 +186,42 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    import numpy as np
+    import torch
+
+    from . import plot
+    from .models.coba import run_coba
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if not args.quiet:
+        print(
+            f"spikeflow simulate {args.network}: {args.neurons} neurons, {args.duration_ms:g} ms, "
+            f"seed {args.seed} (reference torch backend)"
+        )
+    result = run_coba(args.neurons, args.duration_ms, seed=args.seed, progress=not args.quiet)
+    stats = result.statistics()
+    t, s = result.spikes.times_ms, result.spikes.senders
+    shown = s < min(args.neurons, 500)
+    bins, rate = np.arange(0, args.duration_ms, 1.0), None
+    counts = np.histogram(t, bins=np.append(bins, args.duration_ms))[0]
+    rate = counts / (args.neurons * 1e-3)
+    fig = plot.raster_and_rate(
+        t[shown], s[shown], bins, rate, title=f"{args.network.upper()}, {args.neurons} neurons"
+    )
+    figure = plot.save(fig, Path(args.out) / f"{args.network}.png")
+    lines = [
+        f"mean rate {stats['mean_rate_hz']:.2f} Hz   mean CV of ISI {stats['cv_isi']:.3f}   Fano factor "
+        f"(10 ms population counts) {stats['fano_factor']:.2f}   synchrony chi {stats['synchrony_chi']:.3f}",
+        f"{stats['n_spikes']} spikes; build {stats['build_s']:.2f} s, run {stats['run_s']:.2f} s; "
+        f"figure {figure}",
+    ]
+    run_info = {"network": args.network, "neurons": args.neurons, "duration_ms": args.duration_ms}
+    _emit(args, lines, {**stats, **run_info, "seed": args.seed, "figure": str(figure)})
+    return 0
+
+
 def _add_common(p: argparse.ArgumentParser, epochs: int) -> None:
     p.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -241,6 +277,22 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--json", action="store_true", help="print one JSON object last")
     fit.add_argument("--quiet", action="store_true", help="no progress or text (JSON only)")
     fit.set_defaults(func=_cmd_fit)
+
+    sim = sub.add_parser(
+        "simulate",
+        help="run a reference network (COBA) and print its statistics",
+        description="Simulate a reference network: coba (Brette et al. 2007, benchmark 1). "
+        "CUBA, Brunel and Izhikevich networks are being built.",
+    )
+    sim.add_argument("network", choices=["coba"])
+    sim.add_argument("--neurons", type=int, default=4000)
+    sim.add_argument("--duration-ms", type=float, default=1000.0)
+    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--out", default="spikeflow-simulate", help="folder for the figure")
+    sim.add_argument("--threads", type=int, default=0, help="torch threads (default: all)")
+    sim.add_argument("--json", action="store_true", help="print one JSON object last")
+    sim.add_argument("--quiet", action="store_true", help="no progress or text (JSON only)")
+    sim.set_defaults(func=_cmd_simulate)
     return parser
 
 

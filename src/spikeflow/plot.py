@@ -165,3 +165,24 @@ def fit_summary(fit: Any) -> Any:
     ax2.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+
+def raster_and_rate(
+    times_ms: np.ndarray,
+    senders: np.ndarray,
+    bins_ms: np.ndarray,
+    rate_hz: np.ndarray,
+    title: str | None = None,
+) -> Any:
+    """Spike raster (``times_ms`` against ``senders``) above the population rate (Hz) in bins."""
+    plt = _pyplot()
+    fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True, figsize=(7, 4.2), gridspec_kw={"height_ratios": [3, 1]})
+    ax1.scatter(times_ms, senders, s=0.5, c="k", marker=".", linewidths=0)
+    ax1.set_ylabel("neuron")
+    ax2.plot(bins_ms, rate_hz, lw=0.8)
+    ax2.set_ylabel("rate (Hz)")
+    ax2.set_xlabel("time (ms)")
+    if title:
+        ax1.set_title(title)
+    fig.tight_layout()
+    return fig

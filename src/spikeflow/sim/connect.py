@@ -1,0 +1,69 @@
+"""Seeded connectivity rules: each returns ``(pre, post)`` index arrays (int64) of the
+synapses between ``n_pre`` and ``n_post`` neurons."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _checks
+
+RULES = ("fixed_probability", "fixed_indegree", "fixed_outdegree", "one_to_one", "all_to_all")
+
+
+def fixed_probability(n_pre: int, n_post: int, p: float, rng: np.random.Generator, *, autapses: bool = True):  # noqa: ANN201
+    """Each pair connected independently with probability ``p``."""
+    p = _checks.probability("p", p)
+    pre, post = [], []
+    for j in range(n_post):  # column by column keeps memory at O(n_pre)
+        src = np.flatnonzero(rng.random(n_pre) < p)
+        if not autapses:
+            src = src[src != j]
+        pre.append(src)
+        post.append(np.full(src.size, j))
+    return np.concatenate(pre).astype(np.int64), np.concatenate(post).astype(np.int64)
+
+
+def fixed_indegree(n_pre: int, n_post: int, k: int, rng: np.random.Generator):  # noqa: ANN201
+    """Every target receives exactly ``k`` distinct sources."""
+    _checks.positive_int("indegree", k)
+    if k > n_pre:
+        raise ValueError(f"indegree must be <= the {n_pre} sources, got {k}")
+    pre = np.concatenate([rng.choice(n_pre, k, replace=False) for _ in range(n_post)])
+    return pre.astype(np.int64), np.repeat(np.arange(n_post), k).astype(np.int64)
+
+
+def fixed_outdegree(n_pre: int, n_post: int, k: int, rng: np.random.Generator):  # noqa: ANN201
+    """Every source projects to exactly ``k`` distinct targets."""
+    _checks.positive_int("outdegree", k)
+    if k > n_post:
+        raise ValueError(f"outdegree must be <= the {n_post} targets, got {k}")
+    post = np.concatenate([rng.choice(n_post, k, replace=False) for _ in range(n_pre)])
+    return np.repeat(np.arange(n_pre), k).astype(np.int64), post.astype(np.int64)
+
+
+def one_to_one(n_pre: int, n_post: int):  # noqa: ANN201
+    """Source ``i`` to target ``i``; the populations must have equal sizes."""
+    if n_pre != n_post:
+        raise ValueError(f"one_to_one needs equal sizes, got {n_pre} sources and {n_post} targets")
+    idx = np.arange(n_pre, dtype=np.int64)
+    return idx, idx.copy()
+
+
+def all_to_all(n_pre: int, n_post: int):  # noqa: ANN201
+    """Every source to every target."""
+    pre, post = np.meshgrid(np.arange(n_pre), np.arange(n_post), indexing="ij")
+    return pre.ravel().astype(np.int64), post.ravel().astype(np.int64)
+
+
+def explicit(n_pre: int, n_post: int, pre: object, post: object):  # noqa: ANN201
+    """Given index lists; checked for equal length and range."""
+    pre, post = np.asarray(pre, dtype=np.int64).ravel(), np.asarray(post, dtype=np.int64).ravel()
+    if pre.shape != post.shape:
+        raise ValueError(
+            f"pre and post index lists must have the same length, got {pre.size} and {post.size}"
+        )
+    if pre.size and (pre.min() < 0 or pre.max() >= n_pre):
+        raise ValueError(f"pre indices must lie in [0, {n_pre - 1}], got [{pre.min()}, {pre.max()}]")
+    if post.size and (post.min() < 0 or post.max() >= n_post):
+        raise ValueError(f"post indices must lie in [0, {n_post - 1}], got [{post.min()}, {post.max()}]")
+    return pre, post

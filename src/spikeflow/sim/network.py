@@ -1,0 +1,399 @@
+"""The network simulator (reference torch backend): populations of model neurons,
+sparse delayed projections, Poisson inputs and monitors, advanced in steps of ``dt_ms``.
+
+A network reads like a methods section::
+
+    net = Network(dt_ms=0.1, seed=1)
+    exc = net.population(3200, CondLIFParams(...), name="exc")
+    inh = net.population(800, CondLIFParams(...), name="inh")
+    net.connect(exc, exc | inh, p=0.02, weight=6.0, receptor="exc", delay_ms=0.1)
+    spikes = net.record_spikes(exc | inh)
+    v = net.record_state(exc[:10], "v")
+    net.run(1000.0)  # ms
+
+Units follow NEST (ms, mV, nS, pA). A projection's weight is the size of the jump its
+spikes cause in the target model's input (nS for conductance-based neurons, mV for
+delta-input LIF, pA for current-input models), always >= 0; ``receptor="inh"`` makes it
+inhibitory (negative input, which conductance-based models route to the inhibitory
+conductance).
+
+Delays: a spike emitted at step ``t`` through a synapse of delay ``d`` steps is added to
+the target's input at step ``t + d`` (a ring buffer per population, as in NEST).
+``delay_ms`` is rounded to the nearest whole number of steps (a warning says so when it
+is not a multiple of ``dt_ms``); delays below one step are refused.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .. import _checks
+from .._progress import ProgressBar
+from ..neurons import adex, cond_lif, hodgkin_huxley, izhikevich, leaky_integrator, lif, synaptic_lif
+from . import connect as rules
+
+_MODULES = {
+    m.MODEL.params_cls: m
+    for m in (lif, synaptic_lif, cond_lif, adex, izhikevich, hodgkin_huxley, leaky_integrator)
+}
+
+
+def _check_variable(pop: Population, name: str) -> None:
+    if name not in pop.state._fields:
+        model = type(pop.params).__name__
+        raise ValueError(f"{pop.name} ({model}) has no state {name!r}; it has {pop.state._fields}")
+
+
+class Selection:
+    """Neurons of one or more populations: ``pop[10:20]``, ``exc | inh``.
+
+    ``parts`` is a list of ``(population, indices)`` with ``indices`` a LongTensor.
+    """
+
+    def __init__(self, parts: list[tuple[Population, torch.Tensor]]) -> None:
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return sum(len(idx) for _, idx in self.parts)
+
+    def __or__(self, other: Selection) -> Selection:
+        if not isinstance(other, Selection):
+            raise TypeError(f"can only join populations or selections, got {type(other).__name__}")
+        return Selection(self.parts + other.parts)
+
+    def __repr__(self) -> str:
+        return " | ".join(f"{p.name}[{len(i)} neurons]" for p, i in self.parts)
+
+
+class Population(Selection):
+    """``n`` neurons of one model; a :class:`Selection` of all of them.
+
+    Attributes:
+        name, n, params: as given; state: the model's state NamedTuple of ``[n]`` tensors.
+    """
+
+    def __init__(self, net: Network, n: int, params: Any, name: str) -> None:
+        self.net, self.n, self.params, self.name = net, n, params, name
+        self.module = _MODULES[type(params)]
+        self.coeffs = params.coeffs()
+        self.state = self.module.init_state((n,), self.coeffs, net.dtype)
+        self.buffer: torch.Tensor | None = None
+        super().__init__([(self, torch.arange(n))])
+
+    def __getitem__(self, key: int | slice | Sequence[int]) -> Selection:
+        idx = torch.arange(self.n)[key]
+        return Selection([(self, idx.reshape(-1))])
+
+    def set_state(self, name: str, values: float | np.ndarray | torch.Tensor) -> None:
+        """Set a state variable (e.g. random initial potentials) for all neurons."""
+        _check_variable(self, name)
+        t = torch.as_tensor(values, dtype=self.net.dtype).expand(self.n).clone()
+        self.state = self.state._replace(**{name: t})
+
+
+@dataclass
+class _Projection:
+    pre: Population
+    post: Population
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray  # signed
+    delay: int  # steps
+
+
+@dataclass
+class SpikeMonitor:
+    """Spikes of a selection. ``times_ms`` and ``senders`` (index within the selection, in
+    the order of its parts) are filled as the network runs."""
+
+    selection: Selection
+    dt_ms: float
+    _steps: list[torch.Tensor] = field(default_factory=list)
+    _ids: list[torch.Tensor] = field(default_factory=list)
+
+    @property
+    def times_ms(self) -> np.ndarray:
+        return (torch.cat(self._steps).double() * self.dt_ms).numpy() if self._steps else np.zeros(0)
+
+    @property
+    def senders(self) -> np.ndarray:
+        return torch.cat(self._ids).numpy() if self._ids else np.zeros(0, dtype=np.int64)
+
+    def trains(self) -> list[np.ndarray]:
+        """Spike times (ms) of each neuron of the selection."""
+        t, s = self.times_ms, self.senders
+        return [np.sort(t[s == k]) for k in range(len(self.selection))]
+
+
+@dataclass
+class StateMonitor:
+    """A state variable of a selection, every ``every`` steps: ``values`` is
+    ``[samples, neurons]`` and ``times_ms`` the sample times."""
+
+    selection: Selection
+    variable: str
+    every: int
+    dt_ms: float
+    _values: list[torch.Tensor] = field(default_factory=list)
+    _times: list[int] = field(default_factory=list)
+
+    @property
+    def values(self) -> np.ndarray:
+        return torch.stack(self._values).numpy() if self._values else np.zeros((0, len(self.selection)))
+
+    @property
+    def times_ms(self) -> np.ndarray:
+        return np.asarray(self._times, dtype=np.float64) * self.dt_ms
+
+
+class Network:
+    """A spiking network simulated in steps of ``dt_ms`` (see the module docstring).
+
+    Args:
+        dt_ms: step (ms), > 0.
+        seed: seed of connectivity and input randomness.
+        dtype: floating type of the state (float64 by default, as NEST and Brian2 use).
+    """
+
+    def __init__(self, dt_ms: float = 0.1, seed: int = 0, dtype: torch.dtype = torch.float64) -> None:
+        self.dt_ms = _checks.positive("dt_ms", dt_ms)
+        self.seed = seed
+        self.dtype = dtype
+        self.rng = np.random.default_rng(seed)
+        self.generator = torch.Generator().manual_seed(seed)
+        self.populations: list[Population] = []
+        self.projections: list[_Projection] = []
+        self.poisson_inputs: list[tuple[Selection, float, float]] = []
+        self.monitors: list[SpikeMonitor | StateMonitor] = []
+        self.step_count = 0
+        self._built: list | None = None
+
+    # ----------------------------------------------------------------- construction
+    def population(self, n: int, params: Any, name: str | None = None) -> Population:
+        """Add ``n`` neurons of the model whose parameter dataclass is ``params``."""
+        _checks.positive_int("n", n)
+        if type(params) not in _MODULES:
+            raise TypeError(
+                f"params must be one of {[c.__name__ for c in _MODULES]}, got {type(params).__name__}"
+            )
+        if not math.isclose(getattr(params, "dt_ms", self.dt_ms), self.dt_ms):
+            raise ValueError(f"params.dt_ms={params.dt_ms} differs from the network's dt_ms={self.dt_ms}")
+        pop = Population(self, n, params, name or f"pop{len(self.populations)}")
+        self.populations.append(pop)
+        self._built = None
+        return pop
+
+    def connect(
+        self,
+        pre: Selection,
+        post: Selection,
+        *,
+        p: float | None = None,
+        rule: str | None = None,
+        indegree: int | None = None,
+        outdegree: int | None = None,
+        pairs: tuple[Sequence[int], Sequence[int]] | None = None,
+        weight: float | np.ndarray = 1.0,
+        receptor: str = "exc",
+        delay_ms: float | None = None,
+        autapses: bool = True,
+    ) -> int:
+        """Connect every part of ``pre`` to every part of ``post``; returns the synapse count.
+
+        The rule is ``p=`` (fixed probability), ``indegree=``, ``outdegree=``,
+        ``rule="one_to_one"`` or ``"all_to_all"``, or explicit ``pairs=(pre, post)`` index
+        lists (with ``weight`` then a scalar or one value per pair). ``delay_ms`` defaults to
+        one step.
+        """
+        _checks.choice("receptor", receptor, ("exc", "inh"))
+        w = np.asarray(weight, dtype=np.float64)
+        if np.any(~np.isfinite(w)) or np.any(w < 0):
+            raise ValueError(
+                f"weight must be >= 0 and finite (use receptor='inh' for inhibition), got min {w.min()}"
+            )
+        delay = self._delay_steps(delay_ms)
+        total = 0
+        for pre_pop, pre_idx in pre.parts:
+            for post_pop, post_idx in post.parts:
+                n_pre, n_post = len(pre_idx), len(post_idx)
+                if pairs is not None:
+                    src, dst = rules.explicit(n_pre, n_post, *pairs)
+                elif p is not None:
+                    same = pre_pop is post_pop and torch.equal(pre_idx, post_idx)
+                    src, dst = rules.fixed_probability(
+                        n_pre, n_post, p, self.rng, autapses=autapses or not same
+                    )
+                elif indegree is not None:
+                    src, dst = rules.fixed_indegree(n_pre, n_post, indegree, self.rng)
+                elif outdegree is not None:
+                    src, dst = rules.fixed_outdegree(n_pre, n_post, outdegree, self.rng)
+                elif rule == "one_to_one":
+                    src, dst = rules.one_to_one(n_pre, n_post)
+                elif rule == "all_to_all":
+                    src, dst = rules.all_to_all(n_pre, n_post)
+                else:
+                    raise ValueError(
+                        "give a connectivity rule: p=, indegree=, outdegree=, pairs= or rule= one "
+                        f"of {rules.RULES}; got rule={rule!r}"
+                    )
+                if w.ndim and w.size != src.size:
+                    raise ValueError(f"weight has {w.size} values for {src.size} synapses")
+                sign = 1.0 if receptor == "exc" else -1.0
+                weights = np.broadcast_to(sign * w, src.shape).astype(np.float64)
+                self.projections.append(
+                    _Projection(
+                        pre_pop, post_pop, pre_idx.numpy()[src], post_idx.numpy()[dst], weights, delay
+                    )
+                )
+                total += src.size
+        self._built = None
+        return total
+
+    def _delay_steps(self, delay_ms: float | None) -> int:
+        if delay_ms is None:
+            return 1
+        delay_ms = _checks.real("delay_ms", delay_ms)
+        steps = int(round(delay_ms / self.dt_ms))
+        if steps < 1:
+            raise ValueError(f"delay_ms={delay_ms} is below one step (dt_ms={self.dt_ms}); expected >= dt_ms")
+        if abs(steps * self.dt_ms - delay_ms) > 1e-9 * max(1.0, delay_ms):
+            rounded = steps * self.dt_ms
+            warnings.warn(
+                f"delay_ms={delay_ms} is not a multiple of dt_ms={self.dt_ms}; rounded to {rounded:g} ms",
+                stacklevel=3,
+            )
+        return steps
+
+    def poisson_input(
+        self, target: Selection, n_inputs: int, rate_hz: float, weight: float, receptor: str = "exc"
+    ) -> None:
+        """Drive each neuron of ``target`` with ``n_inputs`` independent Poisson trains of
+        ``rate_hz``, each spike adding ``weight`` to its input (their sum is a Poisson
+        process of rate ``n_inputs * rate_hz``, sampled per step)."""
+        _checks.positive_int("n_inputs", n_inputs)
+        rate = _checks.non_negative("rate_hz", rate_hz)
+        w = _checks.non_negative("weight", weight) * (
+            1.0 if _checks.choice("receptor", receptor, ("exc", "inh")) == "exc" else -1.0
+        )
+        self.poisson_inputs.append((target, n_inputs * rate * self.dt_ms * 1e-3, w))
+
+    def record_spikes(self, selection: Selection) -> SpikeMonitor:
+        """Record the spikes of ``selection`` from now on."""
+        m = SpikeMonitor(selection, self.dt_ms)
+        self.monitors.append(m)
+        return m
+
+    def record_state(self, selection: Selection, variable: str, every: int = 1) -> StateMonitor:
+        """Record state ``variable`` of ``selection`` every ``every`` steps."""
+        _checks.positive_int("every", every)
+        for pop, _ in selection.parts:
+            _check_variable(pop, variable)
+        m = StateMonitor(selection, variable, every, self.dt_ms)
+        self.monitors.append(m)
+        return m
+
+    # ------------------------------------------------------------------- simulation
+    def _build(self) -> list:
+        groups: dict[tuple[int, int, int], list[_Projection]] = {}
+        for proj in self.projections:
+            key = (self.populations.index(proj.pre), self.populations.index(proj.post), proj.delay)
+            groups.setdefault(key, []).append(proj)
+        built = []
+        for (i, j, d), projs in groups.items():
+            pre, post = self.populations[i], self.populations[j]
+            src = np.concatenate([p.src for p in projs])
+            dst = np.concatenate([p.dst for p in projs])
+            w = np.concatenate([p.weight for p in projs])
+            with warnings.catch_warnings():  # torch marks sparse CSR as beta
+                warnings.simplefilter("ignore", UserWarning)
+                mat = (
+                    torch.sparse_coo_tensor(
+                        torch.as_tensor(np.stack([dst, src])),
+                        torch.as_tensor(w, dtype=self.dtype),
+                        (post.n, pre.n),
+                        check_invariants=True,
+                    )
+                    .coalesce()
+                    .to_sparse_csr()
+                )
+            built.append((pre, post, d, mat))
+        max_delay = max([d for _, _, d, _ in built], default=1)
+        for pop in self.populations:
+            if pop.buffer is None or pop.buffer.shape[0] < max_delay + 1:
+                old = pop.buffer
+                pop.buffer = torch.zeros(max_delay + 1, pop.n, dtype=self.dtype)
+                if old is not None:  # keep spikes in flight when the network grows
+                    for k in range(old.shape[0]):
+                        pop.buffer[(self.step_count + k) % pop.buffer.shape[0]] = old[
+                            (self.step_count + k) % old.shape[0]
+                        ]
+        return built
+
+    def run(self, duration_ms: float, progress: bool = True) -> None:
+        """Advance ``duration_ms`` (rounded to whole steps); repeated calls continue."""
+        if not self.populations:
+            raise ValueError("the network is empty: add a population before run()")
+        steps = int(round(_checks.positive("duration_ms", duration_ms) / self.dt_ms))
+        if self._built is None:
+            self._built = self._build()
+        tick = max(steps // 100, 1)
+        bar = ProgressBar(math.ceil(steps / tick), "simulating", enabled=progress and steps >= 1000)
+        for k in range(steps):
+            self._step()
+            if (k + 1) % tick == 0 or k + 1 == steps:
+                bar.update(1)
+        bar.close()
+
+    def _step(self) -> None:
+        t = self.step_count
+        spikes = {}
+        for pop in self.populations:
+            slot = t % pop.buffer.shape[0]
+            x = pop.buffer[slot].clone()
+            pop.buffer[slot].zero_()
+            for sel, lam, w in self.poisson_inputs:
+                for tp, idx in sel.parts:
+                    if tp is pop:
+                        x[idx] += w * torch.poisson(
+                            torch.full((len(idx),), lam, dtype=self.dtype), generator=self.generator
+                        )
+            z, state = pop.module.step(x, pop.state, pop.coeffs)
+            if not bool(torch.isfinite(state[0]).all()):
+                bad = int(torch.nonzero(~torch.isfinite(state[0]))[0])
+                raise FloatingPointError(
+                    f"NaN or infinite {state._fields[0]} at step {t} ({t * self.dt_ms:g} ms) in population "
+                    f"{pop.name!r}, neuron {bad}: reduce dt_ms or check the parameters and inputs"
+                )
+            pop.state = state
+            spikes[pop] = z
+        for pre, post, d, mat in self._built:
+            z = spikes[pre]
+            if bool(z.any()):
+                post.buffer[(t + d) % post.buffer.shape[0]] += (mat @ z.unsqueeze(1)).squeeze(1)
+        self.step_count += 1
+        for m in self.monitors:
+            if isinstance(m, SpikeMonitor):
+                offset = 0
+                for pop, idx in m.selection.parts:
+                    hit = torch.nonzero(spikes[pop][idx] > 0).flatten()
+                    if hit.numel():
+                        m._steps.append(torch.full((hit.numel(),), t, dtype=torch.int64))
+                        m._ids.append(hit + offset)
+                    offset += len(idx)
+            elif t % m.every == 0:
+                m._values.append(
+                    torch.cat([getattr(pop.state, m.variable)[idx] for pop, idx in m.selection.parts])
+                )
+                m._times.append(t)
+
+    @property
+    def time_ms(self) -> float:
+        """Simulated time so far (ms)."""
+        return self.step_count * self.dt_ms

@@ -1,0 +1,157 @@
+"""The network simulator: exact delays, continuation, connectivity, inputs, monitors,
+errors, and the COBA benchmark network's statistics."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from spikeflow import cli
+from spikeflow.neurons import CondLIFParams, LIFParams
+from spikeflow.sim import Network
+
+
+def _pulse_net(delay_ms, dt=0.1):
+    net = Network(dt_ms=dt, seed=0)
+    pre = net.population(1, LIFParams(tau_mem_ms=10.0, dt_ms=dt), name="pre")
+    post = net.population(1, LIFParams(tau_mem_ms=1e9, dt_ms=dt, v_th=100.0), name="post")
+    pre.set_state("v", 1.5)  # fires at step 0
+    net.connect(pre, post, rule="one_to_one", weight=2.5, delay_ms=delay_ms)
+    v = net.record_state(post, "v")
+    net.run(2.0, progress=False)
+    return v.values[:, 0]
+
+
+@pytest.mark.parametrize("steps", [1, 3, 7])
+def test_delays_are_delivered_exactly(steps):
+    v = _pulse_net(steps * 0.1)
+    arrival = int(np.flatnonzero(v > 0)[0])
+    assert arrival == steps  # a spike at step 0 arrives at step 0 + d
+    assert v[arrival] == pytest.approx(2.5)
+
+
+def test_delay_rounding_warns_and_short_delays_are_refused():
+    with pytest.warns(UserWarning, match=r"delay_ms=0.33 is not a multiple of dt_ms=0.1; rounded to 0.3"):
+        v = _pulse_net(0.33)
+    assert int(np.flatnonzero(v > 0)[0]) == 3
+    with pytest.raises(ValueError, match=r"delay_ms=0.04 is below one step \(dt_ms=0.1\)"):
+        _pulse_net(0.04)
+
+
+def _poisson_net(seed=3):
+    net = Network(dt_ms=0.1, seed=seed)
+    exc = net.population(50, CondLIFParams(dt_ms=0.1), name="exc")
+    inh = net.population(20, CondLIFParams(dt_ms=0.1), name="inh")
+    net.connect(exc, exc | inh, p=0.2, weight=2.0, receptor="exc", delay_ms=0.5)
+    net.connect(inh, exc, indegree=5, weight=10.0, receptor="inh", delay_ms=1.0)
+    net.poisson_input(exc | inh, n_inputs=100, rate_hz=20.0, weight=1.5)
+    return net, net.record_spikes(exc | inh), net.record_state(exc[:3], "v", every=5)
+
+
+def test_run_continues_exactly_where_it_stopped():
+    a, sa, va = _poisson_net()
+    a.run(30.0, progress=False)
+    a.run(45.0, progress=False)
+    b, sb, vb = _poisson_net()
+    b.run(75.0, progress=False)
+    assert len(sa.times_ms) > 50
+    np.testing.assert_array_equal(sa.times_ms, sb.times_ms)
+    np.testing.assert_array_equal(sa.senders, sb.senders)
+    np.testing.assert_array_equal(va.values, vb.values)
+    assert va.values.shape == (150, 3) and va.times_ms[1] == pytest.approx(0.5)
+
+
+def test_same_seed_same_spikes_other_seed_other_spikes():
+    a, sa, _ = _poisson_net(seed=3)
+    b, sb, _ = _poisson_net(seed=4)
+    a.run(40.0, progress=False)
+    b.run(40.0, progress=False)
+    assert not np.array_equal(sa.times_ms, sb.times_ms)
+
+
+def test_connectivity_rules():
+    net = Network(seed=1)
+    a = net.population(200, LIFParams(dt_ms=0.1))
+    b = net.population(100, LIFParams(dt_ms=0.1))
+    assert net.connect(a, b, indegree=7) == 700
+    assert net.connect(a, b, outdegree=3) == 600
+    assert net.connect(a[:100], b, rule="one_to_one") == 100
+    assert net.connect(a[:3], b[:4], rule="all_to_all") == 12
+    n = net.connect(a, b, p=0.1)
+    assert abs(n - 2000) < 4 * math.sqrt(2000 * 0.9)
+    assert net.connect(a, b, pairs=([0, 5, 7], [1, 1, 2]), weight=[1.0, 2.0, 3.0]) == 3
+    proj = net.projections[-1]
+    assert proj.weight.tolist() == [1.0, 2.0, 3.0] and proj.dst.tolist() == [1, 1, 2]
+
+
+def test_poisson_input_drives_the_expected_mean():
+    # a non-leaky, never-firing integrator accumulates n * rate * t * weight on average
+    net = Network(dt_ms=0.1, seed=2)
+    pop = net.population(400, LIFParams(tau_mem_ms=1e12, dt_ms=0.1, v_th=1e9))
+    net.poisson_input(pop, n_inputs=10, rate_hz=50.0, weight=0.2)
+    net.run(100.0, progress=False)
+    expected = 10 * 50.0 * 0.1 * 0.2  # inputs x Hz x s x mV
+    assert float(pop.state.v.mean()) == pytest.approx(expected, rel=0.03)
+
+
+def test_bad_input_is_named():
+    net = Network(seed=0)
+    with pytest.raises(ValueError, match="the network is empty"):
+        net.run(10.0)
+    a = net.population(5, CondLIFParams(), name="a")
+    with pytest.raises(ValueError, match=r"weight must be >= 0 and finite \(use receptor='inh'"):
+        net.connect(a, a, p=0.5, weight=-1.0)
+    with pytest.raises(ValueError, match="pre and post index lists must have the same length, got 2 and 3"):
+        net.connect(a, a, pairs=([0, 1], [0, 1, 2]))
+    with pytest.raises(ValueError, match=r"one_to_one needs equal sizes, got 5 sources and 2 targets"):
+        net.connect(a, a[:2], rule="one_to_one")
+    with pytest.raises(ValueError, match="has no state 'w'"):
+        net.record_state(a, "w")
+    with pytest.raises(ValueError, match="differs from the network's dt_ms"):
+        net.population(3, CondLIFParams(dt_ms=0.5))
+    with pytest.raises(ValueError, match="give a connectivity rule"):
+        net.connect(a, a)
+
+
+def test_nan_in_state_stops_with_step_population_and_neuron():
+    net = Network(dt_ms=0.1, seed=0)
+    pop = net.population(4, CondLIFParams(dt_ms=0.1), name="cortex")
+    pop.set_state("v", torch.tensor([-60.0, -60.0, float("nan"), -60.0]))
+    with pytest.raises(
+        FloatingPointError, match=r"NaN or infinite v at step 0 \(0 ms\) in population 'cortex', neuron 2"
+    ):
+        net.run(1.0, progress=False)
+
+
+def test_coba_statistics():
+    from spikeflow.models.coba import run_coba
+
+    stats = run_coba(4000, 300.0, seed=1, progress=False).statistics()
+    # Brette et al. (2007) benchmark 1: about 19 to 20 Hz, irregular (CV of ISI near 1.5
+    # over 1 s; lower over this short run, which includes the initial transient)
+    assert 15.0 < stats["mean_rate_hz"] < 25.0
+    assert 0.8 < stats["cv_isi"] < 2.0
+    assert stats["synchrony_chi"] < 0.3  # asynchronous
+
+
+def test_simulate_cli_json(tmp_path, capsys):
+    code = cli.main(
+        [
+            "simulate",
+            "coba",
+            "--neurons",
+            "400",
+            "--duration-ms",
+            "50",
+            "--json",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    payload = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert {"mean_rate_hz", "cv_isi", "n_spikes", "build_s", "run_s"} <= set(payload)
+    assert (tmp_path / "coba.png").exists()
