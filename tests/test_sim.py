@@ -155,3 +155,54 @@ def test_simulate_cli_json(tmp_path, capsys):
     payload = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert {"mean_rate_hz", "cv_isi", "n_spikes", "build_s", "run_s"} <= set(payload)
     assert (tmp_path / "coba.png").exists()
+
+
+# ------------------------------------------------------------------ the fast backend
+def _with_backend(build, backend):
+    net, *monitors = build()
+    net.backend = backend
+    return net, monitors
+
+
+def test_fast_backend_gives_the_reference_spikes_and_potentials():
+    pytest.importorskip("numba")
+    out = {}
+    for backend in ("reference", "fast"):
+        net, (spikes, v) = _with_backend(_poisson_net, backend)
+        net.run(30.0, progress=False)
+        net.run(45.0, progress=False)  # continuing across backends' chunking too
+        out[backend] = (spikes.times_ms, spikes.senders, v.values)
+    assert len(out["fast"][0]) > 50
+    for a, b in zip(out["reference"], out["fast"]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fast_backend_delays_and_lif_network():
+    pytest.importorskip("numba")
+
+    def build():
+        net = Network(dt_ms=0.5, seed=5)
+        a = net.population(60, LIFParams(tau_mem_ms=10.0, dt_ms=0.5, refractory_ms=2.0), name="a")
+        b = net.population(40, LIFParams(tau_mem_ms=20.0, dt_ms=0.5, reset="value", v_reset=-0.2), name="b")
+        net.connect(a, a | b, p=0.1, weight=0.3, delay_ms=1.5)
+        net.connect(b, a, p=0.2, weight=0.4, receptor="inh", delay_ms=3.0)
+        net.poisson_input(a, n_inputs=20, rate_hz=40.0, weight=0.25)
+        return net, net.record_spikes(a | b), net.record_state(b[:5], "v", every=3)
+
+    out = {}
+    for backend in ("reference", "fast"):
+        net, (spikes, v) = _with_backend(build, backend)
+        net.run(200.0, progress=False)
+        out[backend] = (spikes.times_ms, spikes.senders, v.values)
+    assert len(out["fast"][0]) > 100
+    for a, b in zip(out["reference"], out["fast"]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fast_backend_refuses_what_it_cannot_run():
+    net = Network(backend="fast")
+    net.population(3, __import__("spikeflow").neurons.IzhikevichParams(dt_ms=0.1, substeps=1))
+    with pytest.raises(
+        ValueError, match=r"backend='fast' cannot run this network: population .* IzhikevichParams"
+    ):
+        net.run(1.0, progress=False)

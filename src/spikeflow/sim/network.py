@@ -160,10 +160,17 @@ class Network:
         dt_ms: step (ms), > 0.
         seed: seed of connectivity and input randomness.
         dtype: floating type of the state (float64 by default, as NEST and Brian2 use).
+        backend: ``"auto"`` (the fast CPU backend when Numba is installed and the network
+            fits it: LIF and exponential-synapse conductance LIF populations, state
+            monitors of ``v`` only, float64), ``"reference"`` (torch, any model and
+            device) or ``"fast"`` (refuses networks it cannot run).
     """
 
-    def __init__(self, dt_ms: float = 0.1, seed: int = 0, dtype: torch.dtype = torch.float64) -> None:
+    def __init__(
+        self, dt_ms: float = 0.1, seed: int = 0, dtype: torch.dtype = torch.float64, backend: str = "auto"
+    ) -> None:
         self.dt_ms = _checks.positive("dt_ms", dt_ms)
+        self.backend = _checks.choice("backend", backend, ("auto", "reference", "fast"))
         self.seed = seed
         self.dtype = dtype
         self.rng = np.random.default_rng(seed)
@@ -343,6 +350,14 @@ class Network:
         steps = int(round(_checks.positive("duration_ms", duration_ms) / self.dt_ms))
         if self._built is None:
             self._built = self._build()
+        reason = self.fast_unsupported_reason()
+        if self.backend == "fast" and reason:
+            raise ValueError(f"backend='fast' cannot run this network: {reason}")
+        if self.backend != "reference" and reason is None:
+            from .fast_runner import run_fast
+
+            run_fast(self, steps, progress)
+            return
         tick = max(steps // 100, 1)
         bar = ProgressBar(math.ceil(steps / tick), "simulating", enabled=progress and steps >= 1000)
         for k in range(steps):
@@ -351,19 +366,46 @@ class Network:
                 bar.update(1)
         bar.close()
 
-    def _step(self) -> None:
-        t = self.step_count
-        spikes = {}
+    def fast_unsupported_reason(self) -> str | None:
+        """Why the fast CPU backend cannot run this network, or ``None`` if it can."""
+        import importlib.util
+
+        if importlib.util.find_spec("numba") is None:
+            return "Numba is not installed (pip install 'spikeflow[fast]')"
+        if self.dtype != torch.float64:
+            return f"it runs in float64, the network uses {self.dtype}"
         for pop in self.populations:
-            slot = t % pop.buffer.shape[0]
-            x = pop.buffer[slot].clone()
-            pop.buffer[slot].zero_()
+            if pop.module is lif or (pop.module is cond_lif and pop.params.synapse == "exp"):
+                continue
+            model = type(pop.params).__name__
+            return f"population {pop.name!r} uses {model} (fast: LIF, CondLIF with exp synapses)"
+        states = {(m.variable, m.every) for m in self.monitors if isinstance(m, StateMonitor)}
+        if any(var != "v" for var, _ in states) or len({every for _, every in states}) > 1:
+            return "its state monitors must all record 'v' with the same 'every'"
+        return None
+
+    def external_input(self) -> dict[Population, torch.Tensor]:
+        """Draw this step's Poisson input per population (both backends call this, in the
+        same order, so the same seed gives the same input)."""
+        ext: dict[Population, torch.Tensor] = {}
+        for pop in self.populations:
             for sel, lam, w in self.poisson_inputs:
                 for tp, idx in sel.parts:
                     if tp is pop:
-                        x[idx] += w * torch.poisson(
-                            torch.full((len(idx),), lam, dtype=self.dtype), generator=self.generator
-                        )
+                        lam_t = torch.full((len(idx),), lam, dtype=self.dtype)
+                        draw = torch.poisson(lam_t, generator=self.generator)
+                        x = ext.setdefault(pop, torch.zeros(pop.n, dtype=self.dtype))
+                        x[idx] += w * draw
+        return ext
+
+    def _step(self) -> None:
+        t = self.step_count
+        spikes = {}
+        ext = self.external_input()
+        for pop in self.populations:
+            slot = t % pop.buffer.shape[0]
+            x = pop.buffer[slot] + ext[pop] if pop in ext else pop.buffer[slot].clone()
+            pop.buffer[slot].zero_()
             z, state = pop.module.step(x, pop.state, pop.coeffs)
             if not bool(torch.isfinite(state[0]).all()):
                 bad = int(torch.nonzero(~torch.isfinite(state[0]))[0])

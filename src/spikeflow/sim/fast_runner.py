@@ -1,0 +1,154 @@
+"""Drives :func:`spikeflow.sim.fast_cpu.run_steps` for a :class:`~spikeflow.sim.Network`:
+packs the populations into flat arrays, runs chunks of steps, hands the recorded spikes
+and potentials to the monitors, and unpacks the state so that a later run (on either
+backend) continues from it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from .._progress import ProgressBar
+from ..neurons import lif
+from . import fast_cpu as F
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+CHUNK = 1000
+
+
+def _pack(net: Network):  # noqa: ANN202
+    offsets, total = {}, 0
+    for pop in net.populations:
+        offsets[pop] = total
+        total += pop.n
+    code = np.empty(total, dtype=np.int64)
+    params = np.zeros((total, F.N_PARAMS))
+    v, g_ex, g_in, refr = (np.zeros(total) for _ in range(4))
+    lengths = {pop.buffer.shape[0] for pop in net.populations}
+    if len(lengths) != 1:
+        raise RuntimeError("populations have ring buffers of different lengths")
+    buf = np.zeros((lengths.pop(), total))
+    for pop, off in offsets.items():
+        sl = slice(off, off + pop.n)
+        is_lif = pop.module is lif
+        code[sl] = F.LIF_CODE if is_lif else F.COND_CODE
+        params[sl] = F.lif_row(pop.coeffs) if is_lif else F.cond_row(pop.coeffs)
+        v[sl] = pop.state.v.numpy()
+        refr[sl] = pop.state.refractory.numpy()
+        if not is_lif:
+            g_ex[sl], g_in[sl] = pop.state.g_ex.numpy(), pop.state.g_in.numpy()
+        buf[:, sl] = pop.buffer.numpy()
+    pre, post, w, d = [], [], [], []
+    for pre_pop, post_pop, delay, mat in net._built:
+        coo = mat.to_sparse_coo().coalesce()
+        dst, src = coo.indices().numpy()
+        pre.append(src + offsets[pre_pop])
+        post.append(dst + offsets[post_pop])
+        w.append(coo.values().numpy())
+        d.append(np.full(src.size, delay, dtype=np.int64))
+    pre = np.concatenate(pre) if pre else np.zeros(0, dtype=np.int64)
+    order = np.argsort(pre, kind="stable")
+    cat = lambda parts, dt: np.concatenate(parts).astype(dt)[order] if parts else np.zeros(0, dt)  # noqa: E731
+    targets, weights, delays = cat(post, np.int64), cat(w, np.float64), cat(d, np.int64)
+    indptr = np.zeros(total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pre, minlength=total), out=indptr[1:])
+    return offsets, code, params, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays
+
+
+def _global(sel, offsets) -> np.ndarray:  # noqa: ANN001
+    return np.concatenate([idx.numpy() + offsets[pop] for pop, idx in sel.parts])
+
+
+def run_fast(net: Network, steps: int, progress: bool) -> None:
+    """Advance ``net`` by ``steps`` steps on the fast backend."""
+    from .network import SpikeMonitor, StateMonitor
+
+    offsets, code, params, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays = _pack(net)
+    total = v.size
+    spike_mons = [m for m in net.monitors if isinstance(m, SpikeMonitor)]
+    state_mons = [m for m in net.monitors if isinstance(m, StateMonitor)]
+    record = np.full(total, -1, dtype=np.int64)
+    lookups = []
+    for m in spike_mons:
+        ids = _global(m.selection, offsets)
+        record[ids] = ids
+        lut = np.full(total, -1, dtype=np.int64)
+        lut[ids] = np.arange(ids.size)
+        lookups.append(lut)
+    state_cols = [_global(m.selection, offsets) for m in state_mons]
+    state_idx = np.concatenate(state_cols) if state_cols else np.zeros(0, dtype=np.int64)
+    every = state_mons[0].every if state_mons else 1
+    n_recorded = int((record >= 0).sum())
+    rec_steps = np.empty(max(4 * n_recorded, 1024), dtype=np.int64)
+    rec_ids = np.empty_like(rec_steps)
+    state_out = np.empty((CHUNK // every + 2, state_idx.size))
+    bar = ProgressBar(-(-steps // CHUNK), "simulating", enabled=progress and steps >= 1000)
+    done = 0
+    try:
+        while done < steps:
+            k_steps = min(CHUNK, steps - done)
+            ext = np.zeros((k_steps, total))
+            if net.poisson_inputs:
+                for k in range(k_steps):
+                    for pop, x in net.external_input().items():
+                        ext[k, offsets[pop] : offsets[pop] + pop.n] = x.numpy()
+            first = 0
+            while first < k_steps:
+                n_rec, n_state, ran, status = F.run_steps(
+                    k_steps - first, net.step_count, code, params, v, g_ex, g_in, refr, buf,
+                    ext[first:], indptr, targets, weights, delays, record, rec_steps, rec_ids, 0,
+                    state_idx, every, state_out, 0,
+                )  # fmt: skip
+                _deliver(spike_mons, lookups, rec_steps[:n_rec], rec_ids[:n_rec])
+                _sample(state_mons, state_cols, state_out[:n_state], net.step_count, ran, every)
+                net.step_count += ran
+                first += ran
+                if status >= 0:
+                    pop = next(p for p, off in offsets.items() if off <= status < off + p.n)
+                    raise FloatingPointError(
+                        f"NaN or infinite v at step {net.step_count} ({net.step_count * net.dt_ms:g} ms) "
+                        f"in population {pop.name!r}, neuron {status - offsets[pop]}: reduce dt_ms or "
+                        "check the parameters and inputs"
+                    )
+                if status == -2:
+                    rec_steps = np.empty(2 * rec_steps.size, dtype=np.int64)
+                    rec_ids = np.empty_like(rec_steps)
+            done += k_steps
+            bar.update(1)
+    finally:
+        bar.close()
+        _unpack(net, offsets, v, g_ex, g_in, refr, buf)
+
+
+def _deliver(mons, lookups, steps: np.ndarray, ids: np.ndarray) -> None:  # noqa: ANN001
+    for m, lut in zip(mons, lookups):
+        local = lut[ids]
+        keep = local >= 0
+        if keep.any():
+            m._steps.append(torch.from_numpy(steps[keep].copy()))
+            m._ids.append(torch.from_numpy(local[keep].copy()))
+
+
+def _sample(mons, cols, rows: np.ndarray, t0: int, ran: int, every: int) -> None:  # noqa: ANN001
+    times = [t for t in range(t0, t0 + ran) if t % every == 0]
+    start = 0
+    for m, c in zip(mons, cols):
+        for r, t in zip(rows, times):
+            m._values.append(torch.from_numpy(r[start : start + c.size].copy()))
+            m._times.append(t)
+        start += c.size
+
+
+def _unpack(net, offsets, v, g_ex, g_in, refr, buf) -> None:  # noqa: ANN001
+    for pop, off in offsets.items():
+        sl = slice(off, off + pop.n)
+        fields = {"v": torch.from_numpy(v[sl].copy()), "refractory": torch.from_numpy(refr[sl].copy())}
+        if pop.module is not lif:
+            fields["g_ex"] = torch.from_numpy(g_ex[sl].copy())
+            fields["g_in"] = torch.from_numpy(g_in[sl].copy())
+        pop.state = pop.state._replace(**fields)
+        pop.buffer = torch.from_numpy(buf[:, sl].copy())
