@@ -206,3 +206,16 @@ def test_fast_backend_refuses_what_it_cannot_run():
         ValueError, match=r"backend='fast' cannot run this network: population .* IzhikevichParams"
     ):
         net.run(1.0, progress=False)
+
+
+def test_brunel_regimes_differ_as_published():
+    pytest.importorskip("numba")
+    from spikeflow.models.brunel import run_brunel
+
+    sr = run_brunel("SR", 5000, 200.0, progress=False).statistics()
+    ai = run_brunel("AI", 5000, 200.0, progress=False).statistics()
+    # g = 3 (excitation dominates): synchronous, regular, fast; g = 5: asynchronous
+    assert sr["synchrony_chi"] > 0.25 and sr["cv_isi"] < 0.15 and sr["mean_rate_hz"] > 100
+    assert ai["synchrony_chi"] < 0.15 and ai["mean_rate_hz"] < sr["mean_rate_hz"] / 2
+    with pytest.raises(ValueError, match="regime must be one of"):
+        run_brunel("XY")

@@ -191,33 +191,36 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     import torch
 
     from . import plot
+    from .models.brunel import run_brunel
     from .models.coba import run_coba
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    neurons = args.neurons or {"coba": 4000, "brunel": 12500}[args.network]
+    args.neurons = neurons
+    label = args.network if args.network == "coba" else f"brunel ({args.regime})"
     if not args.quiet:
-        print(
-            f"spikeflow simulate {args.network}: {args.neurons} neurons, {args.duration_ms:g} ms, "
-            f"seed {args.seed} (reference torch backend)"
-        )
-    result = run_coba(args.neurons, args.duration_ms, seed=args.seed, progress=not args.quiet)
+        print(f"spikeflow simulate {label}: {neurons} neurons, {args.duration_ms:g} ms, seed {args.seed}")
+    if args.network == "coba":
+        result = run_coba(neurons, args.duration_ms, seed=args.seed, progress=not args.quiet)
+    else:
+        result = run_brunel(args.regime, neurons, args.duration_ms, seed=args.seed, progress=not args.quiet)
     stats = result.statistics()
     t, s = result.spikes.times_ms, result.spikes.senders
     shown = s < min(args.neurons, 500)
     bins, rate = np.arange(0, args.duration_ms, 1.0), None
     counts = np.histogram(t, bins=np.append(bins, args.duration_ms))[0]
     rate = counts / (args.neurons * 1e-3)
-    fig = plot.raster_and_rate(
-        t[shown], s[shown], bins, rate, title=f"{args.network.upper()}, {args.neurons} neurons"
-    )
-    figure = plot.save(fig, Path(args.out) / f"{args.network}.png")
+    fig = plot.raster_and_rate(t[shown], s[shown], bins, rate, title=f"{label}, {neurons} neurons")
+    name = args.network if args.network == "coba" else f"brunel_{args.regime}"
+    figure = plot.save(fig, Path(args.out) / f"{name}.png")
     lines = [
         f"mean rate {stats['mean_rate_hz']:.2f} Hz   mean CV of ISI {stats['cv_isi']:.3f}   Fano factor "
         f"(10 ms population counts) {stats['fano_factor']:.2f}   synchrony chi {stats['synchrony_chi']:.3f}",
         f"{stats['n_spikes']} spikes; build {stats['build_s']:.2f} s, run {stats['run_s']:.2f} s; "
         f"figure {figure}",
     ]
-    run_info = {"network": args.network, "neurons": args.neurons, "duration_ms": args.duration_ms}
+    run_info = {"network": label, "neurons": neurons, "duration_ms": args.duration_ms}
     _emit(args, lines, {**stats, **run_info, "seed": args.seed, "figure": str(figure)})
     return 0
 
@@ -280,12 +283,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser(
         "simulate",
-        help="run a reference network (COBA) and print its statistics",
-        description="Simulate a reference network: coba (Brette et al. 2007, benchmark 1). "
-        "CUBA, Brunel and Izhikevich networks are being built.",
+        help="run a reference network (COBA, Brunel) and print its statistics",
+        description="Simulate a reference network: coba (Brette et al. 2007, benchmark 1) or "
+        "brunel (Brunel 2000, --regime SR|AI|SIfast|SIslow). CUBA and the Izhikevich "
+        "network are being built.",
     )
-    sim.add_argument("network", choices=["coba"])
-    sim.add_argument("--neurons", type=int, default=4000)
+    sim.add_argument("network", choices=["coba", "brunel"])
+    sim.add_argument("--regime", default="AI", choices=["SR", "AI", "SIfast", "SIslow"])
+    sim.add_argument("--neurons", type=int, default=None, help="default 4000 (coba), 12500 (brunel)")
     sim.add_argument("--duration-ms", type=float, default=1000.0)
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--out", default="spikeflow-simulate", help="folder for the figure")
