@@ -219,3 +219,19 @@ def test_brunel_regimes_differ_as_published():
     assert ai["synchrony_chi"] < 0.15 and ai["mean_rate_hz"] < sr["mean_rate_hz"] / 2
     with pytest.raises(ValueError, match="regime must be one of"):
         run_brunel("XY")
+
+
+def test_izhikevich_network_rate():
+    from spikeflow.models.izhikevich_network import run_izhikevich_network
+
+    stats = run_izhikevich_network(1000, 500.0, seed=1, progress=False).statistics()
+    assert 6.0 < stats["mean_rate_hz"] < 9.5  # Izhikevich (2003): about 7.5 Hz
+
+
+def test_heterogeneous_izhikevich_parameters_are_checked():
+    from spikeflow.neurons import IzhikevichParams
+
+    with pytest.raises(ValueError, match="a contains 1 NaN"):
+        IzhikevichParams(a=torch.tensor([0.02, float("nan")]))
+    with pytest.raises(ValueError, match="v_peak must be above the reset c"):
+        IzhikevichParams(c=torch.tensor([-65.0, 40.0]))

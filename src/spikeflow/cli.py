@@ -193,18 +193,22 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from . import plot
     from .models.brunel import run_brunel
     from .models.coba import run_coba
+    from .models.izhikevich_network import run_izhikevich_network
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    neurons = args.neurons or {"coba": 4000, "brunel": 12500}[args.network]
+    neurons = args.neurons or {"coba": 4000, "brunel": 12500, "izhikevich": 1000}[args.network]
     args.neurons = neurons
-    label = args.network if args.network == "coba" else f"brunel ({args.regime})"
+    label = f"brunel ({args.regime})" if args.network == "brunel" else args.network
     if not args.quiet:
         print(f"spikeflow simulate {label}: {neurons} neurons, {args.duration_ms:g} ms, seed {args.seed}")
+    progress = not args.quiet
     if args.network == "coba":
-        result = run_coba(neurons, args.duration_ms, seed=args.seed, progress=not args.quiet)
+        result = run_coba(neurons, args.duration_ms, seed=args.seed, progress=progress)
+    elif args.network == "izhikevich":
+        result = run_izhikevich_network(neurons, args.duration_ms, seed=args.seed, progress=progress)
     else:
-        result = run_brunel(args.regime, neurons, args.duration_ms, seed=args.seed, progress=not args.quiet)
+        result = run_brunel(args.regime, neurons, args.duration_ms, seed=args.seed, progress=progress)
     stats = result.statistics()
     t, s = result.spikes.times_ms, result.spikes.senders
     shown = s < min(args.neurons, 500)
@@ -212,7 +216,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     counts = np.histogram(t, bins=np.append(bins, args.duration_ms))[0]
     rate = counts / (args.neurons * 1e-3)
     fig = plot.raster_and_rate(t[shown], s[shown], bins, rate, title=f"{label}, {neurons} neurons")
-    name = args.network if args.network == "coba" else f"brunel_{args.regime}"
+    name = f"brunel_{args.regime}" if args.network == "brunel" else args.network
     figure = plot.save(fig, Path(args.out) / f"{name}.png")
     lines = [
         f"mean rate {stats['mean_rate_hz']:.2f} Hz   mean CV of ISI {stats['cv_isi']:.3f}   Fano factor "
@@ -283,14 +287,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser(
         "simulate",
-        help="run a reference network (COBA, Brunel) and print its statistics",
-        description="Simulate a reference network: coba (Brette et al. 2007, benchmark 1) or "
-        "brunel (Brunel 2000, --regime SR|AI|SIfast|SIslow). CUBA and the Izhikevich "
-        "network are being built.",
+        help="run a reference network (COBA, Brunel, Izhikevich) and print its statistics",
+        description="Simulate a reference network: coba (Brette et al. 2007, benchmark 1), "
+        "brunel (Brunel 2000, --regime SR|AI|SIfast|SIslow) or izhikevich (Izhikevich 2003, "
+        "1000 neurons). CUBA is being built.",
     )
-    sim.add_argument("network", choices=["coba", "brunel"])
+    sim.add_argument("network", choices=["coba", "brunel", "izhikevich"])
     sim.add_argument("--regime", default="AI", choices=["SR", "AI", "SIfast", "SIslow"])
-    sim.add_argument("--neurons", type=int, default=None, help="default 4000 (coba), 12500 (brunel)")
+    sim.add_argument(
+        "--neurons", type=int, default=None, help="default 4000 (coba), 12500 (brunel), 1000 (izhikevich)"
+    )
     sim.add_argument("--duration-ms", type=float, default=1000.0)
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--out", default="spikeflow-simulate", help="folder for the figure")

@@ -40,16 +40,16 @@ class IzhikevichParams:
 
     Attributes:
         a (1/ms), b (unitless), c (mV), d (mV/ms): the model's four parameters (default:
-        regular spiking).
+        regular spiking); each a float or a 1-D tensor of per-neuron values.
         v_peak: spike cut-off (mV), 30 in the paper.
         dt_ms: step (ms); substeps: Euler sub-steps of ``v`` per step (>= 1).
         surrogate, surrogate_slope: spike function for training (slope per mV).
     """
 
-    a: float = 0.02
-    b: float = 0.2
-    c: float = -65.0
-    d: float = 8.0
+    a: float | torch.Tensor = 0.02
+    b: float | torch.Tensor = 0.2
+    c: float | torch.Tensor = -65.0
+    d: float | torch.Tensor = 8.0
     v_peak: float = 30.0
     dt_ms: float = 1.0
     substeps: int = 2
@@ -57,8 +57,15 @@ class IzhikevichParams:
     surrogate_slope: float | None = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("a", "b", "c", "d", "v_peak"):
-            _checks.real(name, getattr(self, name))
+        # a, b, c, d may be per-neuron tensors (heterogeneous populations, as in the 2003
+        # network); they must then be 1-D and finite
+        for name in ("a", "b", "c", "d"):
+            value = getattr(self, name)
+            if isinstance(value, torch.Tensor):
+                _checks.tensor(name, value, ndim=1)
+            else:
+                _checks.real(name, value)
+        _checks.real("v_peak", self.v_peak)
         _checks.positive("dt_ms", self.dt_ms)
         _checks.positive_int("substeps", self.substeps)
         if self.dt_ms / self.substeps > 1.0:
@@ -66,7 +73,7 @@ class IzhikevichParams:
                 f"dt_ms / substeps = {self.dt_ms / self.substeps} ms: the quadratic model's Euler"
                 " steps must be at most 1 ms (Izhikevich uses 0.5 ms)"
             )
-        if not self.v_peak > self.c:
+        if not bool(torch.all(torch.as_tensor(self.c) < self.v_peak)):
             raise ValueError(f"v_peak must be above the reset c, got v_peak={self.v_peak}, c={self.c}")
         object.__setattr__(self, "_spike", surrogate.get(self.surrogate, self.surrogate_slope))
 
@@ -92,7 +99,8 @@ class IzhikevichState(NamedTuple):
 def init_state(shape, params, dtype=torch.float32, device=None) -> IzhikevichState:  # noqa: ANN001
     """``v = -65`` mV and ``u = b v``, the paper's initial condition."""
     v = full_state(shape, -65.0, dtype, device)
-    return IzhikevichState(v, params.b * v)
+    b = params.b.to(dtype) if isinstance(params.b, torch.Tensor) else params.b
+    return IzhikevichState(v, b * v)
 
 
 def step(x: torch.Tensor, state: IzhikevichState, params: IzhikevichParams):  # noqa: ANN201

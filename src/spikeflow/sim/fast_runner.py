@@ -92,7 +92,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
         while done < steps:
             k_steps = min(CHUNK, steps - done)
             ext = np.zeros((k_steps, total))
-            if net.poisson_inputs:
+            if net.poisson_inputs or net.noise_inputs:
                 for k in range(k_steps):
                     for pop, x in net.external_input().items():
                         ext[k, offsets[pop] : offsets[pop] + pop.n] = x.numpy()

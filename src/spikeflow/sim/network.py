@@ -178,6 +178,7 @@ class Network:
         self.populations: list[Population] = []
         self.projections: list[_Projection] = []
         self.poisson_inputs: list[tuple[Selection, float, float]] = []
+        self.noise_inputs: list[tuple[Selection, float, float]] = []
         self.monitors: list[SpikeMonitor | StateMonitor] = []
         self.step_count = 0
         self._built: list | None = None
@@ -291,6 +292,11 @@ class Network:
         )
         self.poisson_inputs.append((target, n_inputs * rate * self.dt_ms * 1e-3, w))
 
+    def noise_input(self, target: Selection, std: float, mean: float = 0.0) -> None:
+        """Add an independent Gaussian input ``mean + std * N(0, 1)`` to each neuron of
+        ``target`` at every step (for example Izhikevich's random thalamic current)."""
+        self.noise_inputs.append((target, _checks.real("mean", mean), _checks.non_negative("std", std)))
+
     def record_spikes(self, selection: Selection) -> SpikeMonitor:
         """Record the spikes of ``selection`` from now on."""
         m = SpikeMonitor(selection, self.dt_ms)
@@ -396,6 +402,12 @@ class Network:
                         draw = torch.poisson(lam_t, generator=self.generator)
                         x = ext.setdefault(pop, torch.zeros(pop.n, dtype=self.dtype))
                         x[idx] += w * draw
+            for sel, mean, std in self.noise_inputs:
+                for tp, idx in sel.parts:
+                    if tp is pop:
+                        draw = torch.randn(len(idx), dtype=self.dtype, generator=self.generator)
+                        x = ext.setdefault(pop, torch.zeros(pop.n, dtype=self.dtype))
+                        x[idx] += mean + std * draw
         return ext
 
     def _step(self) -> None:
