@@ -235,3 +235,23 @@ def test_heterogeneous_izhikevich_parameters_are_checked():
         IzhikevichParams(a=torch.tensor([0.02, float("nan")]))
     with pytest.raises(ValueError, match="v_peak must be above the reset c"):
         IzhikevichParams(c=torch.tensor([-65.0, 40.0]))
+
+
+def test_cuba_statistics_and_backends_agree():
+    pytest.importorskip("numba")
+    import spikeflow.sim.network as network
+    from spikeflow.models.cuba import run_cuba
+
+    stats = run_cuba(4000, 1000.0, seed=1, progress=False).statistics()
+    # Brette et al. (2007) benchmark 2: about 5.6 Hz, CV of ISI about 0.52
+    assert 4.5 < stats["mean_rate_hz"] < 7.0 and 0.4 < stats["cv_isi"] < 0.7
+    fast = run_cuba(1000, 100.0, seed=2, progress=False).spikes
+    original = network.Network.__init__
+    try:
+        network.Network.__init__ = lambda self, *a, **k: original(self, *a, **{**k, "backend": "reference"})
+        ref = run_cuba(1000, 100.0, seed=2, progress=False).spikes
+    finally:
+        network.Network.__init__ = original
+    assert len(ref.times_ms) > 100
+    np.testing.assert_array_equal(fast.times_ms, ref.times_ms)
+    np.testing.assert_array_equal(fast.senders, ref.senders)

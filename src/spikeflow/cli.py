@@ -193,11 +193,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from . import plot
     from .models.brunel import run_brunel
     from .models.coba import run_coba
+    from .models.cuba import run_cuba
     from .models.izhikevich_network import run_izhikevich_network
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    neurons = args.neurons or {"coba": 4000, "brunel": 12500, "izhikevich": 1000}[args.network]
+    neurons = args.neurons or {"coba": 4000, "cuba": 4000, "brunel": 12500, "izhikevich": 1000}[args.network]
     args.neurons = neurons
     label = f"brunel ({args.regime})" if args.network == "brunel" else args.network
     if not args.quiet:
@@ -205,6 +206,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     progress = not args.quiet
     if args.network == "coba":
         result = run_coba(neurons, args.duration_ms, seed=args.seed, progress=progress)
+    elif args.network == "cuba":
+        result = run_cuba(neurons, args.duration_ms, seed=args.seed, progress=progress)
     elif args.network == "izhikevich":
         result = run_izhikevich_network(neurons, args.duration_ms, seed=args.seed, progress=progress)
     else:
@@ -287,15 +290,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser(
         "simulate",
-        help="run a reference network (COBA, Brunel, Izhikevich) and print its statistics",
-        description="Simulate a reference network: coba (Brette et al. 2007, benchmark 1), "
-        "brunel (Brunel 2000, --regime SR|AI|SIfast|SIslow) or izhikevich (Izhikevich 2003, "
-        "1000 neurons). CUBA is being built.",
+        help="run a reference network (COBA, CUBA, Brunel, Izhikevich) and print its statistics",
+        description="Simulate a reference network: coba and cuba (Brette et al. 2007, benchmarks 1 "
+        "and 2), brunel (Brunel 2000, --regime SR|AI|SIfast|SIslow) or izhikevich (Izhikevich "
+        "2003, 1000 neurons).",
     )
-    sim.add_argument("network", choices=["coba", "brunel", "izhikevich"])
+    sim.add_argument("network", choices=["coba", "cuba", "brunel", "izhikevich"])
     sim.add_argument("--regime", default="AI", choices=["SR", "AI", "SIfast", "SIslow"])
     sim.add_argument(
-        "--neurons", type=int, default=None, help="default 4000 (coba), 12500 (brunel), 1000 (izhikevich)"
+        "--neurons",
+        type=int,
+        default=None,
+        help="default 4000 (coba, cuba), 12500 (brunel), 1000 (izhikevich)",
     )
     sim.add_argument("--duration-ms", type=float, default=1000.0)
     sim.add_argument("--seed", type=int, default=1)

@@ -6,11 +6,12 @@ trainable layers in :mod:`spikeflow.nn` and the kernels call them or are tested
 against them.
 """
 
-from . import adex, alif, cond_lif, hodgkin_huxley, izhikevich, leaky_integrator, lif, synaptic_lif
+from . import adex, alif, cond_lif, cuba_lif, hodgkin_huxley, izhikevich, leaky_integrator, lif, synaptic_lif
 from ._base import MembraneParams, NeuronModel
 from .adex import AdExParams, AdExState
 from .alif import ALIFParams, ALIFState
 from .cond_lif import CondLIFParams, CondLIFState
+from .cuba_lif import CubaLIFParams, CubaLIFState
 from .hodgkin_huxley import HHParams, HHState
 from .izhikevich import IzhikevichParams, IzhikevichState
 from .leaky_integrator import LIParams, LIState
@@ -23,12 +24,15 @@ __all__ = [
     "AdExState",
     "CondLIFParams",
     "CondLIFState",
+    "CubaLIFParams",
+    "CubaLIFState",
     "HHParams",
     "HHState",
     "IzhikevichParams",
     "IzhikevichState",
     "adex",
     "cond_lif",
+    "cuba_lif",
     "hodgkin_huxley",
     "izhikevich",
     "ALIFState",

@@ -1,7 +1,8 @@
 """The simulator's fast CPU backend: the whole time loop in one Numba function.
 
 All populations share one index space of ``N`` neurons. Each neuron has a model code (0:
-LIF, 1: conductance-based LIF with exponential synapses) and a row of parameters; one
+LIF, 1: conductance-based LIF with exponential synapses, 2: current-based LIF with two
+synaptic currents) and a row of parameters; one
 ring buffer ``[L, N]`` holds the delayed input; the synapses are stored by presynaptic
 neuron (CSR) with their target, signed weight and delay. Every step: read and clear the
 input slot, add the external input of that step, update every neuron with the same
@@ -23,10 +24,11 @@ import math
 import numba as nb
 import numpy as np
 
-LIF_CODE, COND_CODE = 0, 1
+LIF_CODE, COND_CODE, CUBA_CODE = 0, 1, 2
 # parameter columns
 (P_DECAY, P_GAIN, P_VTH, P_VRESET, P_VREST, P_RESET, P_REF, P_DETACH) = range(8)
 (C_CM, C_GL, C_EL, C_EEX, C_EIN, C_VTH, C_VRESET, C_REF, C_DEX, C_DIN, C_MEX, C_MIN, C_IE, C_DT) = range(14)
+(U_DM, U_DEX, U_DIN, U_PEX, U_PIN, U_EL, U_VTH, U_VRESET, U_REF) = range(9)
 N_PARAMS = 14
 
 _opts = {"nogil": True, "cache": True, "error_model": "numpy"}
@@ -48,6 +50,14 @@ def cond_row(c) -> np.ndarray:  # noqa: ANN001
          c.decay_in, c.mean_ex, c.mean_in, p.I_e, p.dt_ms],
         dtype=np.float64,
     )  # fmt: skip
+
+
+def cuba_row(c) -> np.ndarray:  # noqa: ANN001
+    """Parameter row of a current-based LIF with two synaptic currents."""
+    row = np.zeros(N_PARAMS)
+    p = c.p
+    row[:9] = (c.decay_m, c.decay_ex, c.decay_in, c.p_ex, c.p_in, p.E_L, p.V_th, p.V_reset, c.ref_steps)
+    return row
 
 
 @nb.njit(inline="always", **_opts)
@@ -102,6 +112,15 @@ def run_steps(  # noqa: ANN201
                     u = u - z * (p[P_VTH] - p[P_VRESET])
                 elif p[P_RESET] == 1.0:
                     u = u - z * (u - p[P_VRESET])
+            elif code[i] == CUBA_CODE:
+                # g_ex/g_in hold the synaptic currents (mV) of these neurons
+                i_ex = g_ex[i] + (x if x > 0 else 0.0)
+                i_in = g_in[i] - (-x if x < 0 else 0.0)
+                u = p[U_EL] + p[U_DM] * (v[i] - p[U_EL]) + p[U_PEX] * i_ex + p[U_PIN] * i_in
+                u, z = _threshold(u, p[U_REF] > 0 and refractory[i] > 0, p[U_VRESET], p[U_VTH])
+                u = u - z * (u - p[U_VRESET])
+                g_ex[i] = p[U_DEX] * i_ex
+                g_in[i] = p[U_DIN] * i_in
             else:
                 x_ex = x if x > 0 else 0.0
                 x_in = -x if x < 0 else 0.0
@@ -116,7 +135,12 @@ def run_steps(  # noqa: ANN201
                 u = u - z * (u - p[C_VRESET])
             if not math.isfinite(u):
                 return n_rec, n_state, k, i
-            steps_ref = p[P_REF] if code[i] == LIF_CODE else p[C_REF]
+            if code[i] == LIF_CODE:
+                steps_ref = p[P_REF]
+            elif code[i] == CUBA_CODE:
+                steps_ref = p[U_REF]
+            else:
+                steps_ref = p[C_REF]
             if steps_ref > 0:
                 if z > 0:
                     refractory[i] = steps_ref

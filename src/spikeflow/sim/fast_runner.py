@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .._progress import ProgressBar
-from ..neurons import lif
+from ..neurons import cuba_lif, lif
 from . import fast_cpu as F
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,13 +34,16 @@ def _pack(net: Network):  # noqa: ANN202
     buf = np.zeros((lengths.pop(), total))
     for pop, off in offsets.items():
         sl = slice(off, off + pop.n)
-        is_lif = pop.module is lif
-        code[sl] = F.LIF_CODE if is_lif else F.COND_CODE
-        params[sl] = F.lif_row(pop.coeffs) if is_lif else F.cond_row(pop.coeffs)
+        if pop.module is lif:
+            code[sl], params[sl] = F.LIF_CODE, F.lif_row(pop.coeffs)
+        elif pop.module is cuba_lif:
+            code[sl], params[sl] = F.CUBA_CODE, F.cuba_row(pop.coeffs)
+            g_ex[sl], g_in[sl] = pop.state.i_ex.numpy(), pop.state.i_in.numpy()
+        else:
+            code[sl], params[sl] = F.COND_CODE, F.cond_row(pop.coeffs)
+            g_ex[sl], g_in[sl] = pop.state.g_ex.numpy(), pop.state.g_in.numpy()
         v[sl] = pop.state.v.numpy()
         refr[sl] = pop.state.refractory.numpy()
-        if not is_lif:
-            g_ex[sl], g_in[sl] = pop.state.g_ex.numpy(), pop.state.g_in.numpy()
         buf[:, sl] = pop.buffer.numpy()
     pre, post, w, d = [], [], [], []
     for pre_pop, post_pop, delay, mat in net._built:
@@ -148,7 +151,8 @@ def _unpack(net, offsets, v, g_ex, g_in, refr, buf) -> None:  # noqa: ANN001
         sl = slice(off, off + pop.n)
         fields = {"v": torch.from_numpy(v[sl].copy()), "refractory": torch.from_numpy(refr[sl].copy())}
         if pop.module is not lif:
-            fields["g_ex"] = torch.from_numpy(g_ex[sl].copy())
-            fields["g_in"] = torch.from_numpy(g_in[sl].copy())
+            names = ("i_ex", "i_in") if pop.module is cuba_lif else ("g_ex", "g_in")
+            fields[names[0]] = torch.from_numpy(g_ex[sl].copy())
+            fields[names[1]] = torch.from_numpy(g_in[sl].copy())
         pop.state = pop.state._replace(**fields)
         pop.buffer = torch.from_numpy(buf[:, sl].copy())

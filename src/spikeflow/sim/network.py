@@ -36,12 +36,21 @@ import torch
 
 from .. import _checks
 from .._progress import ProgressBar
-from ..neurons import adex, cond_lif, hodgkin_huxley, izhikevich, leaky_integrator, lif, synaptic_lif
+from ..neurons import (
+    adex,
+    cond_lif,
+    cuba_lif,
+    hodgkin_huxley,
+    izhikevich,
+    leaky_integrator,
+    lif,
+    synaptic_lif,
+)
 from . import connect as rules
 
 _MODULES = {
     m.MODEL.params_cls: m
-    for m in (lif, synaptic_lif, cond_lif, adex, izhikevich, hodgkin_huxley, leaky_integrator)
+    for m in (lif, synaptic_lif, cond_lif, cuba_lif, adex, izhikevich, hodgkin_huxley, leaky_integrator)
 }
 
 
@@ -381,10 +390,10 @@ class Network:
         if self.dtype != torch.float64:
             return f"it runs in float64, the network uses {self.dtype}"
         for pop in self.populations:
-            if pop.module is lif or (pop.module is cond_lif and pop.params.synapse == "exp"):
+            if pop.module in (lif, cuba_lif) or (pop.module is cond_lif and pop.params.synapse == "exp"):
                 continue
             model = type(pop.params).__name__
-            return f"population {pop.name!r} uses {model} (fast: LIF, CondLIF with exp synapses)"
+            return f"population {pop.name!r} uses {model} (fast: LIF, CubaLIF, CondLIF with exp synapses)"
         states = {(m.variable, m.every) for m in self.monitors if isinstance(m, StateMonitor)}
         if any(var != "v" for var, _ in states) or len({every for _, every in states}) > 1:
             return "its state monitors must all record 'v' with the same 'every'"
