@@ -1,0 +1,84 @@
+"""COBA and CUBA (Brette et al. 2007) in spikeflow, Brian2 (C++ standalone and runtime)
+and NEST, side by side: statistics over seeds and the simulation-loop times.
+
+    python benchmarks/simulators.py --peer-python /path/to/env/bin/python [--seeds 1 2 3 4 5]
+
+spikeflow runs in this interpreter (fast backend); the peers run in the interpreter given
+by ``--peer-python`` (an environment with ``brian2`` and ``nest-simulator``; Brian2 2.10+
+needs Python 3.12+), one process per run, through the scripts in ``benchmarks/peers/``.
+"Loop" is the simulation loop alone: spikeflow's ``run``, Brian2 standalone's own run
+timer (``device._last_run_time``, without the C++ compile), Brian2 runtime's
+``Network.run``, NEST's ``Simulate``. Prints a table and one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def spikeflow_run(net: str, seed: int, duration_ms: float) -> dict:
+    from spikeflow.models.coba import run_coba
+    from spikeflow.models.cuba import run_cuba
+
+    start = time.perf_counter()
+    result = (run_coba if net == "coba" else run_cuba)(4000, duration_ms, seed=seed, progress=False)
+    stats = result.statistics()
+    keys = ("mean_rate_hz", "cv_isi", "n_spikes", "build_s")
+    return {"simulator": "spikeflow fast", "network": net, "seed": seed, **{k: stats[k] for k in keys},
+            "loop_s": stats["run_s"], "process_s": time.perf_counter() - start}  # fmt: skip
+
+
+def peer_run(python: str, script: str, args: list[str]) -> dict | None:
+    proc = subprocess.run([python, str(HERE / "peers" / script), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"  {script} {' '.join(args)} failed: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--peer-python", default=None, help="interpreter with brian2 and nest")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    ap.add_argument("--duration-ms", type=float, default=1000.0)
+    args = ap.parse_args()
+    runs = []
+    for net in ("coba", "cuba"):
+        for seed in args.seeds:
+            runs.append(spikeflow_run(net, seed, args.duration_ms))
+            if args.peer_python:
+                d = str(args.duration_ms)
+                for r in (
+                    peer_run(args.peer_python, "brian2_nets.py", [net, "standalone", str(seed), d]),
+                    peer_run(args.peer_python, "brian2_nets.py", [net, "runtime", str(seed), d]),
+                    peer_run(args.peer_python, "nest_nets.py", [net, str(seed), d]),
+                ):
+                    if r is not None:
+                        runs.append(r)
+            print(f"  {net} seed {seed} done", file=sys.stderr, flush=True)
+    table = {}
+    for r in runs:
+        table.setdefault((r["network"], r["simulator"]), []).append(r)
+    print(
+        f"{'network':8}{'simulator':34}{'rate (Hz) min-max':>20}{'CV ISI min-max':>18}{'loop median (s)':>17}"
+    )
+    for (net, sim), rs in sorted(table.items()):
+        rates = [r["mean_rate_hz"] for r in rs]
+        cvs = [r["cv_isi"] for r in rs]
+        loop = statistics.median(r["loop_s"] for r in rs)
+        print(
+            f"{net:8}{sim:34}{min(rates):>9.2f}-{max(rates):<10.2f}{min(cvs):>8.3f}-{max(cvs):<9.3f}{loop:>17.3f}"
+        )
+    print(json.dumps({"runs": runs}))
+
+
+if __name__ == "__main__":
+    main()
