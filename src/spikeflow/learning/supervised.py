@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -72,8 +73,6 @@ def fit_classifier(
         generator: shuffling and encoding randomness (seeded for reproducibility).
         on_epoch: called with each :class:`EpochRecord` (progress display).
     """
-    import time
-
     _checks.positive_int("epochs", epochs)
     _checks.positive_int("batch_size", batch_size)
     if len(x) != len(y):
