@@ -6,7 +6,7 @@ Subpackages: :mod:`spikeflow.neurons` (pure dynamics), :mod:`spikeflow.nn`
 (reference networks and tasks), :mod:`spikeflow.plot` (figures, needs matplotlib).
 """
 
-from . import encoding, learning, neurons, nn, surrogate
+from . import analysis, encoding, learning, neurons, nn, sim, surrogate
 from ._version import __version__
 
-__all__ = ["__version__", "encoding", "learning", "neurons", "nn", "surrogate"]
+__all__ = ["__version__", "analysis", "encoding", "learning", "neurons", "nn", "sim", "surrogate"]
