@@ -63,27 +63,30 @@ def cuba_row(c) -> np.ndarray:  # noqa: ANN001
 @nb.njit(inline="always", **_opts)
 def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
     """A refractory neuron is held at ``v_reset`` and cannot fire; else it fires at ``v_th``."""
-    if held:
-        return v_reset, 0.0
-    return u, 1.0 if u - v_th >= 0 else 0.0
+    u = v_reset if held else u
+    z = 0.0 if held else (1.0 if u - v_th >= 0 else 0.0)
+    return u, z
 
 
 @nb.njit(**_opts)
 def run_steps(  # noqa: ANN201
-    n_steps, t0, code, params, v, g_ex, g_in, refractory, buf, ext,  # noqa: ANN001
+    n_steps, t0, pop_lo, pop_hi, pop_code, pop_params, v, g_ex, g_in, refractory, buf, ext, has_ext,  # noqa: ANN001, E501
     indptr, targets, weights, delays, record, rec_steps, rec_ids, n_rec, state_idx, state_every,
     state_out, n_state,
 ):  # fmt: skip
-    """Advance ``n_steps`` steps from absolute step ``t0``. ``ext [n_steps, N]`` is the
-    external input; spikes of neurons with ``record[i] >= 0`` are appended to
-    ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``) from ``n_rec``; the
-    potential of ``state_idx`` is stored every ``state_every`` steps from row ``n_state``.
-    Returns ``(n_rec, n_state, steps_done, code)``; it stops before a step whose records
-    might not fit (code -2 spikes, -3 states: grow and call again) and at a potential that
-    is not finite (code = the neuron); -1 when all steps ran."""
+    """Advance ``n_steps`` steps from absolute step ``t0``. Population ``k`` holds neurons
+    ``pop_lo[k]:pop_hi[k]`` of model ``pop_code[k]`` with parameters ``pop_params[k]``.
+    ``ext [n_steps, N]`` is the external input (read only when ``has_ext``: without
+    inputs the reference adds nothing); spikes of neurons with ``record[i] >= 0``
+    are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``) from
+    ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps from
+    row ``n_state``. Returns ``(n_rec, n_state, steps_done, code)``; it stops before a step
+    whose records might not fit (code -2 spikes, -3 states: grow and call again) and after
+    a step that left a potential not finite (code = the neuron); -1 when all steps ran."""
     N = v.shape[0]
     L = buf.shape[0]
     fired = np.empty(N, dtype=np.int64)
+    spk = np.zeros(N)
     n_recorded = 0
     for i in range(N):
         if record[i] >= 0:
@@ -96,58 +99,19 @@ def run_steps(  # noqa: ANN201
         if state_idx.shape[0] > 0 and t % state_every == 0 and n_state >= state_out.shape[0]:
             return n_rec, n_state, k, -3
         slot = t % L
+        for q in range(pop_lo.shape[0]):
+            lo, hi, p = pop_lo[q], pop_hi[q], pop_params[q]
+            if pop_code[q] == LIF_CODE:
+                _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk)
+            elif pop_code[q] == CUBA_CODE:
+                _cuba_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
+            else:
+                _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
         n_fired = 0
         for i in range(N):
-            x = buf[slot, i] + ext[k, i]
-            buf[slot, i] = 0.0
-            p = params[i]
-            if code[i] == LIF_CODE:
-                drive = x if p[P_GAIN] == 1.0 else p[P_GAIN] * x
-                if p[P_VREST] == 0.0:
-                    u = p[P_DECAY] * v[i] + drive
-                else:
-                    u = p[P_VREST] + p[P_DECAY] * (v[i] - p[P_VREST]) + drive
-                u, z = _threshold(u, p[P_REF] > 0 and refractory[i] > 0, p[P_VRESET], p[P_VTH])
-                if p[P_RESET] == 0.0:
-                    u = u - z * (p[P_VTH] - p[P_VRESET])
-                elif p[P_RESET] == 1.0:
-                    u = u - z * (u - p[P_VRESET])
-            elif code[i] == CUBA_CODE:
-                # g_ex/g_in hold the synaptic currents (mV) of these neurons
-                i_ex = g_ex[i] + (x if x > 0 else 0.0)
-                i_in = g_in[i] - (-x if x < 0 else 0.0)
-                u = p[U_EL] + p[U_DM] * (v[i] - p[U_EL]) + p[U_PEX] * i_ex + p[U_PIN] * i_in
-                u, z = _threshold(u, p[U_REF] > 0 and refractory[i] > 0, p[U_VRESET], p[U_VTH])
-                u = u - z * (u - p[U_VRESET])
-                g_ex[i] = p[U_DEX] * i_ex
-                g_in[i] = p[U_DIN] * i_in
-            else:
-                x_ex = x if x > 0 else 0.0
-                x_in = -x if x < 0 else 0.0
-                ge = p[C_MEX] * (g_ex[i] + x_ex)
-                gi = p[C_MIN] * (g_in[i] + x_in)
-                g_ex[i] = p[C_DEX] * (g_ex[i] + x_ex)
-                g_in[i] = p[C_DIN] * (g_in[i] + x_in)
-                g_tot = p[C_GL] + ge + gi
-                v_inf = (p[C_GL] * p[C_EL] + ge * p[C_EEX] + gi * p[C_EIN] + p[C_IE]) / g_tot
-                u = v_inf + (v[i] - v_inf) * math.exp(-p[C_DT] * g_tot / p[C_CM])
-                u, z = _threshold(u, p[C_REF] > 0 and refractory[i] > 0, p[C_VRESET], p[C_VTH])
-                u = u - z * (u - p[C_VRESET])
-            if not math.isfinite(u):
+            if not math.isfinite(v[i]):
                 return n_rec, n_state, k, i
-            if code[i] == LIF_CODE:
-                steps_ref = p[P_REF]
-            elif code[i] == CUBA_CODE:
-                steps_ref = p[U_REF]
-            else:
-                steps_ref = p[C_REF]
-            if steps_ref > 0:
-                if z > 0:
-                    refractory[i] = steps_ref
-                else:
-                    refractory[i] = max(refractory[i] - 1.0, 0.0)
-            v[i] = u
-            if z > 0:
+            if spk[i] > 0:
                 fired[n_fired] = i
                 n_fired += 1
         for f in range(n_fired):
@@ -163,3 +127,76 @@ def run_steps(  # noqa: ANN201
                 state_out[n_state, j] = v[state_idx[j]]
             n_state += 1
     return n_rec, n_state, n_steps, -1
+
+
+@nb.njit(inline="always", **_opts)
+def _refractory_update(refractory, i, z, n_ref):  # noqa: ANN001, ANN202
+    # branch-free (exact for z in {0, 1}) so that the neuron loops can vectorise
+    if n_ref > 0:
+        refractory[i] = z * n_ref + (1.0 - z) * max(refractory[i] - 1.0, 0.0)
+
+
+@nb.njit(**_opts)
+def _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
+    decay, gain, v_th, v_reset, v_rest = p[P_DECAY], p[P_GAIN], p[P_VTH], p[P_VRESET], p[P_VREST]
+    reset, n_ref = p[P_RESET], p[P_REF]
+    c_sub = v_th - v_reset
+    for i in range(lo, hi):
+        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
+        buf[slot, i] = 0.0
+        drive = x if gain == 1.0 else gain * x
+        if v_rest == 0.0:
+            u = decay * v[i] + drive
+        else:
+            u = v_rest + decay * (v[i] - v_rest) + drive
+        u, z = _threshold(u, n_ref > 0 and refractory[i] > 0, v_reset, v_th)
+        if reset == 0.0:
+            u = u - z * c_sub
+        elif reset == 1.0:
+            u = u - z * (u - v_reset)
+        _refractory_update(refractory, i, z, n_ref)
+        v[i] = u
+        spk[i] = z
+
+
+@nb.njit(**_opts)
+def _cuba_range(lo, hi, p, slot, k, v, i_ex, i_in, refractory, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
+    d_m, d_ex, d_in, p_ex, p_in = p[U_DM], p[U_DEX], p[U_DIN], p[U_PEX], p[U_PIN]
+    e_l, v_th, v_reset, n_ref = p[U_EL], p[U_VTH], p[U_VRESET], p[U_REF]
+    for i in range(lo, hi):
+        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
+        buf[slot, i] = 0.0
+        a = i_ex[i] + (x if x > 0 else 0.0)
+        b = i_in[i] - (-x if x < 0 else 0.0)
+        u = e_l + d_m * (v[i] - e_l) + p_ex * a + p_in * b
+        u, z = _threshold(u, n_ref > 0 and refractory[i] > 0, v_reset, v_th)
+        u = u - z * (u - v_reset)
+        i_ex[i] = d_ex * a
+        i_in[i] = d_in * b
+        _refractory_update(refractory, i, z, n_ref)
+        v[i] = u
+        spk[i] = z
+
+
+@nb.njit(**_opts)
+def _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
+    c_m, g_l, e_l, e_ex, e_in = p[C_CM], p[C_GL], p[C_EL], p[C_EEX], p[C_EIN]
+    v_th, v_reset, n_ref, d_ex, d_in = p[C_VTH], p[C_VRESET], p[C_REF], p[C_DEX], p[C_DIN]
+    m_ex, m_in, i_e, dt = p[C_MEX], p[C_MIN], p[C_IE], p[C_DT]
+    for i in range(lo, hi):
+        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
+        buf[slot, i] = 0.0
+        x_ex = x if x > 0 else 0.0
+        x_in = -x if x < 0 else 0.0
+        ge = m_ex * (g_ex[i] + x_ex)
+        gi = m_in * (g_in[i] + x_in)
+        g_ex[i] = d_ex * (g_ex[i] + x_ex)
+        g_in[i] = d_in * (g_in[i] + x_in)
+        g_tot = g_l + ge + gi
+        v_inf = (g_l * e_l + ge * e_ex + gi * e_in + i_e) / g_tot
+        u = v_inf + (v[i] - v_inf) * math.exp(-dt * g_tot / c_m)
+        u, z = _threshold(u, n_ref > 0 and refractory[i] > 0, v_reset, v_th)
+        u = u - z * (u - v_reset)
+        _refractory_update(refractory, i, z, n_ref)
+        v[i] = u
+        spk[i] = z

@@ -59,7 +59,13 @@ def _pack(net: Network):  # noqa: ANN202
     targets, weights, delays = cat(post, np.int64), cat(w, np.float64), cat(d, np.int64)
     indptr = np.zeros(total + 1, dtype=np.int64)
     np.cumsum(np.bincount(pre, minlength=total), out=indptr[1:])
-    return offsets, code, params, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays
+    pops = list(offsets)
+    pop_lo = np.array([offsets[p] for p in pops], dtype=np.int64)
+    pop_hi = np.array([offsets[p] + p.n for p in pops], dtype=np.int64)
+    pop_code = np.array([code[offsets[p]] for p in pops], dtype=np.int64)
+    pop_params = np.stack([params[offsets[p]] for p in pops])
+    layout = (pop_lo, pop_hi, pop_code, pop_params)
+    return offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays
 
 
 def _global(sel, offsets) -> np.ndarray:  # noqa: ANN001
@@ -70,7 +76,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     """Advance ``net`` by ``steps`` steps on the fast backend."""
     from .network import SpikeMonitor, StateMonitor
 
-    offsets, code, params, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays = _pack(net)
+    offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays = _pack(net)
     total = v.size
     spike_mons = [m for m in net.monitors if isinstance(m, SpikeMonitor)]
     state_mons = [m for m in net.monitors if isinstance(m, StateMonitor)]
@@ -91,19 +97,23 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     state_out = np.empty((CHUNK // every + 2, state_idx.size))
     bar = ProgressBar(-(-steps // CHUNK), "simulating", enabled=progress and steps >= 1000)
     done = 0
+    has_ext = bool(net.poisson_inputs or net.noise_inputs)
+    ext_buffer = np.zeros((CHUNK, total) if has_ext else (1, 1))
     try:
         while done < steps:
             k_steps = min(CHUNK, steps - done)
-            ext = np.zeros((k_steps, total))
-            if net.poisson_inputs or net.noise_inputs:
+            ext = ext_buffer
+            if has_ext:
+                ext[:k_steps] = 0.0
                 for k in range(k_steps):
                     for pop, x in net.external_input().items():
                         ext[k, offsets[pop] : offsets[pop] + pop.n] = x.numpy()
             first = 0
             while first < k_steps:
                 n_rec, n_state, ran, status = F.run_steps(
-                    k_steps - first, net.step_count, code, params, v, g_ex, g_in, refr, buf,
-                    ext[first:], indptr, targets, weights, delays, record, rec_steps, rec_ids, 0,
+                    k_steps - first, net.step_count, *layout, v, g_ex, g_in, refr, buf,
+                    ext[first:] if has_ext else ext, has_ext, indptr, targets, weights, delays,
+                    record, rec_steps, rec_ids, 0,
                     state_idx, every, state_out, 0,
                 )  # fmt: skip
                 _deliver(spike_mons, lookups, rec_steps[:n_rec], rec_ids[:n_rec])
@@ -112,8 +122,9 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
                 first += ran
                 if status >= 0:
                     pop = next(p for p, off in offsets.items() if off <= status < off + p.n)
+                    step = net.step_count  # the step that produced it (not counted as run)
                     raise FloatingPointError(
-                        f"NaN or infinite v at step {net.step_count} ({net.step_count * net.dt_ms:g} ms) "
+                        f"NaN or infinite v at step {step} ({step * net.dt_ms:g} ms) "
                         f"in population {pop.name!r}, neuron {status - offsets[pop]}: reduce dt_ms or "
                         "check the parameters and inputs"
                     )
