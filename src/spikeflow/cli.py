@@ -47,8 +47,6 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from ._progress import ProgressBar
     from .models.digits import DigitsConfig, readout_scores, train_digits
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     config = DigitsConfig(epochs=args.epochs, seed=args.seed)
     if not args.quiet:
         print(
@@ -117,13 +115,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    import torch
 
     from ._progress import ProgressBar
     from .models.selu_digits import compare_on_digits
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     if not args.quiet:
         print(
             "spikeflow compare: SELU MLP 64-256-10 vs spiking 64-256-10 LIF network on "
@@ -149,14 +144,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_fit(args: argparse.Namespace) -> int:
-    import torch
 
     from . import plot
     from ._progress import ProgressBar
     from .models.grasshopper import FitConfig, config_dict, fit_cell
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     overrides = {"steps": args.steps, "delta_ms": args.delta_ms}
     config = FitConfig(seed=args.seed, **{k: v for k, v in overrides.items() if v is not None})
     if not args.quiet:
@@ -188,7 +180,6 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
     import numpy as np
-    import torch
 
     from . import plot
     from .models.brunel import run_brunel
@@ -196,8 +187,6 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .models.cuba import run_cuba
     from .models.izhikevich_network import run_izhikevich_network
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     neurons = args.neurons or {"coba": 4000, "cuba": 4000, "brunel": 12500, "izhikevich": 1000}[args.network]
     args.neurons = neurons
     label = f"brunel ({args.regime})" if args.network == "brunel" else args.network
@@ -232,12 +221,16 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_common(p: argparse.ArgumentParser, epochs: int) -> None:
-    p.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=0, help="torch threads (default: all)")
     p.add_argument("--json", action="store_true", help="print one JSON object last")
     p.add_argument("--quiet", action="store_true", help="no progress or text (JSON only)")
+
+
+def _add_common(p: argparse.ArgumentParser, epochs: int) -> None:
+    p.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    _add_output_options(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -283,9 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--delta-ms", type=float, default=None, help="Gamma window (default 2 ms)")
     fit.add_argument("--out", default="spikeflow-fit", help="folder for the figures")
     fit.add_argument("--seed", type=int, default=0, help="seed of the baselines (default 0)")
-    fit.add_argument("--threads", type=int, default=0, help="torch threads (default: all)")
-    fit.add_argument("--json", action="store_true", help="print one JSON object last")
-    fit.add_argument("--quiet", action="store_true", help="no progress or text (JSON only)")
+    _add_output_options(fit)
     fit.set_defaults(func=_cmd_fit)
 
     sim = sub.add_parser(
@@ -306,9 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--duration-ms", type=float, default=1000.0)
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--out", default="spikeflow-simulate", help="folder for the figure")
-    sim.add_argument("--threads", type=int, default=0, help="torch threads (default: all)")
-    sim.add_argument("--json", action="store_true", help="print one JSON object last")
-    sim.add_argument("--quiet", action="store_true", help="no progress or text (JSON only)")
+    _add_output_options(sim)
     sim.set_defaults(func=_cmd_simulate)
     return parser
 
@@ -320,6 +309,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     try:
         return args.func(args)
     except (ValueError, TypeError, ImportError) as err:

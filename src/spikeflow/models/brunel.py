@@ -12,14 +12,13 @@ brings the mean input to threshold. Neurons: ``tau = 20 ms``, ``theta = 20 mV``,
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import torch
 
 from .. import _checks
 from ..neurons import LIFParams
 from ..sim import Network
-from .coba import COBAResult
+from .coba import NetworkRun, run_timed
 
 #: (g, eta) of the regimes of Brunel (2000), Fig. 8 A-D
 REGIMES = {
@@ -30,20 +29,13 @@ REGIMES = {
 }
 
 
-@dataclass
-class BrunelResult(COBAResult):
-    """Monitors and statistics of a Brunel run (same statistics as COBA)."""
-
-    regime: str = "AI"
-
-
 def run_brunel(
     regime: str = "AI",
     neurons: int = 12500,
     duration_ms: float = 1000.0,
     seed: int = 1,
     progress: bool = True,
-) -> BrunelResult:
+) -> NetworkRun:
     """Build and run Brunel's network in ``regime`` (``SR``, ``AI``, ``SIfast``, ``SIslow``)."""
     _checks.choice("regime", regime, list(REGIMES))
     _checks.positive_int("neurons", neurons)
@@ -66,9 +58,4 @@ def run_brunel(
     gen = torch.Generator().manual_seed(seed)
     for pop in (exc, inh):
         pop.set_state("v", theta * torch.rand(pop.n, generator=gen, dtype=torch.float64))
-    spikes = net.record_spikes(exc | inh)
-    net.run(dt, progress=False)
-    build_s = time.perf_counter() - start
-    start = time.perf_counter()
-    net.run(duration_ms - dt, progress=progress)
-    return BrunelResult(spikes, neurons, duration_ms, build_s, time.perf_counter() - start, regime)
+    return run_timed(net, duration_ms, start, progress)

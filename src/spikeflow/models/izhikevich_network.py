@@ -10,7 +10,6 @@ millisecond, and 1 ms steps made of two 0.5 ms Euler steps of ``v``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -18,17 +17,12 @@ import torch
 from .. import _checks
 from ..neurons import IzhikevichParams
 from ..sim import Network
-from .coba import COBAResult
-
-
-@dataclass
-class IzhikevichNetworkResult(COBAResult):
-    """Monitors and statistics of a run (same statistics as COBA)."""
+from .coba import NetworkRun, run_timed
 
 
 def run_izhikevich_network(
     neurons: int = 1000, duration_ms: float = 1000.0, seed: int = 1, progress: bool = True
-) -> IzhikevichNetworkResult:
+) -> NetworkRun:
     """Build and run the network (``neurons`` split 80/20)."""
     _checks.positive_int("neurons", neurons)
     if neurons < 10:
@@ -58,9 +52,4 @@ def run_izhikevich_network(
             net.connect(pre, post, rule="all_to_all", weight=w, receptor=receptor, delay_ms=1.0)
     net.noise_input(exc, std=5.0)
     net.noise_input(inh, std=2.0)
-    spikes = net.record_spikes(exc | inh)
-    net.run(1.0, progress=False)
-    build_s = time.perf_counter() - start
-    start = time.perf_counter()
-    net.run(duration_ms - 1.0, progress=progress)
-    return IzhikevichNetworkResult(spikes, neurons, duration_ms, build_s, time.perf_counter() - start)
+    return run_timed(net, duration_ms, start, progress)

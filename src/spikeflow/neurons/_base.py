@@ -115,9 +115,22 @@ def integrate_membrane(
         v = c.decay * v + drive
     else:
         v = c.v_rest + c.decay * (v - c.v_rest) + drive
+    return hold_refractory(v, refractory, c)
+
+
+def hold_refractory(v: torch.Tensor, refractory: torch.Tensor, c: MembraneCoeffs) -> torch.Tensor:
+    """Neurons still refractory (``refractory > 0`` steps left) are held at ``v_reset``."""
     if c.refractory_steps > 0:
         v = torch.where(refractory > 0, torch.as_tensor(c.v_reset, dtype=v.dtype), v)
     return v
+
+
+def value_reset(v_th: float, v_reset: float, refractory_steps: int, spike: SpikeFunction) -> MembraneCoeffs:
+    """Threshold, reset-to-value and refractoriness of a model whose membrane update is its
+    own (conductance- and current-based LIF): the pieces :func:`hold_refractory` and
+    :func:`fire_and_reset` use. The decay, gain and rest fields are unused (NaN)."""
+    nan = float("nan")
+    return MembraneCoeffs(nan, nan, v_th, v_reset, nan, "value", refractory_steps, spike, False)
 
 
 def fire_and_reset(

@@ -26,7 +26,15 @@ from typing import Any, NamedTuple
 import torch
 
 from .. import _checks, surrogate
-from ._base import NeuronModel, exp_decay, full_state
+from ._base import (
+    MembraneCoeffs,
+    NeuronModel,
+    exp_decay,
+    fire_and_reset,
+    full_state,
+    hold_refractory,
+    value_reset,
+)
 
 SYNAPSES = ("exp", "alpha")
 
@@ -84,7 +92,7 @@ class CondLIFParams:
             mean_ex=self.tau_syn_ex_ms / self.dt_ms * (1 - exp_decay(self.dt_ms, self.tau_syn_ex_ms)),
             mean_in=self.tau_syn_in_ms / self.dt_ms * (1 - exp_decay(self.dt_ms, self.tau_syn_in_ms)),
             ref_steps=int(round(self.t_ref_ms / self.dt_ms)),
-            spike=self._spike,
+            reset=value_reset(self.V_th, self.V_reset, int(round(self.t_ref_ms / self.dt_ms)), self._spike),
         )
 
 
@@ -97,7 +105,7 @@ class CondLIFCoeffs(NamedTuple):
     mean_ex: float  # mean of exp(-t / tau) over a step: the step-averaged conductance factor
     mean_in: float
     ref_steps: int
-    spike: Any
+    reset: MembraneCoeffs  # threshold, reset to V_reset and refractoriness
 
 
 class CondLIFState(NamedTuple):
@@ -148,16 +156,8 @@ def step(x: torch.Tensor, state: CondLIFState, params: Any) -> tuple[torch.Tenso
     g_tot = p.g_L + ge + gi
     v_inf = (p.g_L * p.E_L + ge * p.E_ex + gi * p.E_in + p.I_e) / g_tot
     v = v_inf + (state.v - v_inf) * torch.exp(-p.dt_ms * g_tot / p.C_m)
-    refractory = state.refractory
-    if c.ref_steps > 0:
-        v = torch.where(refractory > 0, torch.full_like(v, p.V_reset), v)
-    z = c.spike(v - p.V_th)
-    if c.ref_steps > 0:
-        z = z * (refractory <= 0).to(z.dtype)
-        refractory = torch.where(
-            z > 0, torch.full_like(refractory, c.ref_steps), (refractory - 1).clamp_min(0)
-        )
-    v = v - z * (v - p.V_reset)
+    v = hold_refractory(v, state.refractory, c.reset)
+    z, v, refractory = fire_and_reset(v, p.V_th, state.refractory, c.reset)
     return z, CondLIFState(v, g_ex, g_in, h_ex, h_in, refractory)
 
 

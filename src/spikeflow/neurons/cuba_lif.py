@@ -21,7 +21,15 @@ from typing import Any, NamedTuple
 import torch
 
 from .. import _checks, surrogate
-from ._base import NeuronModel, exp_decay, rest_state
+from ._base import (
+    MembraneCoeffs,
+    NeuronModel,
+    exp_decay,
+    fire_and_reset,
+    hold_refractory,
+    rest_state,
+    value_reset,
+)
 from .synaptic_lif import current_to_voltage
 
 
@@ -69,7 +77,7 @@ class CubaLIFParams:
             p_ex=current_to_voltage(dt, self.tau_m_ms, self.tau_ex_ms),
             p_in=current_to_voltage(dt, self.tau_m_ms, self.tau_in_ms),
             ref_steps=int(round(self.t_ref_ms / dt)),
-            spike=self._spike,
+            reset=value_reset(self.V_th, self.V_reset, int(round(self.t_ref_ms / dt)), self._spike),
         )
 
 
@@ -83,7 +91,7 @@ class CubaLIFCoeffs(NamedTuple):
     p_ex: float
     p_in: float
     ref_steps: int
-    spike: Any
+    reset: MembraneCoeffs  # threshold, reset to V_reset and refractoriness
 
 
 class CubaLIFState(NamedTuple):
@@ -109,16 +117,8 @@ def step(x: torch.Tensor, state: CubaLIFState, params: Any) -> tuple[torch.Tenso
     i_ex = state.i_ex + x.clamp(min=0)
     i_in = state.i_in - (-x).clamp(min=0)
     v = p.E_L + c.decay_m * (state.v - p.E_L) + c.p_ex * i_ex + c.p_in * i_in
-    refractory = state.refractory
-    if c.ref_steps > 0:
-        v = torch.where(refractory > 0, torch.full_like(v, p.V_reset), v)
-    z = c.spike(v - p.V_th)
-    if c.ref_steps > 0:
-        z = z * (refractory <= 0).to(z.dtype)
-        refractory = torch.where(
-            z > 0, torch.full_like(refractory, c.ref_steps), (refractory - 1).clamp_min(0)
-        )
-    v = v - z * (v - p.V_reset)
+    v = hold_refractory(v, state.refractory, c.reset)
+    z, v, refractory = fire_and_reset(v, p.V_th, state.refractory, c.reset)
     return z, CubaLIFState(v, c.decay_ex * i_ex, c.decay_in * i_in, refractory)
 
 
