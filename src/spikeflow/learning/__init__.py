@@ -1,6 +1,7 @@
-"""Learning: losses and metrics, training loops (and, later, local plasticity rules)."""
+"""Learning: losses and metrics, training loops, and local plasticity rules (STDP,
+triplet STDP, reward-modulated STDP)."""
 
-from . import losses
+from . import losses, plasticity
 from .losses import (
     accuracy,
     activity_regularizer,
@@ -9,8 +10,11 @@ from .losses import (
     first_spike_time_loss,
     mse_count_loss,
 )
+from .plasticity import STDP, RewardSTDP, pfister2006, song2000
 
 __all__ = [
+    "STDP",
+    "RewardSTDP",
     "accuracy",
     "activity_regularizer",
     "ce_count_loss",
@@ -18,4 +22,7 @@ __all__ = [
     "first_spike_time_loss",
     "losses",
     "mse_count_loss",
+    "pfister2006",
+    "plasticity",
+    "song2000",
 ]

@@ -1,6 +1,17 @@
-"""The network simulator: :class:`Network`, populations and selections, sparse delayed
-projections, Poisson inputs and monitors (reference torch backend)."""
+"""The network simulator: :class:`Network`, populations and selections, spike sources,
+sparse delayed projections (static or plastic), Poisson inputs and monitors."""
 
 from .network import Network, Population, Selection, SpikeMonitor, StateMonitor
+from .plastic import PlasticProjection
+from .sources import PoissonSource, SpikeTimes
 
-__all__ = ["Network", "Population", "Selection", "SpikeMonitor", "StateMonitor"]
+__all__ = [
+    "Network",
+    "PlasticProjection",
+    "PoissonSource",
+    "Population",
+    "Selection",
+    "SpikeMonitor",
+    "SpikeTimes",
+    "StateMonitor",
+]

@@ -24,7 +24,7 @@ import math
 import numba as nb
 import numpy as np
 
-LIF_CODE, COND_CODE, CUBA_CODE = 0, 1, 2
+LIF_CODE, COND_CODE, CUBA_CODE, SOURCE_CODE = 0, 1, 2, 3
 # parameter columns
 (P_DECAY, P_GAIN, P_VTH, P_VRESET, P_VREST, P_RESET, P_REF, P_DETACH) = range(8)
 (C_CM, C_GL, C_EL, C_EEX, C_EIN, C_VTH, C_VRESET, C_REF, C_DEX, C_DIN, C_MEX, C_MIN, C_IE, C_DT) = range(14)
@@ -72,7 +72,7 @@ def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
 def run_steps(  # noqa: ANN201
     n_steps, t0, pop_lo, pop_hi, pop_code, pop_params, v, g_ex, g_in, refractory, buf, ext, has_ext,  # noqa: ANN001, E501
     indptr, targets, weights, delays, record, rec_steps, rec_ids, n_rec, state_idx, state_every,
-    state_out, n_state,
+    state_out, n_state, plastic,
 ):  # fmt: skip
     """Advance ``n_steps`` steps from absolute step ``t0``. Population ``k`` holds neurons
     ``pop_lo[k]:pop_hi[k]`` of model ``pop_code[k]`` with parameters ``pop_params[k]``.
@@ -80,7 +80,10 @@ def run_steps(  # noqa: ANN201
     inputs the reference adds nothing); spikes of neurons with ``record[i] >= 0``
     are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``) from
     ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps from
-    row ``n_state``. Returns ``(n_rec, n_state, steps_done, code)``; it stops before a step
+    row ``n_state``. ``plastic`` is the tuple of plastic-projection arrays made by
+    :func:`spikeflow.sim.fast_runner.pack_plastic` (empty projections: nothing to do);
+    a source population (code 3) fires where ``ext`` is positive. Returns
+    ``(n_rec, n_state, steps_done, code)``; it stops before a step
     whose records might not fit (code -2 spikes, -3 states: grow and call again) and after
     a step that left a potential not finite (code = the neuron); -1 when all steps ran."""
     N = v.shape[0]
@@ -105,6 +108,10 @@ def run_steps(  # noqa: ANN201
                 _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk)
             elif pop_code[q] == CUBA_CODE:
                 _cuba_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
+            elif pop_code[q] == SOURCE_CODE:
+                for i in range(lo, hi):
+                    buf[slot, i] = 0.0
+                    spk[i] = 1.0 if ext[k, i] > 0 else 0.0
             else:
                 _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
         n_fired = 0
@@ -122,6 +129,7 @@ def run_steps(  # noqa: ANN201
                 rec_steps[n_rec] = t
                 rec_ids[n_rec] = record[i]
                 n_rec += 1
+        _plastic_step(t, fired, n_fired, buf, *plastic)
         if state_idx.shape[0] > 0 and t % state_every == 0:
             for j in range(state_idx.shape[0]):
                 state_out[n_state, j] = v[state_idx[j]]
@@ -200,3 +208,78 @@ def _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext
         _refractory_update(refractory, i, z, n_ref)
         v[i] = u
         spk[i] = z
+
+
+@nb.njit(**_opts)
+def _plastic_step(
+    t,
+    fired,
+    n_fired,
+    buf,
+    par,
+    ranges,
+    pre_ptr,
+    pre_ptr_off,
+    by_pre,
+    post_ptr,
+    post_ptr_off,
+    by_post,
+    src,
+    dst,
+    w,
+    tr,
+):  # noqa: ANN001, ANN202, E501
+    """The plastic projections' step, operation for operation as
+    :meth:`spikeflow.sim.plastic.PlasticProjection.step`."""
+    L = buf.shape[0]
+    for q in range(par.shape[0]):
+        a2p, a3p, a2m, a3m = par[q, 0], par[q, 1], par[q, 2], par[q, 3]
+        d1, dx, dm, dy, nearest, mult = (
+            par[q, 4],
+            par[q, 5],
+            par[q, 6],
+            par[q, 7],
+            par[q, 8] > 0,
+            par[q, 9] > 0,
+        )
+        w_min, w_max, sign, delay = par[q, 10], par[q, 11], par[q, 12], int(par[q, 13])
+        pre_lo, pre_hi, post_lo, post_hi = ranges[q, 0], ranges[q, 1], ranges[q, 2], ranges[q, 3]
+        for i in range(pre_hi - pre_lo):
+            tr[q, 0, i] *= d1
+            tr[q, 1, i] *= dx
+        for j in range(post_hi - post_lo):
+            tr[q, 2, j] *= dm
+            tr[q, 3, j] *= dy
+        slot = (t + delay) % L
+        for f in range(n_fired):
+            i = fired[f]
+            if i < pre_lo or i >= pre_hi:
+                continue
+            li = i - pre_lo
+            base = pre_ptr_off[q] + li
+            for pos in range(pre_ptr[base], pre_ptr[base + 1]):
+                s = by_pre[pos]
+                g = dst[s]
+                buf[slot, g] += sign * w[s]
+                scale = w[s] - w_min if mult else 1.0
+                nw = w[s] - scale * (tr[q, 2, g - post_lo] * (a2m + a3m * tr[q, 1, li]))
+                w[s] = min(max(nw, w_min), w_max)
+        for f in range(n_fired):
+            j = fired[f]
+            if j < post_lo or j >= post_hi:
+                continue
+            lj = j - post_lo
+            base = post_ptr_off[q] + lj
+            for pos in range(post_ptr[base], post_ptr[base + 1]):
+                s = by_post[pos]
+                scale = w_max - w[s] if mult else 1.0
+                nw = w[s] + scale * (tr[q, 0, src[s] - pre_lo] * (a2p + a3p * tr[q, 3, lj]))
+                w[s] = min(max(nw, w_min), w_max)
+        for f in range(n_fired):
+            i = fired[f]
+            if pre_lo <= i < pre_hi:
+                tr[q, 0, i - pre_lo] = 1.0 if nearest else tr[q, 0, i - pre_lo] + 1.0
+                tr[q, 1, i - pre_lo] = 1.0 if nearest else tr[q, 1, i - pre_lo] + 1.0
+            if post_lo <= i < post_hi:
+                tr[q, 2, i - post_lo] = 1.0 if nearest else tr[q, 2, i - post_lo] + 1.0
+                tr[q, 3, i - post_lo] = 1.0 if nearest else tr[q, 3, i - post_lo] + 1.0

@@ -34,7 +34,9 @@ def _pack(net: Network):  # noqa: ANN202
     buf = np.zeros((lengths.pop(), total))
     for pop, off in offsets.items():
         sl = slice(off, off + pop.n)
-        if pop.module is lif:
+        if pop.source is not None:
+            code[sl] = F.SOURCE_CODE
+        elif pop.module is lif:
             code[sl], params[sl] = F.LIF_CODE, F.lif_row(pop.coeffs)
         elif pop.module is cuba_lif:
             code[sl], params[sl] = F.CUBA_CODE, F.cuba_row(pop.coeffs)
@@ -42,8 +44,9 @@ def _pack(net: Network):  # noqa: ANN202
         else:
             code[sl], params[sl] = F.COND_CODE, F.cond_row(pop.coeffs)
             g_ex[sl], g_in[sl] = pop.state.g_ex.numpy(), pop.state.g_in.numpy()
-        v[sl] = pop.state.v.numpy()
-        refr[sl] = pop.state.refractory.numpy()
+        if pop.source is None:
+            v[sl] = pop.state.v.numpy()
+            refr[sl] = pop.state.refractory.numpy()
         buf[:, sl] = pop.buffer.numpy()
     pre, post, w, d = [], [], [], []
     for pre_pop, post_pop, delay, mat in net._built:
@@ -66,6 +69,45 @@ def _pack(net: Network):  # noqa: ANN202
     pop_params = np.stack([params[offsets[p]] for p in pops])
     layout = (pop_lo, pop_hi, pop_code, pop_params)
     return offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays
+
+
+def pack_plastic(net: Network, offsets: dict) -> tuple:
+    """The plastic projections of ``net`` as the flat arrays of
+    :func:`spikeflow.sim.fast_cpu._plastic_step` (weights and traces copied)."""
+    projs = net.plastic
+    par = np.stack([q.params for q in projs]) if projs else np.zeros((0, 14))
+    ranges = np.array(
+        [
+            [offsets[q.pre], offsets[q.pre] + q.pre.n, offsets[q.post], offsets[q.post] + q.post.n]
+            for q in projs
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 4)
+    syn_off = np.cumsum([0] + [len(q) for q in projs])
+    cat = lambda parts, dt: np.concatenate(parts).astype(dt) if parts else np.zeros(0, dt)  # noqa: E731
+    pre_ptr = cat([q.pre_ptr + o for q, o in zip(projs, syn_off)], np.int64)
+    post_ptr = cat([q.post_ptr + o for q, o in zip(projs, syn_off)], np.int64)
+    pre_ptr_off = np.cumsum([0] + [q.pre.n + 1 for q in projs])[:-1].astype(np.int64)
+    post_ptr_off = np.cumsum([0] + [q.post.n + 1 for q in projs])[:-1].astype(np.int64)
+    by_pre = cat([q.by_pre + o for q, o in zip(projs, syn_off)], np.int64)
+    by_post = cat([q.by_post + o for q, o in zip(projs, syn_off)], np.int64)
+    src = cat([q.src + offsets[q.pre] for q in projs], np.int64)
+    dst = cat([q.dst + offsets[q.post] for q in projs], np.int64)
+    w = cat([q.w for q in projs], np.float64)
+    width = max([q.traces.shape[1] for q in projs], default=1)
+    tr = np.zeros((len(projs), 4, width))
+    for k, q in enumerate(projs):
+        tr[k, :, : q.traces.shape[1]] = q.traces
+    return par, ranges, pre_ptr, pre_ptr_off, by_pre, post_ptr, post_ptr_off, by_post, src, dst, w, tr
+
+
+def _unpack_plastic(net: Network, plastic: tuple) -> None:
+    w, tr = plastic[-2], plastic[-1]
+    start = 0
+    for k, q in enumerate(net.plastic):
+        q.w[:] = w[start : start + len(q)]
+        q.traces[:] = tr[k, :, : q.traces.shape[1]]
+        start += len(q)
 
 
 def _global(sel, offsets) -> np.ndarray:  # noqa: ANN001
@@ -97,7 +139,10 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     state_out = np.empty((CHUNK // every + 2, state_idx.size))
     bar = ProgressBar(-(-steps // CHUNK), "simulating", enabled=progress and steps >= 1000)
     done = 0
-    has_ext = bool(net.poisson_inputs or net.noise_inputs)
+    plastic = pack_plastic(net, offsets)
+    sources = [p for p in net.populations if p.source is not None]
+    per_step = bool(net.poisson_inputs or net.noise_inputs)
+    has_ext = per_step or bool(sources)
     ext_buffer = np.zeros((CHUNK, total) if has_ext else (1, 1))
     try:
         while done < steps:
@@ -105,16 +150,20 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
             ext = ext_buffer
             if has_ext:
                 ext[:k_steps] = 0.0
-                for k in range(k_steps):
+                for k in range(k_steps if per_step else 0):
                     for pop, x in net.external_input().items():
                         ext[k, offsets[pop] : offsets[pop] + pop.n] = x.numpy()
+                for pop in sources:
+                    ext[:k_steps, offsets[pop] : offsets[pop] + pop.n] = pop.source.chunk(
+                        net.step_count, k_steps
+                    )
             first = 0
             while first < k_steps:
                 n_rec, n_state, ran, status = F.run_steps(
                     k_steps - first, net.step_count, *layout, v, g_ex, g_in, refr, buf,
                     ext[first:] if has_ext else ext, has_ext, indptr, targets, weights, delays,
                     record, rec_steps, rec_ids, 0,
-                    state_idx, every, state_out, 0,
+                    state_idx, every, state_out, 0, plastic,
                 )  # fmt: skip
                 _deliver(spike_mons, lookups, rec_steps[:n_rec], rec_ids[:n_rec])
                 _sample(state_mons, state_cols, state_out[:n_state], net.step_count, ran, every)
@@ -136,6 +185,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     finally:
         bar.close()
         _unpack(net, offsets, v, g_ex, g_in, refr, buf)
+        _unpack_plastic(net, plastic)
 
 
 def _deliver(mons, lookups, steps: np.ndarray, ids: np.ndarray) -> None:  # noqa: ANN001
@@ -160,10 +210,12 @@ def _sample(mons, cols, rows: np.ndarray, t0: int, ran: int, every: int) -> None
 def _unpack(net, offsets, v, g_ex, g_in, refr, buf) -> None:  # noqa: ANN001
     for pop, off in offsets.items():
         sl = slice(off, off + pop.n)
+        pop.buffer = torch.from_numpy(buf[:, sl].copy())
+        if pop.source is not None:
+            continue
         fields = {"v": torch.from_numpy(v[sl].copy()), "refractory": torch.from_numpy(refr[sl].copy())}
         if pop.module is not lif:
             names = ("i_ex", "i_in") if pop.module is cuba_lif else ("g_ex", "g_in")
             fields[names[0]] = torch.from_numpy(g_ex[sl].copy())
             fields[names[1]] = torch.from_numpy(g_in[sl].copy())
         pop.state = pop.state._replace(**fields)
-        pop.buffer = torch.from_numpy(buf[:, sl].copy())

@@ -36,6 +36,7 @@ import torch
 
 from .. import _checks
 from .._progress import ProgressBar
+from ..learning.plasticity import STDP
 from ..neurons import (
     adex,
     cond_lif,
@@ -47,6 +48,8 @@ from ..neurons import (
     synaptic_lif,
 )
 from . import connect as rules
+from .plastic import PlasticProjection
+from .sources import SOURCES, SourceSpikes, SourceState
 
 _MODULES = {
     m.MODEL.params_cls: m
@@ -90,9 +93,15 @@ class Population(Selection):
 
     def __init__(self, net: Network, n: int, params: Any, name: str) -> None:
         self.net, self.n, self.params, self.name = net, n, params, name
-        self.module = _MODULES[type(params)]
-        self.coeffs = params.coeffs()
-        self.state = self.module.init_state((n,), self.coeffs, net.dtype)
+        self.source: SourceSpikes | None = None
+        if isinstance(params, SOURCES):
+            self.module = self.coeffs = None
+            self.source = SourceSpikes(params, n, net.dt_ms, net.seed, len(net.populations))
+            self.state = SourceState()
+        else:
+            self.module = _MODULES[type(params)]
+            self.coeffs = params.coeffs()
+            self.state = self.module.init_state((n,), self.coeffs, net.dtype)
         self.buffer: torch.Tensor | None = None
         super().__init__([(self, torch.arange(n))])
 
@@ -186,6 +195,7 @@ class Network:
         self.generator = torch.Generator().manual_seed(seed)
         self.populations: list[Population] = []
         self.projections: list[_Projection] = []
+        self.plastic: list[PlasticProjection] = []
         self.poisson_inputs: list[tuple[Selection, float, float]] = []
         self.noise_inputs: list[tuple[Selection, float, float]] = []
         self.monitors: list[SpikeMonitor | StateMonitor] = []
@@ -194,12 +204,13 @@ class Network:
 
     # ----------------------------------------------------------------- construction
     def population(self, n: int, params: Any, name: str | None = None) -> Population:
-        """Add ``n`` neurons of the model whose parameter dataclass is ``params``."""
+        """Add ``n`` neurons of the model whose parameter dataclass is ``params``, or a spike
+        source (:class:`~spikeflow.sim.sources.PoissonSource`,
+        :class:`~spikeflow.sim.sources.SpikeTimes`)."""
         _checks.positive_int("n", n)
-        if type(params) not in _MODULES:
-            raise TypeError(
-                f"params must be one of {[c.__name__ for c in _MODULES]}, got {type(params).__name__}"
-            )
+        if type(params) not in _MODULES and not isinstance(params, SOURCES):
+            allowed = [c.__name__ for c in (*_MODULES, *SOURCES)]
+            raise TypeError(f"params must be one of {allowed}, got {type(params).__name__}")
         if not math.isclose(getattr(params, "dt_ms", self.dt_ms), self.dt_ms):
             raise ValueError(f"params.dt_ms={params.dt_ms} differs from the network's dt_ms={self.dt_ms}")
         pop = Population(self, n, params, name or f"pop{len(self.populations)}")
@@ -229,14 +240,64 @@ class Network:
         lists (with ``weight`` then a scalar or one value per pair). ``delay_ms`` defaults to
         one step.
         """
+        delay = self._delay_steps(delay_ms)
+        total = 0
+        for pre_pop, post_pop, src, dst, weights in self._synapses(
+            pre, post, p, rule, indegree, outdegree, pairs, weight, receptor, autapses
+        ):
+            self.projections.append(_Projection(pre_pop, post_pop, src, dst, weights, delay))
+            total += src.size
+        self._built = None
+        return total
+
+    def connect_plastic(
+        self,
+        pre: Population,
+        post: Population,
+        plasticity: STDP,
+        *,
+        delay_ms: float | None = None,
+        **connectivity,
+    ) -> PlasticProjection:
+        """Connect population ``pre`` to population ``post`` with synapses whose weights follow
+        the STDP rule ``plasticity`` (:mod:`spikeflow.learning.plasticity`). The keyword
+        arguments (``p=``, ``indegree=``, ``rule=``, ``pairs=``, ``weight=``,
+        ``receptor=``, ...) are those of :meth:`connect`; initial weights must lie within the
+        rule's bounds. Returns the :class:`~spikeflow.sim.plastic.PlasticProjection`, whose
+        ``weights`` change as the network runs."""
+        if not isinstance(plasticity, STDP):
+            raise TypeError(f"plasticity must be an STDP rule, got {type(plasticity).__name__}")
+        for name, sel in (("pre", pre), ("post", post)):
+            if not isinstance(sel, Population):
+                raise TypeError(f"{name} of a plastic projection must be a whole population, got {sel!r}")
+        delay = self._delay_steps(delay_ms)
+        ((_, _, src, dst, weights),) = self._synapses(pre, post, **connectivity)
+        sign = -1.0 if connectivity.get("receptor", "exc") == "inh" else 1.0
+        proj = PlasticProjection(pre, post, src, dst, np.abs(weights), sign, delay, plasticity, self.dt_ms)
+        self.plastic.append(proj)
+        self._built = None
+        return proj
+
+    def _synapses(  # noqa: ANN202
+        self,
+        pre: Selection,
+        post: Selection,
+        p: float | None = None,
+        rule: str | None = None,
+        indegree: int | None = None,
+        outdegree: int | None = None,
+        pairs: tuple[Sequence[int], Sequence[int]] | None = None,
+        weight: float | np.ndarray = 1.0,
+        receptor: str = "exc",
+        autapses: bool = True,
+    ):
         _checks.choice("receptor", receptor, ("exc", "inh"))
         w = np.asarray(weight, dtype=np.float64)
         if np.any(~np.isfinite(w)) or np.any(w < 0):
             raise ValueError(
                 f"weight must be >= 0 and finite (use receptor='inh' for inhibition), got min {w.min()}"
             )
-        delay = self._delay_steps(delay_ms)
-        total = 0
+        out = []
         for pre_pop, pre_idx in pre.parts:
             for post_pop, post_idx in post.parts:
                 n_pre, n_post = len(pre_idx), len(post_idx)
@@ -264,14 +325,8 @@ class Network:
                     raise ValueError(f"weight has {w.size} values for {src.size} synapses")
                 sign = 1.0 if receptor == "exc" else -1.0
                 weights = np.broadcast_to(sign * w, src.shape).astype(np.float64)
-                self.projections.append(
-                    _Projection(
-                        pre_pop, post_pop, pre_idx.numpy()[src], post_idx.numpy()[dst], weights, delay
-                    )
-                )
-                total += src.size
-        self._built = None
-        return total
+                out.append((pre_pop, post_pop, pre_idx.numpy()[src], post_idx.numpy()[dst], weights))
+        return out
 
     def _delay_steps(self, delay_ms: float | None) -> int:
         if delay_ms is None:
@@ -346,7 +401,7 @@ class Network:
                     .to_sparse_csr()
                 )
             built.append((pre, post, d, mat))
-        max_delay = max([d for _, _, d, _ in built], default=1)
+        max_delay = max([d for _, _, d, _ in built] + [q.delay for q in self.plastic], default=1)
         for pop in self.populations:
             if pop.buffer is None or pop.buffer.shape[0] < max_delay + 1:
                 old = pop.buffer
@@ -390,10 +445,17 @@ class Network:
         if self.dtype != torch.float64:
             return f"it runs in float64, the network uses {self.dtype}"
         for pop in self.populations:
-            if pop.module in (lif, cuba_lif) or (pop.module is cond_lif and pop.params.synapse == "exp"):
+            if (
+                pop.source
+                or pop.module in (lif, cuba_lif)
+                or (pop.module is cond_lif and pop.params.synapse == "exp")
+            ):
                 continue
             model = type(pop.params).__name__
-            return f"population {pop.name!r} uses {model} (fast: LIF, CubaLIF, CondLIF with exp synapses)"
+            return (
+                f"population {pop.name!r} uses {model} (fast: LIF, CubaLIF, CondLIF with exp synapses, "
+                "spike sources)"
+            )
         states = {(m.variable, m.every) for m in self.monitors if isinstance(m, StateMonitor)}
         if any(var != "v" for var, _ in states) or len({every for _, every in states}) > 1:
             return "its state monitors must all record 'v' with the same 'every'"
@@ -427,6 +489,9 @@ class Network:
             slot = t % pop.buffer.shape[0]
             x = pop.buffer[slot] + ext[pop] if pop in ext else pop.buffer[slot].clone()
             pop.buffer[slot].zero_()
+            if pop.source is not None:
+                spikes[pop] = torch.from_numpy(pop.source.chunk(t, 1)[0]).to(self.dtype)
+                continue
             z, state = pop.module.step(x, pop.state, pop.coeffs)
             if not bool(torch.isfinite(state[0]).all()):
                 bad = int(torch.nonzero(~torch.isfinite(state[0]))[0])
@@ -440,6 +505,10 @@ class Network:
             z = spikes[pre]
             if bool(z.any()):
                 post.buffer[(t + d) % post.buffer.shape[0]] += (mat @ z.unsqueeze(1)).squeeze(1)
+        for proj in self.plastic:
+            pre_fired = torch.nonzero(spikes[proj.pre]).flatten().numpy()
+            post_fired = torch.nonzero(spikes[proj.post]).flatten().numpy()
+            proj.step(t, pre_fired, post_fired, proj.post.buffer)
         self.step_count += 1
         for m in self.monitors:
             if isinstance(m, SpikeMonitor):

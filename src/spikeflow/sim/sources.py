@@ -1,0 +1,137 @@
+"""Spike sources: populations whose spikes are given, not integrated.
+
+``net.population(1000, PoissonSource(rate_hz=15.0))`` makes 1000 independent Poisson
+trains; ``net.population(2, SpikeTimes([[10.0, 20.0], [15.0]]))`` replays explicit spike
+times (ms). Sources connect like any population (their input, if any, is ignored) and can
+also be the *postsynaptic* side of a plastic projection, which is how plasticity
+protocols with imposed pre- and postsynaptic spike times are written (NEST uses parrot
+neurons for this).
+
+Poisson spikes are drawn in blocks of :data:`BLOCK` steps, each from its own generator
+seeded by ``(network seed, population index, block index)``: the same seed gives the same
+spikes whatever the backend and however a run is split into calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+BLOCK = 1000
+
+
+class SourceState(NamedTuple):
+    """Sources have no state variables."""
+
+
+@dataclass(frozen=True)
+class PoissonSource:
+    """Independent Poisson spike trains of ``rate_hz`` (a float, or one rate per neuron).
+    A neuron fires in a step with probability ``rate_hz * dt_ms / 1000`` (at most one spike
+    per step), so ``rate_hz * dt_ms / 1000`` must be <= 1."""
+
+    rate_hz: float | Sequence[float] = 10.0
+
+    def __post_init__(self) -> None:
+        rates = np.asarray(self.rate_hz, dtype=np.float64)
+        if rates.ndim > 1 or not np.isfinite(rates).all() or (rates < 0).any():
+            raise ValueError(
+                f"rate_hz must be finite rates >= 0 (Hz), one value or one per neuron, got {self.rate_hz!r}"
+            )
+
+    def check(self, n: int, dt_ms: float) -> None:
+        rates = np.asarray(self.rate_hz, dtype=np.float64)
+        if rates.ndim and rates.size != n:
+            raise ValueError(f"rate_hz has {rates.size} values for {n} neurons")
+        if (rates * dt_ms * 1e-3 > 1).any():
+            raise ValueError(
+                f"rate_hz up to {rates.max():g} Hz exceeds one spike per step at dt_ms={dt_ms}; "
+                f"expected rate_hz <= {1000.0 / dt_ms:g}"
+            )
+
+    def block(self, n: int, dt_ms: float, seed: int, index: int, b: int) -> np.ndarray:
+        """Spikes of block ``b`` (steps ``b*BLOCK ...``): bool ``[BLOCK, n]``."""
+        rng = np.random.default_rng([seed, index, b])
+        p = np.broadcast_to(np.asarray(self.rate_hz, dtype=np.float64) * dt_ms * 1e-3, (n,))
+        return rng.random((BLOCK, n)) < p
+
+
+@dataclass(frozen=True)
+class SpikeTimes:
+    """Explicit spike times: ``times_ms[k]`` lists the spike times (ms, >= 0) of neuron
+    ``k``. A time is assigned to the nearest step, ``rint(t / dt_ms)``; two spikes of one neuron
+    in the same step count once (a warning says so)."""
+
+    times_ms: Sequence[Sequence[float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for k, train in enumerate(self.times_ms):
+            arr = np.asarray(train, dtype=np.float64)
+            if arr.ndim != 1 or not np.isfinite(arr).all() or (arr < 0).any():
+                raise ValueError(
+                    f"times_ms[{k}] must be a list of finite spike times >= 0 (ms), got {train!r}"
+                )
+
+    def check(self, n: int, dt_ms: float) -> None:
+        if len(self.times_ms) != n:
+            raise ValueError(f"times_ms has {len(self.times_ms)} trains for {n} neurons")
+
+    def steps(self, dt_ms: float) -> tuple[np.ndarray, np.ndarray]:
+        """``(steps, neurons)`` of all spikes, sorted by step, duplicates removed."""
+        import warnings
+
+        steps, ids = [], []
+        for k, train in enumerate(self.times_ms):
+            s = np.rint(np.asarray(train, dtype=np.float64) / dt_ms).astype(np.int64)
+            uniq = np.unique(s)
+            if uniq.size < s.size:
+                warnings.warn(
+                    f"neuron {k} has several spikes in one step of {dt_ms} ms; kept one", stacklevel=4
+                )
+            steps.append(uniq)
+            ids.append(np.full(uniq.size, k, dtype=np.int64))
+        steps_a = np.concatenate(steps) if steps else np.zeros(0, np.int64)
+        ids_a = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+        order = np.argsort(steps_a, kind="stable")
+        return steps_a[order], ids_a[order]
+
+
+SOURCES = (PoissonSource, SpikeTimes)
+
+
+class SourceSpikes:
+    """The spikes of one source population, served step by step or chunk by chunk."""
+
+    def __init__(
+        self, params: PoissonSource | SpikeTimes, n: int, dt_ms: float, seed: int, index: int
+    ) -> None:
+        params.check(n, dt_ms)
+        self.params, self.n, self.dt_ms, self.seed, self.index = params, n, dt_ms, seed, index
+        self._cache: tuple[int, np.ndarray] | None = None
+        self._times = params.steps(dt_ms) if isinstance(params, SpikeTimes) else None
+
+    def _block(self, b: int) -> np.ndarray:
+        if self._cache is None or self._cache[0] != b:
+            if self._times is None:
+                spikes = self.params.block(self.n, self.dt_ms, self.seed, self.index, b)
+            else:
+                spikes = np.zeros((BLOCK, self.n), dtype=bool)
+                steps, ids = self._times
+                lo, hi = np.searchsorted(steps, [b * BLOCK, (b + 1) * BLOCK])
+                spikes[steps[lo:hi] - b * BLOCK, ids[lo:hi]] = True
+            self._cache = (b, spikes)
+        return self._cache[1]
+
+    def chunk(self, t0: int, k: int) -> np.ndarray:
+        """Spikes of steps ``t0 .. t0 + k - 1``: bool ``[k, n]``."""
+        out = np.empty((k, self.n), dtype=bool)
+        t = t0
+        while t < t0 + k:
+            b, off = divmod(t, BLOCK)
+            m = min(BLOCK - off, t0 + k - t)
+            out[t - t0 : t - t0 + m] = self._block(b)[off : off + m]
+            t += m
+        return out
