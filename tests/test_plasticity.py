@@ -240,3 +240,18 @@ def test_bad_input_names_the_parameter():
         net.population(2, PoissonSource(20000.0))
     with pytest.raises(ValueError, match="times_ms has 1 trains for 2"):
         net.population(2, SpikeTimes([[1.0]]))
+
+
+@needs_numba
+def test_song_miller_abbott_competition():
+    """Fast variant of Song, Miller & Abbott (2000): 200 inputs (weights scaled by 5),
+    dt 0.25 ms, 1000 s. The weights split into a bimodal distribution and a fourfold rise
+    of the input rate leaves the output rate nearly unchanged (it started 2.6x apart)."""
+    from spikeflow.models.song2000 import run_song2000
+
+    low, high = (run_song2000(rate, duration_s=1000.0, n_inputs=200, dt_ms=0.25) for rate in (10.0, 40.0))
+    assert low.bimodal() and high.bimodal()
+    assert np.mean(high.weights < 0.1) > np.mean(low.weights < 0.1)  # more input, more weak synapses
+    start = high.output_rate_hz[0] / low.output_rate_hz[0]
+    end = high.output_rate_hz[-10:].mean() / low.output_rate_hz[-10:].mean()
+    assert start > 2.0 and 0.7 < end < 1.3

@@ -242,6 +242,8 @@ def stdp_update(
         (not yet clipped: add it and call :func:`clip_weights`), and the new traces.
     """
     _check_spikes(traces, pre, post, weight)
+    if weight.ndim != 2:
+        raise ValueError(f"weight must be [n_post, n_pre] (shared by the batch), got {list(weight.shape)}")
     d1, dx, dm, dy = rule.decays(dt_ms)
     r1, r2, o1, o2 = traces.r1 * d1, traces.r2 * dx, traces.o1 * dm, traces.o2 * dy
     ltp = torch.einsum("...j,...i->ji", post * (rule.a_plus + rule.a3_plus * o2), r1)
@@ -261,7 +263,7 @@ def _check_spikes(traces: Traces, pre: torch.Tensor, post: torch.Tensor, weight:
                 f"{name} must have the shape of its traces {tuple(trace.shape)}, got {tuple(z.shape)}"
             )
     expected = (post.shape[-1], pre.shape[-1])
-    if tuple(weight.shape) != expected:
+    if tuple(weight.shape[-2:]) != expected or weight.ndim not in (2, pre.ndim + 1):
         raise ValueError(f"weight must be [n_post, n_pre] = {list(expected)}, got {list(weight.shape)}")
 
 
@@ -299,14 +301,15 @@ def reward_stdp_step(
         rule: the :class:`RewardSTDP` rule.
         state: from :func:`init_reward_state` or the previous call.
         pre, post: spikes of this step, ``[*batch, n_pre]`` and ``[*batch, n_post]``.
-        weight: ``[n_post, n_pre]``.
+        weight: ``[n_post, n_pre]`` shared by the batch, or ``[*batch, n_post, n_pre]``:
+            one weight matrix per batch element (independent learners).
         reward: reward delivered in this step: a scalar or one value per batch element
             (shape ``[*batch]``).
         dt_ms: the step (ms).
 
     Returns:
-        ``(new_weight, state)``: the clipped weights after this step (averaged over the
-        batch) and the new state.
+        ``(new_weight, state)``: the clipped weights after this step (shared weights move
+        by the mean of the batch elements' changes) and the new state.
     """
     batch = tuple(state.reward.shape)
     r = torch.as_tensor(reward, dtype=weight.dtype)
@@ -330,7 +333,7 @@ def reward_stdp_step(
     decay_r = math.exp(-dt / rule.tau_reward_ms) if rule.tau_reward_ms > 0 else 0.0
     d = state.reward * decay_r + (r - rule.baseline)
     dw = rule.learning_rate * d.reshape(*batch, 1, 1) * eligibility
-    if batch:
+    if batch and weight.ndim == 2:
         dw = dw.reshape(-1, *weight.shape).mean(0)
 
     def bump(x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
