@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from spikeflow.envs.forage import LEFT, RIGHT, Arena, ForageConfig, braitenberg, food_per_episode
+from spikeflow.envs.forage import LEFT, RIGHT, Arena, ForageConfig, braitenberg
+from spikeflow.models.forager import run_policy
 
 gym = pytest.importorskip("gymnasium")
 
@@ -57,6 +58,6 @@ def test_eating_respawns_food_and_walls_hold():
 
 
 def test_braitenberg_vehicle_beats_the_random_walk():
-    random = food_per_episode("random", episodes=1, batch=40, seed=2)
-    vehicle = food_per_episode("braitenberg", episodes=1, batch=40, seed=2)
+    random, _ = run_policy("random", 1, Arena(ForageConfig(), batch=40, seed=2))
+    vehicle, _ = run_policy("braitenberg", 1, Arena(ForageConfig(), batch=40, seed=2))
     assert np.median(vehicle) >= 3 * max(np.median(random), 1.0)

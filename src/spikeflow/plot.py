@@ -186,3 +186,54 @@ def raster_and_rate(
         ax1.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def forage_figures(result: Any, folder: str | os.PathLike, gif_every: int = 2) -> dict[str, str]:
+    """Figures of a :class:`spikeflow.models.forager.ForageResult`: the learning curve
+    (``forage_learning.png``), the trajectory of the recorded episode
+    of a typical insect (median food; ``forage_trajectory.png``, drawn over the arena at
+    the start of the episode: food that was eaten reappears elsewhere) and an animated GIF
+    of it (``forage_episode.gif``, every ``gif_every``-th step). Returns the paths written."""
+    plt = _pyplot()
+    folder = Path(folder)
+    learning = result.learning
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    episodes = np.arange(1, learning.shape[0] + 1)
+    ax.fill_between(episodes, np.percentile(learning, 25, 1), np.percentile(learning, 75, 1), alpha=0.3)
+    ax.plot(episodes, np.median(learning, 1), "o-", label="spiking insect, learning (median, IQR)")
+    for data, name, style in ((result.random, "random walk", "--"), (result.braitenberg, "Braitenberg", ":")):
+        ax.axhline(float(np.median(data.mean(0))), ls=style, color="k", label=f"{name} (median)")
+    ax.set(xlabel="episode", ylabel="food per episode", title="Learning to forage by R-STDP")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    paths = {"learning_curve": str(save(fig, folder / "forage_learning.png"))}
+
+    from .models.forager import render_episode
+
+    k = result.typical_insect()
+    frames = render_episode(result.env, result.states, k, every=gif_every)
+    pos = result.states[0][:, k]
+    size = result.env.size
+    fig, ax = plt.subplots(figsize=(4, 4))
+    ax.imshow(frames[0], extent=(0, size, 0, size))
+    ax.plot(pos[:, 0], pos[:, 1], color="w", lw=0.8)
+    ax.plot(*pos[0], "o", color="w", ms=4)
+    eaten = int(result.learned[-1, k])
+    ax.set(title=f"evaluation episode, insect {k}: {eaten} food", xticks=[], yticks=[])
+    fig.tight_layout()
+    paths["trajectory"] = str(save(fig, folder / "forage_trajectory.png"))
+
+    from PIL import Image
+
+    images = [Image.fromarray(f) for f in frames]
+    gif = folder / "forage_episode.gif"
+    fd, tmp = tempfile.mkstemp(prefix=gif.name + ".", suffix=".gif", dir=folder)
+    os.close(fd)
+    try:
+        images[0].save(tmp, save_all=True, append_images=images[1:], duration=50, loop=0, optimize=True)
+        os.replace(tmp, gif)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    paths["animation"] = str(gif)
+    return paths

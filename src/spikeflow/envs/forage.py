@@ -215,20 +215,3 @@ def braitenberg(odour: np.ndarray, threshold: float = 0.05) -> np.ndarray:
     odour = np.asarray(odour, dtype=np.float64)
     diff = (odour[:, 0] - odour[:, 1]) / (odour.sum(1) + 1e-12)
     return np.where(diff > threshold, LEFT, np.where(diff < -threshold, RIGHT, FORWARD))
-
-
-def food_per_episode(
-    policy: str, episodes: int = 1, batch: int = 20, config: ForageConfig = ForageConfig(), seed: int = 0
-) -> np.ndarray:
-    """Food eaten per episode ``[episodes, batch]`` by the ``"random"`` walker or the
-    ``"braitenberg"`` vehicle in ``batch`` arenas."""
-    _checks.choice("policy", policy, ("random", "braitenberg"))
-    arena = Arena(config, batch=batch, seed=seed)
-    food = np.zeros((episodes, batch))
-    for e in range(episodes):
-        arena.reset()
-        for _ in range(config.max_steps):
-            odour = arena.sense()
-            actions = arena.rng.integers(0, 3, batch) if policy == "random" else braitenberg(odour)
-            food[e] += arena.step(actions)
-    return food
