@@ -255,3 +255,55 @@ def test_song_miller_abbott_competition():
     start = high.output_rate_hz[0] / low.output_rate_hz[0]
     end = high.output_rate_hz[-10:].mean() / low.output_rate_hz[-10:].mean()
     assert start > 2.0 and 0.7 < end < 1.3
+
+
+def test_reward_modulated_projection_on_both_backends():
+    """A pre-post pairing followed 500 ms later by a reward strengthens the synapse; the same
+    pairing without reward changes it only by the tonic dopamine; both backends agree."""
+    stdp = P.STDP(a_plus=0.1, a_minus=0.15, pairing="nearest", w_max=4.0)
+    rule = P.RewardSTDP(stdp, tau_eligibility_ms=1000.0, tau_reward_ms=200.0, learning_rate=0.1, tonic=0.0,
+                        update_every_ms=10.0)  # fmt: skip
+    pre = [100.0, 1100.0]
+    post = [105.0, 1105.0]
+    backends = ["reference"] + (["fast"] if Network().fast_unsupported_reason() is None else [])
+    out = {}
+    for backend in backends:
+        for rewarded in (False, True):
+            net = Network(dt_ms=1.0, backend=backend)
+            a = net.population(1, SpikeTimes([pre]))
+            b = net.population(1, SpikeTimes([post]))
+            proj = net.connect_plastic(a, b, rule, rule="all_to_all", weight=1.0)
+            if rewarded:
+                net.schedule_reward(600.0, 0.5)
+            net.run(900.0, progress=False)
+            net.run(2100.0, progress=False)
+            out[backend, rewarded] = (proj.weights[0], proj.eligibility[0], proj.dopamine)
+    for backend in backends:
+        assert out[backend, False][0] == 1.0  # no reward, no tonic dopamine: the weight stays
+        assert out[backend, True][0] > 1.0 + 0.05
+        assert out[backend, True][1] > 0  # the second pairing left an eligibility trace
+    if len(backends) == 2:
+        assert out["fast", True] == out["reference", True]
+
+
+@needs_numba
+def test_izhikevich_networks_run_identically_on_both_backends():
+    from spikeflow.neurons import IzhikevichParams
+
+    out = {}
+    for backend in ("reference", "fast"):
+        net = Network(dt_ms=1.0, seed=3, backend=backend)
+        exc = net.population(80, IzhikevichParams.pattern("regular_spiking"))
+        inh = net.population(20, IzhikevichParams.pattern("fast_spiking"))
+        proj = net.connect_plastic(exc, exc, P.RewardSTDP.izhikevich2007(), outdegree=10,
+                                   weight=1.0)  # fmt: skip
+        net.connect(inh, exc, outdegree=10, weight=1.0, receptor="inh")
+        net.noise_input(exc | inh, std=4.0, distribution="uniform")
+        net.schedule_reward(150.0, 0.5)
+        m = net.record_spikes(exc | inh)
+        net.run(400.0, progress=False)
+        order = np.lexsort((m.senders, m.times_ms))
+        out[backend] = (m.times_ms[order], m.senders[order], proj.weights, exc.state.u.numpy())
+    assert len(out["fast"][0]) > 50
+    for a, b in zip(out["fast"], out["reference"]):
+        np.testing.assert_array_equal(a, b)

@@ -161,18 +161,25 @@ def pfister2006(
 @dataclass(frozen=True)
 class RewardSTDP:
     """Reward-modulated STDP (Izhikevich 2007; Fremaux & Gerstner 2016): the STDP change
-    goes into an eligibility trace per synapse (time constant ``tau_eligibility_ms``), and
-    the weight moves by ``learning_rate * d * e`` per step, where ``d`` is a reward
-    (dopamine) trace: rewards add to it and it decays with ``tau_reward_ms`` (``0``: the
-    reward acts in its own step only). ``baseline`` is subtracted from each reward
-    (for example a running mean of rewards, which turns reward into reward prediction
-    error)."""
+    goes into an eligibility trace ``e`` per synapse (time constant ``tau_eligibility_ms``),
+    and the weight moves at the rate ``learning_rate * (tonic + d) * e`` per ms, where
+    ``d`` is a reward (dopamine) trace: rewards add to it and it decays with
+    ``tau_reward_ms`` (``0``: a reward acts in its own step only); ``tonic`` is a constant
+    dopamine level (Izhikevich's 0.002). ``baseline`` is subtracted from each reward (for
+    example a running mean of rewards, which turns reward into reward prediction error).
+
+    In the simulator the weights follow the eligibility every ``update_every_ms`` (the
+    eligibility decays over the same interval at once; Izhikevich 2007 updates every
+    10 ms): the cost is synapses / ``update_every_ms`` per ms instead of synapses per step.
+    """
 
     stdp: STDP = STDP()
     tau_eligibility_ms: float = 1000.0
     tau_reward_ms: float = 200.0
     learning_rate: float = 1.0
     baseline: float = 0.0
+    tonic: float = 0.0
+    update_every_ms: float = 10.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.stdp, STDP):
@@ -185,6 +192,22 @@ class RewardSTDP:
                 f"learning_rate must be >= 0 (punishment is a negative reward), got {self.learning_rate}"
             )
         _checks.real("baseline", self.baseline)
+        _checks.real("tonic", self.tonic)
+        _checks.positive("update_every_ms", self.update_every_ms)
+
+    @classmethod
+    def izhikevich2007(cls, w_max: float = 4.0) -> RewardSTDP:
+        """The rule of Izhikevich (2007): nearest-spike STDP with ``A+ = 0.1``,
+        ``A- = 0.15``, 20 ms windows (0.95 per ms), eligibility decaying 0.99 per 10 ms, dopamine
+        0.995 per ms, tonic dopamine 0.002, weights in ``[0, w_max]`` updated every 10 ms by
+        ``(0.002 + DA) * e``."""
+        tau_stdp = -1.0 / math.log(0.95)
+        stdp = STDP(a_plus=0.1, a_minus=0.15, tau_plus_ms=tau_stdp, tau_minus_ms=tau_stdp, pairing="nearest",
+                    w_max=w_max)  # fmt: skip
+        return cls(
+            stdp, tau_eligibility_ms=-10.0 / math.log(0.99), tau_reward_ms=-1.0 / math.log(0.995),
+            learning_rate=0.1, tonic=0.002, update_every_ms=10.0,
+        )  # fmt: skip
 
 
 # ----------------------------------------------------------------------- tensor functions
@@ -332,7 +355,7 @@ def reward_stdp_step(
     eligibility = state.eligibility * math.exp(-dt / rule.tau_eligibility_ms) + change
     decay_r = math.exp(-dt / rule.tau_reward_ms) if rule.tau_reward_ms > 0 else 0.0
     d = state.reward * decay_r + (r - rule.baseline)
-    dw = rule.learning_rate * d.reshape(*batch, 1, 1) * eligibility
+    dw = rule.learning_rate * dt * (rule.tonic + d).reshape(*batch, 1, 1) * eligibility
     if batch and weight.ndim == 2:
         dw = dw.reshape(-1, *weight.shape).mean(0)
 

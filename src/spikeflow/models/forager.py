@@ -67,7 +67,7 @@ class ForagerConfig:
     a_minus: float = 0.01
     tau_stdp_ms: float = 10.0
     tau_eligibility_ms: float = 15.0
-    learning_rate: float = 0.3
+    learning_rate: float = 0.06  # per ms: 0.3 per half-window step of 5 ms
     odour_reward: float = 0.5
     baseline_tau_actions: float = 100.0
 

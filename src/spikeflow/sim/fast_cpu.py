@@ -24,7 +24,8 @@ import math
 import numba as nb
 import numpy as np
 
-LIF_CODE, COND_CODE, CUBA_CODE, SOURCE_CODE = 0, 1, 2, 3
+LIF_CODE, COND_CODE, CUBA_CODE, SOURCE_CODE, IZH_CODE = 0, 1, 2, 3, 4
+(Z_VPEAK, Z_DT, Z_SUB) = range(3)
 # parameter columns
 (P_DECAY, P_GAIN, P_VTH, P_VRESET, P_VREST, P_RESET, P_REF, P_DETACH) = range(8)
 (C_CM, C_GL, C_EL, C_EEX, C_EIN, C_VTH, C_VRESET, C_REF, C_DEX, C_DIN, C_MEX, C_MIN, C_IE, C_DT) = range(14)
@@ -70,9 +71,9 @@ def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
 
 @nb.njit(**_opts)
 def run_steps(  # noqa: ANN201
-    n_steps, t0, pop_lo, pop_hi, pop_code, pop_params, v, g_ex, g_in, refractory, buf, ext, has_ext,  # noqa: ANN001, E501
+    n_steps, t0, pop_lo, pop_hi, pop_code, pop_params, nparam, v, g_ex, g_in, refractory, buf, ext, has_ext,  # noqa: ANN001, E501
     indptr, targets, weights, delays, record, rec_steps, rec_ids, n_rec, state_idx, state_every,
-    state_out, n_state, plastic,
+    state_out, n_state, rewards, plastic,
 ):  # fmt: skip
     """Advance ``n_steps`` steps from absolute step ``t0``. Population ``k`` holds neurons
     ``pop_lo[k]:pop_hi[k]`` of model ``pop_code[k]`` with parameters ``pop_params[k]``.
@@ -81,9 +82,11 @@ def run_steps(  # noqa: ANN201
     are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``) from
     ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps from
     row ``n_state``. ``plastic`` is the tuple of plastic-projection arrays made by
-    :func:`spikeflow.sim.fast_runner.pack_plastic` (empty projections: nothing to do);
+    :func:`spikeflow.sim.fast_runner.pack_plastic` (empty projections: nothing to do) and
+    ``rewards [n_steps]`` the reward delivered at each step;
     a source population (code 3) fires where ``ext`` is positive. Returns
-    ``(n_rec, n_state, steps_done, code)``; it stops before a step
+    ``(n_rec, n_state, steps_done, code)``. Izhikevich neurons (code 4) keep ``u`` in
+    ``g_ex`` and their ``a, b, c, d`` in the rows of ``nparam [N, 4]``. It stops before a step
     whose records might not fit (code -2 spikes, -3 states: grow and call again) and after
     a step that left a potential not finite (code = the neuron); -1 when all steps ran."""
     N = v.shape[0]
@@ -108,6 +111,8 @@ def run_steps(  # noqa: ANN201
                 _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk)
             elif pop_code[q] == CUBA_CODE:
                 _cuba_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
+            elif pop_code[q] == IZH_CODE:
+                _izh_range(lo, hi, p, nparam, slot, k, v, g_ex, buf, ext, has_ext, spk)
             elif pop_code[q] == SOURCE_CODE:
                 for i in range(lo, hi):
                     buf[slot, i] = 0.0
@@ -129,7 +134,7 @@ def run_steps(  # noqa: ANN201
                 rec_steps[n_rec] = t
                 rec_ids[n_rec] = record[i]
                 n_rec += 1
-        _plastic_step(t, fired, n_fired, buf, *plastic)
+        _plastic_step(t, k, fired, n_fired, buf, rewards, *plastic)
         if state_idx.shape[0] > 0 and t % state_every == 0:
             for j in range(state_idx.shape[0]):
                 state_out[n_state, j] = v[state_idx[j]]
@@ -211,27 +216,12 @@ def _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext
 
 
 @nb.njit(**_opts)
-def _plastic_step(
-    t,
-    fired,
-    n_fired,
-    buf,
-    par,
-    ranges,
-    pre_ptr,
-    pre_ptr_off,
-    by_pre,
-    post_ptr,
-    post_ptr_off,
-    by_post,
-    src,
-    dst,
-    w,
-    tr,
-):  # noqa: ANN001, ANN202, E501
-    """The plastic projections' step, operation for operation as
-    :meth:`spikeflow.sim.plastic.PlasticProjection.step`."""
+def _plastic_step(t, k, fired, n_fired, buf, rew, par, ranges, pre_ptr, pre_ptr_off, by_pre, post_ptr,  # noqa: ANN001, ANN202
+                  post_ptr_off, by_post, src, dst, w, tr, elig, dop):  # fmt: skip
+    """The plastic projections' step ``t`` (``k`` within the call), operation for operation
+    as :meth:`spikeflow.sim.plastic.PlasticProjection.step`."""
     L = buf.shape[0]
+    s_lo = 0
     for q in range(par.shape[0]):
         a2p, a3p, a2m, a3m = par[q, 0], par[q, 1], par[q, 2], par[q, 3]
         d1, dx, dm, dy, nearest, mult = (
@@ -243,7 +233,11 @@ def _plastic_step(
             par[q, 9] > 0,
         )
         w_min, w_max, sign, delay = par[q, 10], par[q, 11], par[q, 12], int(par[q, 13])
+        modulated = par[q, 14] > 0
         pre_lo, pre_hi, post_lo, post_hi = ranges[q, 0], ranges[q, 1], ranges[q, 2], ranges[q, 3]
+        if modulated:
+            r = rew[k]
+            dop[q] = dop[q] * par[q, 17] + (r - par[q, 20] if r != 0.0 else 0.0)
         for i in range(pre_hi - pre_lo):
             tr[q, 0, i] *= d1
             tr[q, 1, i] *= dx
@@ -262,8 +256,11 @@ def _plastic_step(
                 g = dst[s]
                 buf[slot, g] += sign * w[s]
                 scale = w[s] - w_min if mult else 1.0
-                nw = w[s] - scale * (tr[q, 2, g - post_lo] * (a2m + a3m * tr[q, 1, li]))
-                w[s] = min(max(nw, w_min), w_max)
+                change = scale * (tr[q, 2, g - post_lo] * (a2m + a3m * tr[q, 1, li]))
+                if modulated:
+                    elig[s] = elig[s] - change
+                else:
+                    w[s] = min(max(w[s] - change, w_min), w_max)
         for f in range(n_fired):
             j = fired[f]
             if j < post_lo or j >= post_hi:
@@ -273,8 +270,11 @@ def _plastic_step(
             for pos in range(post_ptr[base], post_ptr[base + 1]):
                 s = by_post[pos]
                 scale = w_max - w[s] if mult else 1.0
-                nw = w[s] + scale * (tr[q, 0, src[s] - pre_lo] * (a2p + a3p * tr[q, 3, lj]))
-                w[s] = min(max(nw, w_min), w_max)
+                change = scale * (tr[q, 0, src[s] - pre_lo] * (a2p + a3p * tr[q, 3, lj]))
+                if modulated:
+                    elig[s] = elig[s] + change
+                else:
+                    w[s] = min(max(w[s] + change, w_min), w_max)
         for f in range(n_fired):
             i = fired[f]
             if pre_lo <= i < pre_hi:
@@ -283,3 +283,33 @@ def _plastic_step(
             if post_lo <= i < post_hi:
                 tr[q, 2, i - post_lo] = 1.0 if nearest else tr[q, 2, i - post_lo] + 1.0
                 tr[q, 3, i - post_lo] = 1.0 if nearest else tr[q, 3, i - post_lo] + 1.0
+        s_hi = s_lo + (pre_ptr[pre_ptr_off[q] + pre_hi - pre_lo] - pre_ptr[pre_ptr_off[q]])
+        every = int(par[q, 19])
+        if modulated and (t + 1) % every == 0:
+            rate = par[q, 15] * (every * par[q, 21]) * (par[q, 18] + dop[q])
+            decay_e = par[q, 16]
+            for s in range(s_lo, s_hi):
+                w[s] = min(max(w[s] + rate * elig[s], w_min), w_max)
+                elig[s] *= decay_e
+        s_lo = s_hi
+
+
+@nb.njit(**_opts)
+def _izh_range(lo, hi, p, nparam, slot, k, v, u, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
+    """Izhikevich neurons, as :func:`spikeflow.neurons.izhikevich.step`."""
+    v_peak, dt, sub = p[Z_VPEAK], p[Z_DT], int(p[Z_SUB])
+    h = dt / sub
+    for i in range(lo, hi):
+        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
+        buf[slot, i] = 0.0
+        a, b, c, d = nparam[i, 0], nparam[i, 1], nparam[i, 2], nparam[i, 3]
+        vi, ui = v[i], u[i]
+        for _ in range(sub):
+            vi = vi + h * (0.04 * vi * vi + 5.0 * vi + 140.0 - ui + x)
+        ui = ui + dt * a * (b * vi - ui)
+        z = 1.0 if vi - v_peak >= 0 else 0.0
+        vi = vi - z * (vi - c)
+        ui = ui + z * d
+        v[i] = vi
+        u[i] = ui
+        spk[i] = z

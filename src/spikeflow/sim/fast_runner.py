@@ -11,8 +11,9 @@ import numpy as np
 import torch
 
 from .._progress import ProgressBar
-from ..neurons import cuba_lif, lif
+from ..neurons import cuba_lif, izhikevich, lif
 from . import fast_cpu as F
+from .plastic import N_PLASTIC_PARAMS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -27,6 +28,7 @@ def _pack(net: Network):  # noqa: ANN202
         total += pop.n
     code = np.empty(total, dtype=np.int64)
     params = np.zeros((total, F.N_PARAMS))
+    nparam = np.zeros((total, 4))
     v, g_ex, g_in, refr = (np.zeros(total) for _ in range(4))
     lengths = {pop.buffer.shape[0] for pop in net.populations}
     if len(lengths) != 1:
@@ -38,6 +40,14 @@ def _pack(net: Network):  # noqa: ANN202
             code[sl] = F.SOURCE_CODE
         elif pop.module is lif:
             code[sl], params[sl] = F.LIF_CODE, F.lif_row(pop.coeffs)
+        elif pop.module is izhikevich:
+            code[sl] = F.IZH_CODE
+            c = pop.coeffs
+            params[sl, :3] = (c.v_peak, c.dt_ms, c.substeps)
+            for col, name in enumerate("abcd"):
+                value = getattr(c, name)
+                nparam[sl, col] = value.double().numpy() if isinstance(value, torch.Tensor) else value
+            g_ex[sl] = pop.state.u.numpy()
         elif pop.module is cuba_lif:
             code[sl], params[sl] = F.CUBA_CODE, F.cuba_row(pop.coeffs)
             g_ex[sl], g_in[sl] = pop.state.i_ex.numpy(), pop.state.i_in.numpy()
@@ -46,7 +56,8 @@ def _pack(net: Network):  # noqa: ANN202
             g_ex[sl], g_in[sl] = pop.state.g_ex.numpy(), pop.state.g_in.numpy()
         if pop.source is None:
             v[sl] = pop.state.v.numpy()
-            refr[sl] = pop.state.refractory.numpy()
+            if "refractory" in pop.state._fields:
+                refr[sl] = pop.state.refractory.numpy()
         buf[:, sl] = pop.buffer.numpy()
     pre, post, w, d = [], [], [], []
     for pre_pop, post_pop, delay, mat in net._built:
@@ -67,7 +78,7 @@ def _pack(net: Network):  # noqa: ANN202
     pop_hi = np.array([offsets[p] + p.n for p in pops], dtype=np.int64)
     pop_code = np.array([code[offsets[p]] for p in pops], dtype=np.int64)
     pop_params = np.stack([params[offsets[p]] for p in pops])
-    layout = (pop_lo, pop_hi, pop_code, pop_params)
+    layout = (pop_lo, pop_hi, pop_code, pop_params, nparam)
     return offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays
 
 
@@ -75,7 +86,7 @@ def pack_plastic(net: Network, offsets: dict) -> tuple:
     """The plastic projections of ``net`` as the flat arrays of
     :func:`spikeflow.sim.fast_cpu._plastic_step` (weights and traces copied)."""
     projs = net.plastic
-    par = np.stack([q.params for q in projs]) if projs else np.zeros((0, 14))
+    par = np.stack([q.params for q in projs]) if projs else np.zeros((0, N_PLASTIC_PARAMS))
     ranges = np.array(
         [
             [offsets[q.pre], offsets[q.pre] + q.pre.n, offsets[q.post], offsets[q.post] + q.post.n]
@@ -98,15 +109,20 @@ def pack_plastic(net: Network, offsets: dict) -> tuple:
     tr = np.zeros((len(projs), 4, width))
     for k, q in enumerate(projs):
         tr[k, :, : q.traces.shape[1]] = q.traces
-    return par, ranges, pre_ptr, pre_ptr_off, by_pre, post_ptr, post_ptr_off, by_post, src, dst, w, tr
+    elig = cat([q.eligibility for q in projs], np.float64)
+    dop = np.array([q.dopamine for q in projs], dtype=np.float64)
+    return (par, ranges, pre_ptr, pre_ptr_off, by_pre, post_ptr, post_ptr_off, by_post, src, dst, w, tr, elig,
+            dop)  # fmt: skip
 
 
 def _unpack_plastic(net: Network, plastic: tuple) -> None:
-    w, tr = plastic[-2], plastic[-1]
+    w, tr, elig, dop = plastic[-4:]
     start = 0
     for k, q in enumerate(net.plastic):
         q.w[:] = w[start : start + len(q)]
+        q.eligibility[:] = elig[start : start + len(q)]
         q.traces[:] = tr[k, :, : q.traces.shape[1]]
+        q.dopamine = float(dop[k])
         start += len(q)
 
 
@@ -141,8 +157,8 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     done = 0
     plastic = pack_plastic(net, offsets)
     sources = [p for p in net.populations if p.source is not None]
-    per_step = bool(net.poisson_inputs or net.noise_inputs)
-    has_ext = per_step or bool(sources)
+    per_step = bool(net.poisson_inputs)
+    has_ext = per_step or bool(sources) or bool(net.noise_inputs)
     ext_buffer = np.zeros((CHUNK, total) if has_ext else (1, 1))
     try:
         while done < steps:
@@ -153,17 +169,22 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
                 for k in range(k_steps if per_step else 0):
                     for pop, x in net.external_input().items():
                         ext[k, offsets[pop] : offsets[pop] + pop.n] = x.numpy()
+                for pop, x in net.noise_chunk(net.step_count, k_steps).items():
+                    ext[:k_steps, offsets[pop] : offsets[pop] + pop.n] += x
                 for pop in sources:
                     ext[:k_steps, offsets[pop] : offsets[pop] + pop.n] = pop.source.chunk(
                         net.step_count, k_steps
                     )
+            rewards = np.zeros(k_steps)
+            for step in [s for s in net.rewards if s < net.step_count + k_steps]:
+                rewards[step - net.step_count] = net.rewards.pop(step)
             first = 0
             while first < k_steps:
                 n_rec, n_state, ran, status = F.run_steps(
                     k_steps - first, net.step_count, *layout, v, g_ex, g_in, refr, buf,
                     ext[first:] if has_ext else ext, has_ext, indptr, targets, weights, delays,
                     record, rec_steps, rec_ids, 0,
-                    state_idx, every, state_out, 0, plastic,
+                    state_idx, every, state_out, 0, rewards[first:], plastic,
                 )  # fmt: skip
                 _deliver(spike_mons, lookups, rec_steps[:n_rec], rec_ids[:n_rec])
                 _sample(state_mons, state_cols, state_out[:n_state], net.step_count, ran, every)
@@ -214,7 +235,9 @@ def _unpack(net, offsets, v, g_ex, g_in, refr, buf) -> None:  # noqa: ANN001
         if pop.source is not None:
             continue
         fields = {"v": torch.from_numpy(v[sl].copy()), "refractory": torch.from_numpy(refr[sl].copy())}
-        if pop.module is not lif:
+        if pop.module is izhikevich:
+            fields = {"v": fields["v"], "u": torch.from_numpy(g_ex[sl].copy())}
+        elif pop.module is not lif:
             names = ("i_ex", "i_in") if pop.module is cuba_lif else ("g_ex", "g_in")
             fields[names[0]] = torch.from_numpy(g_ex[sl].copy())
             fields[names[1]] = torch.from_numpy(g_in[sl].copy())

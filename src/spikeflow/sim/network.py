@@ -36,7 +36,7 @@ import torch
 
 from .. import _checks
 from .._progress import ProgressBar
-from ..learning.plasticity import STDP
+from ..learning.plasticity import STDP, RewardSTDP
 from ..neurons import (
     adex,
     cond_lif,
@@ -49,7 +49,7 @@ from ..neurons import (
 )
 from . import connect as rules
 from .plastic import PlasticProjection
-from .sources import SOURCES, SourceSpikes, SourceState
+from .sources import SOURCES, NoiseInput, SourceSpikes, SourceState
 
 _MODULES = {
     m.MODEL.params_cls: m
@@ -196,8 +196,9 @@ class Network:
         self.populations: list[Population] = []
         self.projections: list[_Projection] = []
         self.plastic: list[PlasticProjection] = []
+        self.rewards: dict[int, float] = {}
         self.poisson_inputs: list[tuple[Selection, float, float]] = []
-        self.noise_inputs: list[tuple[Selection, float, float]] = []
+        self.noise_inputs: list[NoiseInput] = []
         self.monitors: list[SpikeMonitor | StateMonitor] = []
         self.step_count = 0
         self._built: list | None = None
@@ -265,8 +266,8 @@ class Network:
         ``receptor=``, ...) are those of :meth:`connect`; initial weights must lie within the
         rule's bounds. Returns the :class:`~spikeflow.sim.plastic.PlasticProjection`, whose
         ``weights`` change as the network runs."""
-        if not isinstance(plasticity, STDP):
-            raise TypeError(f"plasticity must be an STDP rule, got {type(plasticity).__name__}")
+        if not isinstance(plasticity, (STDP, RewardSTDP)):
+            raise TypeError(f"plasticity must be an STDP or RewardSTDP rule, got {type(plasticity).__name__}")
         for name, sel in (("pre", pre), ("post", post)):
             if not isinstance(sel, Population):
                 raise TypeError(f"{name} of a plastic projection must be a whole population, got {sel!r}")
@@ -328,6 +329,14 @@ class Network:
                 out.append((pre_pop, post_pop, pre_idx.numpy()[src], post_idx.numpy()[dst], weights))
         return out
 
+    def schedule_reward(self, time_ms: float, amount: float) -> None:
+        """Deliver ``amount`` of reward (dopamine) to every reward-modulated plastic
+        projection at ``time_ms`` (rounded to a step, not in the past)."""
+        step = int(round(_checks.non_negative("time_ms", time_ms) / self.dt_ms))
+        if step < self.step_count:
+            raise ValueError(f"time_ms={time_ms} is in the past (the network is at {self.time_ms:g} ms)")
+        self.rewards[step] = self.rewards.get(step, 0.0) + _checks.real("amount", amount)
+
     def _delay_steps(self, delay_ms: float | None) -> int:
         if delay_ms is None:
             return 1
@@ -356,10 +365,16 @@ class Network:
         )
         self.poisson_inputs.append((target, n_inputs * rate * self.dt_ms * 1e-3, w))
 
-    def noise_input(self, target: Selection, std: float, mean: float = 0.0) -> None:
-        """Add an independent Gaussian input ``mean + std * N(0, 1)`` to each neuron of
-        ``target`` at every step (for example Izhikevich's random thalamic current)."""
-        self.noise_inputs.append((target, _checks.real("mean", mean), _checks.non_negative("std", std)))
+    def noise_input(
+        self, target: Selection, std: float, mean: float = 0.0, distribution: str = "normal"
+    ) -> None:
+        """Add an independent input ``mean + std * xi`` to each neuron of ``target`` at
+        every step, with ``xi`` standard normal or (``distribution="uniform"``) uniform
+        with unit variance (for example Izhikevich's random thalamic current)."""
+        kind = _checks.choice("distribution", distribution, ("normal", "uniform"))
+        mean, std = _checks.real("mean", mean), _checks.non_negative("std", std)
+        noise = NoiseInput(target.parts, mean, std, kind, self.seed, len(self.noise_inputs))
+        self.noise_inputs.append(noise)
 
     def record_spikes(self, selection: Selection) -> SpikeMonitor:
         """Record the spikes of ``selection`` from now on."""
@@ -445,16 +460,14 @@ class Network:
         if self.dtype != torch.float64:
             return f"it runs in float64, the network uses {self.dtype}"
         for pop in self.populations:
-            if (
-                pop.source
-                or pop.module in (lif, cuba_lif)
-                or (pop.module is cond_lif and pop.params.synapse == "exp")
-            ):
+            if pop.source or pop.module in (lif, cuba_lif, izhikevich):
+                continue
+            if pop.module is cond_lif and pop.params.synapse == "exp":
                 continue
             model = type(pop.params).__name__
             return (
                 f"population {pop.name!r} uses {model} (fast: LIF, CubaLIF, CondLIF with exp synapses, "
-                "spike sources)"
+                "Izhikevich, spike sources)"
             )
         states = {(m.variable, m.every) for m in self.monitors if isinstance(m, StateMonitor)}
         if any(var != "v" for var, _ in states) or len({every for _, every in states}) > 1:
@@ -463,7 +476,8 @@ class Network:
 
     def external_input(self) -> dict[Population, torch.Tensor]:
         """Draw this step's Poisson input per population (both backends call this, in the
-        same order, so the same seed gives the same input)."""
+        same order, so the same seed gives the same input; noise inputs come from
+        :meth:`noise_chunk`)."""
         ext: dict[Population, torch.Tensor] = {}
         for pop in self.populations:
             for sel, lam, w in self.poisson_inputs:
@@ -473,18 +487,32 @@ class Network:
                         draw = torch.poisson(lam_t, generator=self.generator)
                         x = ext.setdefault(pop, torch.zeros(pop.n, dtype=self.dtype))
                         x[idx] += w * draw
-            for sel, mean, std in self.noise_inputs:
-                for tp, idx in sel.parts:
-                    if tp is pop:
-                        draw = torch.randn(len(idx), dtype=self.dtype, generator=self.generator)
-                        x = ext.setdefault(pop, torch.zeros(pop.n, dtype=self.dtype))
-                        x[idx] += mean + std * draw
         return ext
+
+    def noise_chunk(self, t0: int, k: int) -> dict[Population, np.ndarray]:
+        """The noise inputs of steps ``t0 .. t0 + k - 1`` summed per population, ``[k, n]``."""
+        out: dict[Population, np.ndarray] = {}
+        for noise in self.noise_inputs:
+            values, start = noise.chunk(t0, k), 0
+            for pop, idx in noise.parts:
+                part = values[:, start : start + len(idx)]
+                whole = len(idx) == pop.n and bool((idx == torch.arange(pop.n)).all())
+                if pop not in out and whole:
+                    out[pop] = part.copy()
+                elif whole:
+                    out[pop] += part
+                else:
+                    out.setdefault(pop, np.zeros((k, pop.n)))[:, idx.numpy()] += part
+                start += len(idx)
+        return out
 
     def _step(self) -> None:
         t = self.step_count
         spikes = {}
         ext = self.external_input()
+        for pop, x in self.noise_chunk(t, 1).items():
+            noise = torch.from_numpy(x[0]).to(self.dtype)
+            ext[pop] = ext[pop] + noise if pop in ext else noise
         for pop in self.populations:
             slot = t % pop.buffer.shape[0]
             x = pop.buffer[slot] + ext[pop] if pop in ext else pop.buffer[slot].clone()
@@ -505,10 +533,11 @@ class Network:
             z = spikes[pre]
             if bool(z.any()):
                 post.buffer[(t + d) % post.buffer.shape[0]] += (mat @ z.unsqueeze(1)).squeeze(1)
+        reward = self.rewards.pop(t, 0.0)
         for proj in self.plastic:
             pre_fired = torch.nonzero(spikes[proj.pre]).flatten().numpy()
             post_fired = torch.nonzero(spikes[proj.post]).flatten().numpy()
-            proj.step(t, pre_fired, post_fired, proj.post.buffer)
+            proj.step(t, pre_fired, post_fired, proj.post.buffer, reward)
         self.step_count += 1
         for m in self.monitors:
             if isinstance(m, SpikeMonitor):

@@ -14,6 +14,7 @@ spikes whatever the backend and however a run is split into calls.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -102,8 +103,32 @@ class SpikeTimes:
 SOURCES = (PoissonSource, SpikeTimes)
 
 
-class SourceSpikes:
-    """The spikes of one source population, served step by step or chunk by chunk."""
+class BlockDraws:
+    """Values drawn per block of :data:`BLOCK` steps (``_block(b)`` -> ``[BLOCK, n]``),
+    served for any range of steps (``chunk``); subclasses set ``n`` and ``dtype``."""
+
+    n: int
+    dtype: type = np.float64
+
+    def _block(self, b: int) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def chunk(self, t0: int, k: int) -> np.ndarray:
+        """The values of steps ``t0 .. t0 + k - 1``: ``[k, n]``."""
+        out = np.empty((k, self.n), dtype=self.dtype)
+        t = t0
+        while t < t0 + k:
+            b, off = divmod(t, BLOCK)
+            m = min(BLOCK - off, t0 + k - t)
+            out[t - t0 : t - t0 + m] = self._block(b)[off : off + m]
+            t += m
+        return out
+
+
+class SourceSpikes(BlockDraws):
+    """The spikes of one source population (bool), served step by step or chunk by chunk."""
+
+    dtype = bool
 
     def __init__(
         self, params: PoissonSource | SpikeTimes, n: int, dt_ms: float, seed: int, index: int
@@ -125,13 +150,28 @@ class SourceSpikes:
             self._cache = (b, spikes)
         return self._cache[1]
 
-    def chunk(self, t0: int, k: int) -> np.ndarray:
-        """Spikes of steps ``t0 .. t0 + k - 1``: bool ``[k, n]``."""
-        out = np.empty((k, self.n), dtype=bool)
-        t = t0
-        while t < t0 + k:
-            b, off = divmod(t, BLOCK)
-            m = min(BLOCK - off, t0 + k - t)
-            out[t - t0 : t - t0 + m] = self._block(b)[off : off + m]
-            t += m
-        return out
+
+class NoiseInput(BlockDraws):
+    """Independent noise currents ``mean + std * xi`` for the neurons of a selection, one
+    draw per neuron and step; ``xi`` is standard normal (``"normal"``) or uniform with unit
+    variance (``"uniform"``: ``sqrt(12) * (U(0, 1) - 1/2)``). Drawn in blocks of
+    :data:`BLOCK` steps seeded by ``(network seed, input index, block)``, like the
+    Poisson sources."""
+
+    def __init__(
+        self, parts: list, mean: float, std: float, distribution: str, seed: int, index: int
+    ) -> None:
+        self.parts, self.mean, self.std, self.distribution = parts, mean, std, distribution
+        self.n = sum(len(idx) for _, idx in parts)
+        self.seed, self.index = seed, index
+        self._cache: tuple[int, np.ndarray] | None = None
+
+    def _block(self, b: int) -> np.ndarray:
+        if self._cache is None or self._cache[0] != b:
+            rng = np.random.default_rng([self.seed, 7919, self.index, b])
+            if self.distribution == "normal":
+                xi = rng.standard_normal((BLOCK, self.n))
+            else:
+                xi = math.sqrt(12.0) * (rng.random((BLOCK, self.n)) - 0.5)
+            self._cache = (b, self.mean + self.std * xi)
+        return self._cache[1]
