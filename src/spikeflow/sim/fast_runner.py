@@ -158,7 +158,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     plastic = pack_plastic(net, offsets)
     sources = [p for p in net.populations if p.source is not None]
     per_step = bool(net.poisson_inputs)
-    has_ext = per_step or bool(sources) or bool(net.noise_inputs)
+    has_ext = per_step or bool(sources) or bool(net.drives)
     ext_buffer = np.zeros((CHUNK, total) if has_ext else (1, 1))
     try:
         while done < steps:
@@ -169,7 +169,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
                 for k in range(k_steps if per_step else 0):
                     for pop, x in net.external_input().items():
                         ext[k, offsets[pop] : offsets[pop] + pop.n] = x.numpy()
-                for pop, x in net.noise_chunk(net.step_count, k_steps).items():
+                for pop, x in net.drive_chunk(net.step_count, k_steps).items():
                     ext[:k_steps, offsets[pop] : offsets[pop] + pop.n] += x
                 for pop in sources:
                     ext[:k_steps, offsets[pop] : offsets[pop] + pop.n] = pop.source.chunk(

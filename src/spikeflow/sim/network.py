@@ -49,7 +49,7 @@ from ..neurons import (
 )
 from . import connect as rules
 from .plastic import PlasticProjection
-from .sources import SOURCES, NoiseInput, SourceSpikes, SourceState
+from .sources import SOURCES, NoiseInput, SourceSpikes, SourceState, WaveformInput
 
 _MODULES = {
     m.MODEL.params_cls: m
@@ -198,7 +198,7 @@ class Network:
         self.plastic: list[PlasticProjection] = []
         self.rewards: dict[int, float] = {}
         self.poisson_inputs: list[tuple[Selection, float, float]] = []
-        self.noise_inputs: list[NoiseInput] = []
+        self.drives: list[NoiseInput | WaveformInput] = []  # noise and given currents
         self.monitors: list[SpikeMonitor | StateMonitor] = []
         self.step_count = 0
         self._built: list | None = None
@@ -373,8 +373,64 @@ class Network:
         with unit variance (for example Izhikevich's random thalamic current)."""
         kind = _checks.choice("distribution", distribution, ("normal", "uniform"))
         mean, std = _checks.real("mean", mean), _checks.non_negative("std", std)
-        noise = NoiseInput(target.parts, mean, std, kind, self.seed, len(self.noise_inputs))
-        self.noise_inputs.append(noise)
+        noise = NoiseInput(target.parts, mean, std, kind, self.seed, len(self.drives))
+        self.drives.append(noise)
+
+    def step_current(
+        self, target: Selection, amplitude: float, start_ms: float = 0.0, stop_ms: float | None = None
+    ) -> None:
+        """Inject a constant current ``amplitude`` (the model's current unit: pA for AdEx,
+        uA/cm^2 for Hodgkin-Huxley, the input unit of Izhikevich and of current-input LIF)
+        into every neuron of ``target`` from ``start_ms`` until ``stop_ms`` (None: for
+        ever)."""
+        start = self._input_step("start_ms", start_ms)
+        stop = None if stop_ms is None else self._input_step("stop_ms", stop_ms)
+        if stop is not None and stop <= start:
+            raise ValueError(f"stop_ms={stop_ms} must be after start_ms={start_ms}")
+        self._check_current_target(target)
+        values = np.full((1, len(target)), _checks.real("amplitude", amplitude))
+        self.drives.append(WaveformInput(target.parts, values, start, stop))
+
+    def current_input(
+        self, target: Selection, values: np.ndarray | torch.Tensor, start_ms: float = 0.0
+    ) -> None:
+        """Inject an arbitrary current waveform into ``target``: ``values`` is ``[steps]``
+        (the same for every neuron) or ``[steps, len(target)]``, one row per step of
+        ``dt_ms`` from ``start_ms`` (units as in :meth:`step_current`)."""
+        start = self._input_step("start_ms", start_ms)
+        self._check_current_target(target)
+        v = np.asarray(
+            values.detach().cpu() if isinstance(values, torch.Tensor) else values, dtype=np.float64
+        )
+        if v.ndim == 1:
+            v = np.repeat(v[:, None], len(target), axis=1)
+        if v.ndim != 2 or v.shape[1] != len(target) or v.shape[0] < 2:
+            raise ValueError(
+                f"values must be [steps] or [steps, {len(target)}] with at least 2 steps, got {list(v.shape)}"
+            )
+        if not np.isfinite(v).all():
+            raise ValueError("values contain NaN or infinite entries")
+        self.drives.append(WaveformInput(target.parts, v, start, None))
+
+    def _input_step(self, name: str, time_ms: float) -> int:
+        step = int(round(_checks.non_negative(name, time_ms) / self.dt_ms))
+        if step < self.step_count:
+            raise ValueError(f"{name}={time_ms} is in the past (the network is at {self.time_ms:g} ms)")
+        return step
+
+    @staticmethod
+    def _check_current_target(target: Selection) -> None:
+        for pop, _ in target.parts:
+            current = pop.module in (izhikevich, adex, hodgkin_huxley) or (
+                pop.module in (lif, leaky_integrator) and pop.params.input_mode == "current"
+            )
+            if not current:
+                model = type(pop.params).__name__
+                raise ValueError(
+                    f"population {pop.name!r} ({model}) does not take a current as input (its input is "
+                    "a conductance, a synaptic jump or a voltage jump); use its I_e parameter for a "
+                    "constant current, or input_mode='current' for LIF"
+                )
 
     def record_spikes(self, selection: Selection) -> SpikeMonitor:
         """Record the spikes of ``selection`` from now on."""
@@ -477,7 +533,7 @@ class Network:
     def external_input(self) -> dict[Population, torch.Tensor]:
         """Draw this step's Poisson input per population (both backends call this, in the
         same order, so the same seed gives the same input; noise inputs come from
-        :meth:`noise_chunk`)."""
+        :meth:`drive_chunk`)."""
         ext: dict[Population, torch.Tensor] = {}
         for pop in self.populations:
             for sel, lam, w in self.poisson_inputs:
@@ -489,10 +545,11 @@ class Network:
                         x[idx] += w * draw
         return ext
 
-    def noise_chunk(self, t0: int, k: int) -> dict[Population, np.ndarray]:
-        """The noise inputs of steps ``t0 .. t0 + k - 1`` summed per population, ``[k, n]``."""
+    def drive_chunk(self, t0: int, k: int) -> dict[Population, np.ndarray]:
+        """The noise inputs and injected currents of steps ``t0 .. t0 + k - 1`` summed per
+        population, ``[k, n]``."""
         out: dict[Population, np.ndarray] = {}
-        for noise in self.noise_inputs:
+        for noise in self.drives:
             values, start = noise.chunk(t0, k), 0
             for pop, idx in noise.parts:
                 part = values[:, start : start + len(idx)]
@@ -510,7 +567,7 @@ class Network:
         t = self.step_count
         spikes = {}
         ext = self.external_input()
-        for pop, x in self.noise_chunk(t, 1).items():
+        for pop, x in self.drive_chunk(t, 1).items():
             noise = torch.from_numpy(x[0]).to(self.dtype)
             ext[pop] = ext[pop] + noise if pop in ext else noise
         for pop in self.populations:

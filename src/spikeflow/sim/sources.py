@@ -175,3 +175,26 @@ class NoiseInput(BlockDraws):
                 xi = math.sqrt(12.0) * (rng.random((BLOCK, self.n)) - 0.5)
             self._cache = (b, self.mean + self.std * xi)
         return self._cache[1]
+
+
+class WaveformInput(BlockDraws):
+    """A given input (current) for the neurons of a selection: ``values [S, n]`` applied
+    from step ``start`` (row ``k`` at step ``start + k``), or, with ``S == 1``, held from
+    ``start`` up to ``stop`` (exclusive; None: for ever). Zero elsewhere."""
+
+    def __init__(self, parts: list, values: np.ndarray, start: int, stop: int | None) -> None:
+        self.parts, self.values, self.start = parts, values, start
+        self.n = values.shape[1]
+        self.stop = (start + values.shape[0]) if values.shape[0] > 1 else stop
+
+    def _block(self, b: int) -> np.ndarray:
+        out = np.zeros((BLOCK, self.n))
+        lo, hi = b * BLOCK, (b + 1) * BLOCK
+        first = max(lo, self.start)
+        last = hi if self.stop is None else min(hi, self.stop)
+        if first < last:
+            if self.values.shape[0] == 1:
+                out[first - lo : last - lo] = self.values[0]
+            else:
+                out[first - lo : last - lo] = self.values[first - self.start : last - self.start]
+        return out

@@ -1,0 +1,102 @@
+"""Injected currents (step and arbitrary waveforms) in the simulator, on both backends."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from spikeflow.neurons import CondLIFParams, HHParams, LIFParams, hodgkin_huxley, lif
+from spikeflow.sim import Network
+
+needs_numba = pytest.mark.skipif(
+    Network().fast_unsupported_reason() is not None, reason="Numba not installed"
+)
+SUB = LIFParams(tau_mem_ms=10.0, dt_ms=0.1, v_th=100.0, input_mode="current", r_mem=1.0)
+
+
+def test_step_current_charges_the_membrane_exactly():
+    net = Network(dt_ms=0.1, backend="reference")
+    pop = net.population(2, SUB)
+    net.step_current(pop, 5.0, start_ms=1.0, stop_ms=21.0)
+    v = net.record_state(pop, "v")
+    net.run(40.0, progress=False)
+    t = v.times_ms
+    # exact solution of tau dv/dt = -v + R I for a current switched on at 1 ms and off at 21 ms
+    on = np.clip(t + 0.1 - 1.0, 0, 20.0)  # the step at time t integrates over [t, t + dt)
+    expected = 5.0 * (1 - np.exp(-on / 10.0)) * np.exp(-np.clip(t + 0.1 - 21.0, 0, None) / 10.0)
+    np.testing.assert_allclose(v.values[:, 0], expected, atol=1e-9)
+    assert v.values[:, 1].tolist() == v.values[:, 0].tolist()
+
+
+def test_waveform_input_equals_stepping_the_model_by_hand():
+    g = np.random.default_rng(0)
+    wave = g.normal(0, 3.0, (50, 3))
+    net = Network(dt_ms=0.1, backend="reference")
+    params = LIFParams(tau_mem_ms=5.0, dt_ms=0.1, v_th=1.0, input_mode="current", r_mem=1.0)
+    pop = net.population(3, params)
+    net.current_input(pop, wave, start_ms=0.5)
+    v = net.record_state(pop, "v")
+    net.run(10.0, progress=False)
+    state = lif.init_state((3,), params.coeffs(), torch.float64)
+    rows = []
+    for k in range(100):
+        x = torch.from_numpy(wave[k - 5]) if 5 <= k < 55 else torch.zeros(3, dtype=torch.float64)
+        _, state = lif.step(x, state, params.coeffs())
+        rows.append(state.v.numpy().copy())
+    np.testing.assert_array_equal(v.values, np.array(rows))
+
+
+@needs_numba
+def test_both_backends_agree_with_injected_currents():
+    out = {}
+    for backend in ("reference", "fast"):
+        net = Network(dt_ms=0.1, seed=2, backend=backend)
+        params = LIFParams(
+            tau_mem_ms=10.0, dt_ms=0.1, v_th=10.0, v_reset=0.0, reset="value", input_mode="current"
+        )
+        pop = net.population(20, params)
+        net.step_current(pop[:10], 12.0, start_ms=5.0)
+        net.current_input(pop, 8.0 + 6.0 * np.sin(np.arange(2000) * 0.01), start_ms=0.0)
+        net.connect(pop, pop, p=0.3, weight=0.5, delay_ms=1.0)
+        m = net.record_spikes(pop)
+        net.run(150.0, progress=False)
+        net.run(100.0, progress=False)
+        order = np.lexsort((m.senders, m.times_ms))
+        out[backend] = (m.times_ms[order], m.senders[order])
+    assert len(out["fast"][0]) > 50
+    for a, b in zip(out["fast"], out["reference"]):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_hodgkin_huxley_step_current_matches_the_model_driven_alone():
+    net = Network(dt_ms=0.01, backend="reference")
+    params = HHParams(dt_ms=0.01)
+    pop = net.population(1, params)
+    net.step_current(pop, 10.0, start_ms=10.0)
+    m = net.record_spikes(pop)
+    net.run(100.0, progress=False)
+    state = hodgkin_huxley.init_state((1,), params.coeffs(), torch.float64)
+    count = 0
+    for k in range(10000):
+        x = torch.full((1,), 10.0 if k >= 1000 else 0.0, dtype=torch.float64)
+        z, state = hodgkin_huxley.step(x, state, params.coeffs())
+        count += int(z.sum())
+    assert len(m.times_ms) == count and count > 3
+
+
+def test_bad_current_inputs():
+    net = Network(dt_ms=0.1)
+    cond = net.population(2, CondLIFParams())
+    cur = net.population(2, SUB)
+    with pytest.raises(ValueError, match="does not take a current"):
+        net.step_current(cond, 10.0)
+    with pytest.raises(ValueError, match="values must be"):
+        net.current_input(cur, np.zeros((10, 3)))
+    with pytest.raises(ValueError, match="stop_ms"):
+        net.step_current(cur, 1.0, start_ms=5.0, stop_ms=2.0)
+    with pytest.raises(ValueError, match="NaN"):
+        net.current_input(cur, np.array([1.0, math.nan]))
+    net.run(10.0, progress=False)
+    with pytest.raises(ValueError, match="in the past"):
+        net.step_current(cur, 1.0, start_ms=5.0)
