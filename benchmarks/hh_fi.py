@@ -1,19 +1,26 @@
 """Hodgkin-Huxley f-I curve: spikeflow against NEURON's built-in ``hh`` mechanism.
 
-    python benchmarks/hh_fi.py            # NEURON from the bench environment (pip install neuron)
+    python benchmarks/hh_fi.py [--peer-python /path/to/brian2-env/bin/python]
+    # NEURON from this environment (pip install neuron), Brian2 from --peer-python
 
 0 to 20 uA/cm^2 in 21 steps, 1 s each, 6.3 degC, dt = 0.01 ms, spikes counted as upward
 crossings of 0 mV; then the rheobase (the smallest current giving a spike) and the onset
 of repetitive firing, each bracketed to 0.05 uA/cm^2. spikeflow runs all currents as one
-batch through the reference torch ``step`` (exponential Euler); NEURON uses its default
-fixed-step implicit Euler with ``cnexp`` gates on a 100 um^2 single compartment. Prints a
-table and one JSON object.
+population of the simulator on its fast backend (``Network.step_current``, one current
+per neuron) and, as a cross-check, as one batch through the reference torch ``step``
+(both exponential Euler); NEURON uses its default fixed-step implicit Euler with
+``cnexp`` gates on a 100 um^2 single compartment. "loop" is the simulation alone (for
+spikeflow fast: ``Network.run`` after a one-step warm-up that compiles). Prints a table
+and one JSON object.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -35,6 +42,20 @@ def spikeflow_counts(currents: np.ndarray) -> tuple[list[int], float]:
         z, state = hh.step(x, state, p)
         counts += z
     return [int(c) for c in counts], time.perf_counter() - start
+
+
+def simulator_counts(currents: np.ndarray) -> tuple[list[int], float]:
+    from spikeflow.sim import Network
+
+    net = Network(dt_ms=DT, backend="fast")
+    pop = net.population(len(currents), hh.HHParams(dt_ms=DT, integrator="exp_euler"))
+    net.step_current(pop, currents)
+    spikes = net.record_spikes(pop)
+    net.run(DT, progress=False)  # compile (cached) and warm up
+    start = time.perf_counter()
+    net.run(DURATION - DT, progress=False)
+    seconds = time.perf_counter() - start
+    return np.bincount(spikes.senders, minlength=len(currents)).astype(int).tolist(), seconds
 
 
 def neuron_counts(currents: np.ndarray) -> tuple[list[int] | None, float]:
@@ -69,12 +90,29 @@ def first_above(currents: np.ndarray, counts: list[int], level: int) -> float | 
     return float(currents[idx[0]]) if idx else None
 
 
+def brian2_counts(python: str, mode: str) -> tuple[list[int] | None, float]:
+    script = Path(__file__).resolve().parent / "peers" / "brian2_hh.py"
+    proc = subprocess.run([python, str(script), mode], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return None, 0.0
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    return out["counts"], out["loop_s"]
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--peer-python", default=None, help="interpreter with brian2 (Python 3.12+)")
+    args = ap.parse_args()
     grid = np.linspace(0.0, 20.0, 21)
     fine_rheo = np.round(np.arange(2.0, 3.0001, 0.05), 2)
     fine_rep = np.round(np.arange(6.0, 7.0001, 0.05), 2)
     result: dict = {"currents": grid.tolist()}
-    for name, fn in (("spikeflow", spikeflow_counts), ("neuron", neuron_counts)):
+    names = ("spikeflow", "reference", "neuron")
+    for name, fn in (
+        ("spikeflow", simulator_counts),
+        ("reference", spikeflow_counts),
+        ("neuron", neuron_counts),
+    ):
         counts, seconds = fn(grid)
         if counts is None:
             print("NEURON is not installed (pip install neuron): spikeflow only")
@@ -87,12 +125,19 @@ def main() -> None:
             "rheobase": first_above(fine_rheo, rheo_counts, 1),
             "repetitive_onset": first_above(fine_rep, rep_counts, 10),
         }
-    print(f"{'I (uA/cm^2)':>12}" + "".join(f"{k:>12}" for k in ("spikeflow", "neuron") if k in result))
+    if args.peer_python:
+        for mode in ("standalone", "runtime"):
+            counts, seconds = brian2_counts(args.peer_python, mode)
+            if counts is not None:
+                result[f"brian2 {mode}"] = {"counts": counts, "loop_s": seconds, "rheobase": float("nan"),
+                                            "repetitive_onset": float("nan")}  # fmt: skip
+        names = (*names, "brian2 standalone", "brian2 runtime")
+    print(f"{'I (uA/cm^2)':>12}" + "".join(f"{k:>19}" for k in names if k in result))
     for i, current in enumerate(grid):
-        row = "".join(f"{result[k]['counts'][i]:>12}" for k in ("spikeflow", "neuron") if k in result)
+        row = "".join(f"{result[k]['counts'][i]:>19}" for k in names if k in result)
         print(f"{current:>12.1f}{row}")
     for key in ("rheobase", "repetitive_onset", "loop_s"):
-        row = "".join(f"{result[k][key]:>12.3g}" for k in ("spikeflow", "neuron") if k in result)
+        row = "".join(f"{result[k][key]:>19.3g}" for k in names if k in result)
         print(f"{key:>12}{row}")
     print(json.dumps(result))
 

@@ -100,3 +100,22 @@ def test_bad_current_inputs():
     net.run(10.0, progress=False)
     with pytest.raises(ValueError, match="in the past"):
         net.step_current(cur, 1.0, start_ms=5.0)
+
+
+@needs_numba
+def test_hodgkin_huxley_fast_backend_matches_the_reference():
+    out = {}
+    currents = np.array([0.0, 2.3, 6.5, 10.0, 20.0])
+    for backend in ("reference", "fast"):
+        net = Network(dt_ms=0.01, backend=backend)
+        pop = net.population(5, HHParams(dt_ms=0.01))
+        net.step_current(pop, currents, start_ms=5.0)
+        m = net.record_spikes(pop)
+        v = net.record_state(pop, "v", every=10)
+        net.run(150.0, progress=False)
+        out[backend] = (np.bincount(m.senders, minlength=5), m.trains(), v.values)
+    np.testing.assert_array_equal(out["fast"][0], out["reference"][0])
+    assert out["fast"][0][-1] > 5
+    for a, b in zip(out["fast"][1], out["reference"][1]):
+        np.testing.assert_allclose(a, b, atol=0.011)  # the same step, or the next one
+    np.testing.assert_allclose(out["fast"][2], out["reference"][2], rtol=1e-6, atol=1e-6)

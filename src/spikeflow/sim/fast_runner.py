@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .._progress import ProgressBar
-from ..neurons import cuba_lif, izhikevich, lif
+from ..neurons import cuba_lif, hodgkin_huxley, izhikevich, lif
 from . import fast_cpu as F
 from .plastic import N_PLASTIC_PARAMS
 
@@ -48,6 +48,24 @@ def _pack(net: Network):  # noqa: ANN202
                 value = getattr(c, name)
                 nparam[sl, col] = value.double().numpy() if isinstance(value, torch.Tensor) else value
             g_ex[sl] = pop.state.u.numpy()
+        elif pop.module is hodgkin_huxley:
+            code[sl] = F.HH_CODE
+            c = pop.coeffs
+            names = (
+                "C_m",
+                "g_Na",
+                "g_K",
+                "g_L",
+                "E_Na",
+                "E_K",
+                "E_L",
+                "q10",
+                "I_e",
+                "spike_threshold",
+                "dt_ms",
+            )
+            params[sl, : len(names)] = [getattr(c, name) for name in names]
+            g_ex[sl], g_in[sl], refr[sl] = pop.state.m.numpy(), pop.state.h.numpy(), pop.state.n.numpy()
         elif pop.module is cuba_lif:
             code[sl], params[sl] = F.CUBA_CODE, F.cuba_row(pop.coeffs)
             g_ex[sl], g_in[sl] = pop.state.i_ex.numpy(), pop.state.i_in.numpy()
@@ -237,6 +255,9 @@ def _unpack(net, offsets, v, g_ex, g_in, refr, buf) -> None:  # noqa: ANN001
         fields = {"v": torch.from_numpy(v[sl].copy()), "refractory": torch.from_numpy(refr[sl].copy())}
         if pop.module is izhikevich:
             fields = {"v": fields["v"], "u": torch.from_numpy(g_ex[sl].copy())}
+        elif pop.module is hodgkin_huxley:
+            gates = (g_ex, g_in, refr)
+            fields = {"v": fields["v"], **{g: torch.from_numpy(a[sl].copy()) for g, a in zip("mhn", gates)}}
         elif pop.module is not lif:
             names = ("i_ex", "i_in") if pop.module is cuba_lif else ("g_ex", "g_in")
             fields[names[0]] = torch.from_numpy(g_ex[sl].copy())

@@ -377,18 +377,24 @@ class Network:
         self.drives.append(noise)
 
     def step_current(
-        self, target: Selection, amplitude: float, start_ms: float = 0.0, stop_ms: float | None = None
-    ) -> None:
+        self, target: Selection, amplitude: float | Sequence[float], start_ms: float = 0.0,
+        stop_ms: float | None = None,
+    ) -> None:  # fmt: skip
         """Inject a constant current ``amplitude`` (the model's current unit: pA for AdEx,
-        uA/cm^2 for Hodgkin-Huxley, the input unit of Izhikevich and of current-input LIF)
-        into every neuron of ``target`` from ``start_ms`` until ``stop_ms`` (None: for
-        ever)."""
+        uA/cm^2 for Hodgkin-Huxley, the input unit of Izhikevich and of current-input LIF;
+        one value for all, or one per neuron of ``target``) into ``target`` from
+        ``start_ms`` until ``stop_ms`` (None: for ever)."""
         start = self._input_step("start_ms", start_ms)
         stop = None if stop_ms is None else self._input_step("stop_ms", stop_ms)
         if stop is not None and stop <= start:
             raise ValueError(f"stop_ms={stop_ms} must be after start_ms={start_ms}")
         self._check_current_target(target)
-        values = np.full((1, len(target)), _checks.real("amplitude", amplitude))
+        amp = np.asarray(amplitude, dtype=np.float64)
+        if amp.ndim > 1 or (amp.ndim == 1 and amp.size != len(target)) or not np.isfinite(amp).all():
+            raise ValueError(
+                f"amplitude must be one finite value or {len(target)} (one per neuron), got {amplitude!r}"
+            )
+        values = np.broadcast_to(amp, (1, len(target))).copy()
         self.drives.append(WaveformInput(target.parts, values, start, stop))
 
     def current_input(
@@ -520,10 +526,12 @@ class Network:
                 continue
             if pop.module is cond_lif and pop.params.synapse == "exp":
                 continue
+            if pop.module is hodgkin_huxley and pop.params.integrator == "exp_euler":
+                continue
             model = type(pop.params).__name__
             return (
                 f"population {pop.name!r} uses {model} (fast: LIF, CubaLIF, CondLIF with exp synapses, "
-                "Izhikevich, spike sources)"
+                "Izhikevich, Hodgkin-Huxley with exp_euler, spike sources)"
             )
         states = {(m.variable, m.every) for m in self.monitors if isinstance(m, StateMonitor)}
         if any(var != "v" for var, _ in states) or len({every for _, every in states}) > 1:
