@@ -1,7 +1,9 @@
-"""COBA and CUBA (Brette et al. 2007) in spikeflow, Brian2 (C++ standalone and runtime)
-and NEST, side by side: statistics over seeds and the simulation-loop times.
+"""COBA and CUBA (Brette et al. 2007) and Izhikevich's (2003) network in spikeflow,
+Brian2 (C++ standalone and runtime) and NEST (COBA, CUBA), side by side: statistics over
+seeds and the simulation-loop times.
 
     python benchmarks/simulators.py --peer-python /path/to/env/bin/python [--seeds 1 2 3 4 5]
+        [--networks coba cuba izhikevich]
 
 spikeflow runs in this interpreter (fast backend); the peers run in the interpreter given
 by ``--peer-python`` (an environment with ``brian2`` and ``nest-simulator``; Brian2 2.10+
@@ -27,9 +29,11 @@ HERE = Path(__file__).resolve().parent
 def spikeflow_run(net: str, seed: int, duration_ms: float) -> dict:
     from spikeflow.models.coba import run_coba
     from spikeflow.models.cuba import run_cuba
+    from spikeflow.models.izhikevich_network import run_izhikevich_network
 
     start = time.perf_counter()
-    result = (run_coba if net == "coba" else run_cuba)(4000, duration_ms, seed=seed, progress=False)
+    runner = {"coba": run_coba, "cuba": run_cuba, "izhikevich": run_izhikevich_network}[net]
+    result = runner(1000 if net == "izhikevich" else 4000, duration_ms, seed=seed, progress=False)
     stats = result.statistics()
     keys = ("mean_rate_hz", "cv_isi", "n_spikes", "build_s")
     return {"simulator": "spikeflow fast", "network": net, "seed": seed, **{k: stats[k] for k in keys},
@@ -49,9 +53,11 @@ def main() -> None:
     ap.add_argument("--peer-python", default=None, help="interpreter with brian2 and nest")
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     ap.add_argument("--duration-ms", type=float, default=1000.0)
+    ap.add_argument("--networks", nargs="+", default=["coba", "cuba", "izhikevich"],
+                    choices=["coba", "cuba", "izhikevich"])  # fmt: skip
     args = ap.parse_args()
     runs = []
-    for net in ("coba", "cuba"):
+    for net in args.networks:
         for seed in args.seeds:
             runs.append(spikeflow_run(net, seed, args.duration_ms))
             if args.peer_python:
@@ -59,7 +65,9 @@ def main() -> None:
                 for r in (
                     peer_run(args.peer_python, "brian2_nets.py", [net, "standalone", str(seed), d]),
                     peer_run(args.peer_python, "brian2_nets.py", [net, "runtime", str(seed), d]),
-                    peer_run(args.peer_python, "nest_nets.py", [net, str(seed), d]),
+                    peer_run(args.peer_python, "nest_nets.py", [net, str(seed), d])
+                    if net != "izhikevich"
+                    else None,
                 ):
                     if r is not None:
                         runs.append(r)
@@ -68,14 +76,15 @@ def main() -> None:
     for r in runs:
         table.setdefault((r["network"], r["simulator"]), []).append(r)
     print(
-        f"{'network':8}{'simulator':34}{'rate (Hz) min-max':>20}{'CV ISI min-max':>18}{'loop median (s)':>17}"
+        f"{'network':11}{'simulator':34}{'rate (Hz) min-max':>20}{'CV ISI min-max':>18}"
+        f"{'loop median (s)':>17}"
     )
     for (net, sim), rs in sorted(table.items()):
         rates = [r["mean_rate_hz"] for r in rs]
         cvs = [r["cv_isi"] for r in rs]
         loop = statistics.median(r["loop_s"] for r in rs)
         print(
-            f"{net:8}{sim:34}{min(rates):>9.2f}-{max(rates):<10.2f}{min(cvs):>8.3f}-{max(cvs):<9.3f}{loop:>17.3f}"
+            f"{net:11}{sim:34}{min(rates):>9.2f}-{max(rates):<10.2f}{min(cvs):>8.3f}-{max(cvs):<9.3f}{loop:>17.3f}"
         )
     print(json.dumps({"runs": runs}))
 

@@ -1,7 +1,12 @@
-"""COBA and CUBA (Brette et al. 2007) in Brian2, for benchmarks/simulators.py.
+"""COBA and CUBA (Brette et al. 2007) and Izhikevich's (2003) network in Brian2, for
+benchmarks/simulators.py.
 
 Run by the benchmark in the peer environment (Brian2 needs Python >= 3.12 for 2.10+):
-    python brian2_nets.py coba|cuba standalone|runtime SEED DURATION_MS
+    python brian2_nets.py coba|cuba|izhikevich standalone|runtime SEED DURATION_MS
+
+Izhikevich (2003): 800 + 200 neurons with the paper's random parameters, all-to-all
+weights, thalamic input 5 N(0, 1) / 2 N(0, 1) drawn every ms; dt = 0.5 ms Euler (the
+paper's code takes two 0.5 ms steps of v per ms and one of u).
 Prints one JSON object: mean rate (Hz), mean CV of ISI, spike count, build and run times.
 """
 
@@ -26,9 +31,37 @@ def main() -> None:
     else:
         b2.prefs.codegen.target = "cython"
     b2.seed(seed)
-    b2.defaultclock.dt = 0.1 * b2.ms
+    b2.defaultclock.dt = (0.5 if net_name == "izhikevich" else 0.1) * b2.ms
     ms, mV, nS, pF = b2.ms, b2.mV, b2.nS, b2.pF
-    if net_name == "coba":
+    n_total = 1000 if net_name == "izhikevich" else 4000
+    if net_name == "izhikevich":
+        eqs = """
+        dv/dt = (0.04*v**2 + 5*v + 140 - u + I) / ms : 1
+        du/dt = a * (b*v - u) / ms : 1
+        a : 1
+        b : 1
+        c : 1
+        d : 1
+        I : 1
+        noise_std : 1
+        """
+        group = b2.NeuronGroup(1000, eqs, threshold="v >= 30", reset="v = c; u = u + d", method="euler")
+        re, ri = np.random.default_rng(seed).random(800), np.random.default_rng(seed + 1).random(200)
+        group.a = np.concatenate([np.full(800, 0.02), 0.02 + 0.08 * ri])
+        group.b = np.concatenate([np.full(800, 0.2), 0.25 - 0.05 * ri])
+        group.c = np.concatenate([-65 + 15 * re**2, np.full(200, -65.0)])
+        group.d = np.concatenate([8 - 6 * re**2, np.full(200, 2.0)])
+        group.v = -65.0
+        group.u = "b * v"
+        group.noise_std = np.concatenate([np.full(800, 5.0), np.full(200, 2.0)])
+        group.run_regularly("I = noise_std * randn()", dt=1 * ms)
+        ce = b2.Synapses(group[:800], group, "w : 1", on_pre="v += w")
+        ci = b2.Synapses(group[800:], group, "w : 1", on_pre="v += w")
+        ce.connect()
+        ci.connect()
+        ce.w = "0.5 * rand()"
+        ci.w = "-rand()"
+    elif net_name == "coba":
         eqs = """
         dv/dt = (gl*(El - v) + ge*(Ee - v) + gi*(Ei - v)) / C : volt (unless refractory)
         dge/dt = -ge / taue : siemens
@@ -55,8 +88,9 @@ def main() -> None:
         group.v = "-60*mV + rand() * 10 * mV"
         ce = b2.Synapses(group[:3200], group, on_pre="ge += 1.62*mV")
         ci = b2.Synapses(group[3200:], group, on_pre="gi -= 9*mV")
-    ce.connect(p=0.02)
-    ci.connect(p=0.02)
+    if net_name != "izhikevich":
+        ce.connect(p=0.02)
+        ci.connect(p=0.02)
     spikes = b2.SpikeMonitor(group)
     net = b2.Network(group, ce, ci, spikes)
     run_start = time.perf_counter()
@@ -75,13 +109,13 @@ def main() -> None:
         compile_s, binary_s, loop_s = 0.0, 0.0, run_call_s
     t, i = np.asarray(spikes.t / ms), np.asarray(spikes.i)
     cvs = []
-    for k in range(4000):
+    for k in range(n_total):
         isi = np.diff(np.sort(t[i == k]))
         if isi.size >= 2:
             cvs.append(isi.std() / isi.mean())
     print(json.dumps({
         "simulator": f"brian2 {b2.__version__} {mode}", "network": net_name, "seed": seed,
-        "mean_rate_hz": len(t) / 4000 / (duration_ms / 1e3), "cv_isi": float(np.mean(cvs)),
+        "mean_rate_hz": len(t) / n_total / (duration_ms / 1e3), "cv_isi": float(np.mean(cvs)),
         "n_spikes": int(len(t)), "loop_s": loop_s, "compile_s": compile_s, "binary_s": binary_s,
         "process_s": time.perf_counter() - start,
     }))  # fmt: skip

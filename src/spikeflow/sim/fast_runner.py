@@ -21,6 +21,32 @@ if TYPE_CHECKING:  # pragma: no cover
 CHUNK = 1000
 
 
+def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
+    """The static projections as CSR by presynaptic neuron ``(indptr, targets, weights,
+    delays)``, cached on the network until its projections change (repeated short runs
+    do not rebuild a million synapses each time)."""
+    cached = getattr(net, "_fast_synapses", None)
+    if cached is not None and cached[0] is net._built:
+        return cached[1]
+    pre, post, w, d = [], [], [], []
+    for pre_pop, post_pop, delay, mat in net._built:
+        coo = mat.to_sparse_coo().coalesce()
+        dst, src = coo.indices().numpy()
+        pre.append(src + offsets[pre_pop])
+        post.append(dst + offsets[post_pop])
+        w.append(coo.values().numpy())
+        d.append(np.full(src.size, delay, dtype=np.int64))
+    pre = np.concatenate(pre) if pre else np.zeros(0, dtype=np.int64)
+    order = np.argsort(pre, kind="stable")
+    cat = lambda parts, dt: np.concatenate(parts).astype(dt)[order] if parts else np.zeros(0, dt)  # noqa: E731
+    targets, weights, delays = cat(post, np.int64), cat(w, np.float64), cat(d, np.int64)
+    indptr = np.zeros(total + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pre, minlength=total), out=indptr[1:])
+    arrays = (indptr, targets, weights, delays)
+    net._fast_synapses = (net._built, arrays)
+    return arrays
+
+
 def _pack(net: Network):  # noqa: ANN202
     offsets, total = {}, 0
     for pop in net.populations:
@@ -77,20 +103,7 @@ def _pack(net: Network):  # noqa: ANN202
             if "refractory" in pop.state._fields:
                 refr[sl] = pop.state.refractory.numpy()
         buf[:, sl] = pop.buffer.numpy()
-    pre, post, w, d = [], [], [], []
-    for pre_pop, post_pop, delay, mat in net._built:
-        coo = mat.to_sparse_coo().coalesce()
-        dst, src = coo.indices().numpy()
-        pre.append(src + offsets[pre_pop])
-        post.append(dst + offsets[post_pop])
-        w.append(coo.values().numpy())
-        d.append(np.full(src.size, delay, dtype=np.int64))
-    pre = np.concatenate(pre) if pre else np.zeros(0, dtype=np.int64)
-    order = np.argsort(pre, kind="stable")
-    cat = lambda parts, dt: np.concatenate(parts).astype(dt)[order] if parts else np.zeros(0, dt)  # noqa: E731
-    targets, weights, delays = cat(post, np.int64), cat(w, np.float64), cat(d, np.int64)
-    indptr = np.zeros(total + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pre, minlength=total), out=indptr[1:])
+    indptr, targets, weights, delays = _static_synapses(net, offsets, total)
     pops = list(offsets)
     pop_lo = np.array([offsets[p] for p in pops], dtype=np.int64)
     pop_hi = np.array([offsets[p] + p.n for p in pops], dtype=np.int64)
