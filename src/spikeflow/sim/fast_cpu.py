@@ -9,10 +9,12 @@ input slot, add the external input of that step, update every neuron with the sa
 floating-point operations as the reference ``step`` of its model, then deliver the
 spikes of this step into the slots ``t + delay``.
 
-The arithmetic matches the reference backend operation for operation, except ``exp``
-(NumPy's and torch's differ in the last bit for a few per cent of arguments), so the two
-backends give identical spikes wherever a last-bit difference cannot move a potential
-across the threshold: always for LIF networks, and in practice for conductance-based
+The arithmetic matches the reference backend operation for operation, except the
+exponentials (the conductance LIF uses :func:`vexp`, a vectorised exponential within one
+unit in the last place of torch's; Hodgkin-Huxley computes its rates from one
+exponential with fast-math), so the two backends give identical spikes wherever a
+last-bit difference cannot move a potential across the threshold: always for LIF,
+current-based LIF and Izhikevich networks, and in practice for conductance-based
 networks over short runs (tested); chaotic recurrent networks eventually diverge in
 detail, as they do between any two simulators.
 """
@@ -97,6 +99,8 @@ def run_steps(  # noqa: ANN201
     L = buf.shape[0]
     fired = np.empty(N, dtype=np.int64)
     spk = np.zeros(N)
+    scratch = np.empty((3, N))  # conductance LIF: exponent arguments, targets, mantissas
+    scratch_bits = np.empty(N, dtype=np.int64)  # and the exponents' powers of two
     n_recorded = 0
     for i in range(N):
         if record[i] >= 0:
@@ -124,7 +128,8 @@ def run_steps(  # noqa: ANN201
                     buf[slot, i] = 0.0
                     spk[i] = 1.0 if ext[k, i] > 0 else 0.0
             else:
-                _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
+                _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk, scratch,
+                            scratch_bits)  # fmt: skip
         n_fired = 0
         for i in range(N):
             if not math.isfinite(v[i]):
@@ -198,8 +203,42 @@ def _cuba_range(lo, hi, p, slot, k, v, i_ex, i_in, refractory, buf, ext, has_ext
         spk[i] = z
 
 
+LN2_HI, LN2_LO, INV_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10, 1.0 / math.log(2.0)
+
+
 @nb.njit(**_opts)
-def _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
+def vexp(x, q, sb, lo, hi):  # noqa: ANN001, ANN201
+    """``exp(x[i]) = q[i] * sb.view(float64)[i]`` for ``i`` in ``lo:hi``, in a loop the
+    compiler vectorises (libm's exp is a scalar call): range reduction ``x = k ln 2 + r``
+    with ``|r| <= ln(2) / 2``, a degree-13 Taylor polynomial for ``exp(r)`` into ``q``
+    (truncation below 1e-17), and ``2**k`` as exponent bits into the int64 array ``sb``
+    (separate from ``q``, so that the loop has no aliasing). Accurate to one unit in the
+    last place for ``-700 <= x <= 700`` (arguments are clamped there); measured 2.2 times
+    faster than libm per element."""
+    for i in range(lo, hi):
+        xi = min(max(x[i], -700.0), 700.0)
+        kf = math.floor(xi * INV_LN2 + 0.5)
+        r = (xi - kf * LN2_HI) - kf * LN2_LO
+        p = 1.0 + r * (1.0 / 13.0)
+        p = 1.0 + r * p * (1.0 / 12.0)
+        p = 1.0 + r * p * (1.0 / 11.0)
+        p = 1.0 + r * p * (1.0 / 10.0)
+        p = 1.0 + r * p * (1.0 / 9.0)
+        p = 1.0 + r * p * (1.0 / 8.0)
+        p = 1.0 + r * p * (1.0 / 7.0)
+        p = 1.0 + r * p * (1.0 / 6.0)
+        p = 1.0 + r * p * (1.0 / 5.0)
+        p = 1.0 + r * p * (1.0 / 4.0)
+        p = 1.0 + r * p * (1.0 / 3.0)
+        p = 1.0 + r * p * (1.0 / 2.0)
+        q[i] = 1.0 + r * p
+        sb[i] = (np.int64(kf) + 1023) << 52
+
+
+@nb.njit(**_opts)
+def _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk, scratch, sb):  # noqa: ANN001, ANN202, E501
+    """Conductance-based LIF in three vectorisable passes: conductances and the exact
+    solution's target and rate, the exponentials (:func:`vexp`), then the potential."""
     c_m, g_l, e_l, e_ex, e_in = p[C_CM], p[C_GL], p[C_EL], p[C_EEX], p[C_EIN]
     v_th, v_reset, n_ref, d_ex, d_in = p[C_VTH], p[C_VRESET], p[C_REF], p[C_DEX], p[C_DIN]
     m_ex, m_in, i_e, dt = p[C_MEX], p[C_MIN], p[C_IE], p[C_DT]
@@ -213,8 +252,13 @@ def _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext
         g_ex[i] = d_ex * (g_ex[i] + x_ex)
         g_in[i] = d_in * (g_in[i] + x_in)
         g_tot = g_l + ge + gi
-        v_inf = (g_l * e_l + ge * e_ex + gi * e_in + i_e) / g_tot
-        u = v_inf + (v[i] - v_inf) * math.exp(-dt * g_tot / c_m)
+        scratch[1, i] = (g_l * e_l + ge * e_ex + gi * e_in + i_e) / g_tot
+        scratch[0, i] = -dt * g_tot / c_m
+    vexp(scratch[0], scratch[2], sb, lo, hi)
+    scale = sb.view(np.float64)
+    for i in range(lo, hi):
+        v_inf = scratch[1, i]
+        u = v_inf + (v[i] - v_inf) * (scratch[2, i] * scale[i])
         u, z = _threshold(u, n_ref > 0 and refractory[i] > 0, v_reset, v_th)
         u = u - z * (u - v_reset)
         _refractory_update(refractory, i, z, n_ref)
