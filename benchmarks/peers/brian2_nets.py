@@ -2,7 +2,10 @@
 benchmarks/simulators.py.
 
 Run by the benchmark in the peer environment (Brian2 needs Python >= 3.12 for 2.10+):
-    python brian2_nets.py coba|cuba|izhikevich standalone|runtime SEED DURATION_MS
+    python brian2_nets.py coba|cuba|izhikevich standalone|runtime SEED DURATION_MS [NEURONS]
+
+COBA and CUBA take NEURONS (default 4000; 80 % excitatory, p = 0.02 * 4000 / NEURONS, so
+about 80 synapses per neuron at every size).
 
 Izhikevich (2003): 800 + 200 neurons with the paper's random parameters, all-to-all
 weights, thalamic input 5 N(0, 1) / 2 N(0, 1) drawn every ms; dt = 0.5 ms Euler (the
@@ -13,15 +16,20 @@ Prints one JSON object: mean rate (Hz), mean CV of ISI, spike count, build and r
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import tempfile
 import time
 
 import numpy as np
 
+RUSAGES = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)  # standalone runs a child binary
+
 
 def main() -> None:
     net_name, mode, seed, duration_ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    neurons = int(sys.argv[5]) if len(sys.argv) > 5 else 4000
+    n_exc, p_connect = int(round(0.8 * neurons)), min(1.0, 0.02 * 4000 / neurons)
     start = time.perf_counter()
     import brian2 as b2
 
@@ -33,7 +41,7 @@ def main() -> None:
     b2.seed(seed)
     b2.defaultclock.dt = (0.5 if net_name == "izhikevich" else 0.1) * b2.ms
     ms, mV, nS, pF = b2.ms, b2.mV, b2.nS, b2.pF
-    n_total = 1000 if net_name == "izhikevich" else 4000
+    n_total = 1000 if net_name == "izhikevich" else neurons
     if net_name == "izhikevich":
         eqs = """
         dv/dt = (0.04*v**2 + 5*v + 140 - u + I) / ms : 1
@@ -69,13 +77,13 @@ def main() -> None:
         """
         ns = {"gl": 10 * nS, "El": -60 * mV, "Ee": 0 * mV, "Ei": -80 * mV, "C": 200 * pF,
               "taue": 5 * ms, "taui": 10 * ms}  # fmt: skip
-        group = b2.NeuronGroup(4000, eqs, threshold="v > -50*mV", reset="v = -60*mV",
+        group = b2.NeuronGroup(neurons, eqs, threshold="v > -50*mV", reset="v = -60*mV",
                                refractory=5 * ms, method="exponential_euler", namespace=ns)  # fmt: skip
         group.v = "-60*mV + (randn() * 5 - 5) * mV"
         group.ge = "clip((randn() * 1.5 + 4) * 10 * nS, 0*nS, 1000*nS)"
         group.gi = "clip((randn() * 12 + 20) * 10 * nS, 0*nS, 1000*nS)"
-        ce = b2.Synapses(group[:3200], group, on_pre="ge += 6*nS")
-        ci = b2.Synapses(group[3200:], group, on_pre="gi += 67*nS")
+        ce = b2.Synapses(group[:n_exc], group, on_pre="ge += 6*nS")
+        ci = b2.Synapses(group[n_exc:], group, on_pre="gi += 67*nS")
     else:
         eqs = """
         dv/dt = (ge + gi - (v - El)) / taum : volt (unless refractory)
@@ -83,14 +91,14 @@ def main() -> None:
         dgi/dt = -gi / taui : volt
         """
         ns = {"El": -49 * mV, "taum": 20 * ms, "taue": 5 * ms, "taui": 10 * ms}
-        group = b2.NeuronGroup(4000, eqs, threshold="v > -50*mV", reset="v = -60*mV",
+        group = b2.NeuronGroup(neurons, eqs, threshold="v > -50*mV", reset="v = -60*mV",
                                refractory=5 * ms, method="exact", namespace=ns)  # fmt: skip
         group.v = "-60*mV + rand() * 10 * mV"
-        ce = b2.Synapses(group[:3200], group, on_pre="ge += 1.62*mV")
-        ci = b2.Synapses(group[3200:], group, on_pre="gi -= 9*mV")
+        ce = b2.Synapses(group[:n_exc], group, on_pre="ge += 1.62*mV")
+        ci = b2.Synapses(group[n_exc:], group, on_pre="gi -= 9*mV")
     if net_name != "izhikevich":
-        ce.connect(p=0.02)
-        ci.connect(p=0.02)
+        ce.connect(p=p_connect)
+        ci.connect(p=p_connect)
     spikes = b2.SpikeMonitor(group)
     net = b2.Network(group, ce, ci, spikes)
     run_start = time.perf_counter()
@@ -117,7 +125,8 @@ def main() -> None:
         "simulator": f"brian2 {b2.__version__} {mode}", "network": net_name, "seed": seed,
         "mean_rate_hz": len(t) / n_total / (duration_ms / 1e3), "cv_isi": float(np.mean(cvs)),
         "n_spikes": int(len(t)), "loop_s": loop_s, "compile_s": compile_s, "binary_s": binary_s,
-        "process_s": time.perf_counter() - start,
+        "process_s": time.perf_counter() - start, "neurons": n_total,
+        "peak_rss_mib": max(resource.getrusage(r).ru_maxrss for r in RUSAGES) / 1024,
     }))  # fmt: skip
 
 
