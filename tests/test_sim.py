@@ -253,3 +253,21 @@ def test_cuba_statistics_and_backends_agree():
     assert len(ref.times_ms) > 100
     np.testing.assert_array_equal(fast.times_ms, ref.times_ms)
     np.testing.assert_array_equal(fast.senders, ref.senders)
+
+
+def test_fixed_probability_for_large_networks_samples_per_target():
+    from spikeflow.sim import connect
+
+    n, p = 12000, 0.002  # 1.44e8 pairs: above the dense-draw limit
+    assert n * n > connect.DENSE_DRAW_LIMIT
+    rng = np.random.default_rng(0)
+    pre, post = connect.fixed_probability(n, n, p, rng, autapses=False)
+    assert not np.any(pre == post)
+    pairs = pre * n + post
+    assert np.unique(pairs).size == pairs.size  # no multapses
+    indeg = np.bincount(post, minlength=n)
+    expected = (n - 1) * p
+    assert abs(indeg.mean() - expected) < 0.05 * expected
+    assert abs(indeg.var() - expected * (1 - p)) < 0.1 * expected  # binomial variance
+    outdeg = np.bincount(pre, minlength=n)
+    assert abs(outdeg.mean() - expected) < 0.05 * expected
