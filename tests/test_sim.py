@@ -201,8 +201,10 @@ def test_fast_backend_delays_and_lif_network():
 
 def test_fast_backend_refuses_what_it_cannot_run():
     net = Network(backend="fast")
-    net.population(3, __import__("spikeflow").neurons.AdExParams(dt_ms=0.1))
-    with pytest.raises(ValueError, match=r"backend='fast' cannot run this network: population .* AdExParams"):
+    net.population(3, __import__("spikeflow").neurons.CondLIFParams(dt_ms=0.1, synapse="alpha"))
+    with pytest.raises(
+        ValueError, match=r"backend='fast' cannot run this network: population .* CondLIFParams"
+    ):
         net.run(1.0, progress=False)
 
 

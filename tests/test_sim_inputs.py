@@ -119,3 +119,23 @@ def test_hodgkin_huxley_fast_backend_matches_the_reference():
     for a, b in zip(out["fast"][1], out["reference"][1]):
         np.testing.assert_allclose(a, b, atol=0.011)  # the same step, or the next one
     np.testing.assert_allclose(out["fast"][2], out["reference"][2], rtol=1e-6, atol=1e-6)
+
+
+@needs_numba
+def test_adex_fast_backend_matches_the_reference():
+    from spikeflow.neurons import AdExParams
+
+    out = {}
+    for backend in ("reference", "fast"):
+        net = Network(dt_ms=0.1, backend=backend)
+        pop = net.population(4, AdExParams(dt_ms=0.1, substeps=2))
+        net.step_current(pop, [0.0, 500.0, 800.0, 1500.0], start_ms=10.0)
+        m = net.record_spikes(pop)
+        w = net.record_state(pop, "v", every=5)
+        net.run(400.0, progress=False)
+        out[backend] = (np.bincount(m.senders, minlength=4), m.trains(), w.values)
+    np.testing.assert_array_equal(out["fast"][0], out["reference"][0])
+    assert out["fast"][0][3] > 10 and out["fast"][0][0] == 0
+    for a, b in zip(out["fast"][1], out["reference"][1]):
+        np.testing.assert_allclose(a, b, atol=0.101)
+    np.testing.assert_allclose(out["fast"][2], out["reference"][2], rtol=1e-6, atol=1e-6)

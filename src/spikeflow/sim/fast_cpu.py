@@ -26,7 +26,8 @@ import math
 import numba as nb
 import numpy as np
 
-LIF_CODE, COND_CODE, CUBA_CODE, SOURCE_CODE, IZH_CODE, HH_CODE = 0, 1, 2, 3, 4, 5
+LIF_CODE, COND_CODE, CUBA_CODE, SOURCE_CODE, IZH_CODE, HH_CODE, ADEX_CODE = 0, 1, 2, 3, 4, 5, 6
+(A_CM, A_GL, A_EL, A_DT, A_VT, A_VPEAK, A_VRESET, A_A, A_B, A_TAUW, A_IE, A_H, A_SUB) = range(13)
 E1, E25, E3 = math.exp(1.0), math.exp(2.5), math.exp(3.0)
 (H_CM, H_GNA, H_GK, H_GL, H_ENA, H_EK, H_EL, H_Q10, H_IE, H_THR, H_DT) = range(11)
 (Z_VPEAK, Z_DT, Z_SUB) = range(3)
@@ -92,7 +93,7 @@ def run_steps(  # noqa: ANN201
     ``(n_rec, n_state, steps_done, code)``. Izhikevich neurons (code 4) keep ``u`` in
     ``g_ex`` and their ``a, b, c, d`` in the rows of ``nparam [N, 4]``; Hodgkin-Huxley
     neurons (code 5, exponential Euler) keep their gates m, h, n in ``g_ex``, ``g_in`` and
-    ``refractory``. It stops before a step
+    ``refractory``; AdEx neurons (code 6, RK4) keep ``w`` in ``g_ex``. It stops before a step
     whose records might not fit (code -2 spikes, -3 states: grow and call again) and after
     a step that left a potential not finite (code = the neuron); -1 when all steps ran."""
     N = v.shape[0]
@@ -123,6 +124,8 @@ def run_steps(  # noqa: ANN201
                 _izh_range(lo, hi, p, nparam, slot, k, v, g_ex, buf, ext, has_ext, spk)
             elif pop_code[q] == HH_CODE:
                 _hh_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
+            elif pop_code[q] == ADEX_CODE:
+                _adex_range(lo, hi, p, slot, k, v, g_ex, buf, ext, has_ext, spk)
             elif pop_code[q] == SOURCE_CODE:
                 for i in range(lo, hi):
                     buf[slot, i] = 0.0
@@ -412,3 +415,51 @@ def _hh_range(lo, hi, p, slot, k, v, m_gate, h_gate, n_gate, buf, ext, has_ext, 
         v_new = v_inf + (vi - v_inf) * math.exp(-dt * g_tot / c_m)
         spk[i] = 1.0 if (v_new - thr >= 0 and vi < thr) else 0.0
         v[i], m_gate[i], h_gate[i], n_gate[i] = v_new, m, h, n
+
+
+@nb.njit(inline="always", **_opts)
+def _adex_derivs(v, w, x, c_m, g_l, e_l, delta_t, v_t, v_peak, a, tau_w, i_e):  # noqa: ANN001, ANN202
+    v = min(v, v_peak)  # stages see at most V_peak, as the reference
+    spike_current = g_l * delta_t * math.exp((v - v_t) / delta_t)
+    dv = (-g_l * (v - e_l) + spike_current - w + i_e + x) / c_m
+    dw = (a * (v - e_l) - w) / tau_w
+    return dv, dw
+
+
+@nb.njit(**_opts)
+def _adex_range(lo, hi, p, slot, k, v, w_state, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
+    """AdEx neurons, RK4 in sub-steps, as :func:`spikeflow.neurons.adex.step` (the same
+    operations; exp may differ from torch's in the last bit)."""
+    c_m, g_l, e_l, delta_t, v_t = p[A_CM], p[A_GL], p[A_EL], p[A_DT], p[A_VT]
+    v_peak, v_reset, a, b, tau_w, i_e, h, sub = (
+        p[A_VPEAK],
+        p[A_VRESET],
+        p[A_A],
+        p[A_B],
+        p[A_TAUW],
+        p[A_IE],
+        p[A_H],
+        int(p[A_SUB]),
+    )  # noqa: E501
+    for i in range(lo, hi):
+        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
+        buf[slot, i] = 0.0
+        vi, wi, z_total = v[i], w_state[i], 0.0
+        for _ in range(sub):
+            k1v, k1w = _adex_derivs(vi, wi, x, c_m, g_l, e_l, delta_t, v_t, v_peak, a, tau_w, i_e)
+            k2v, k2w = _adex_derivs(
+                vi + 0.5 * h * k1v, wi + 0.5 * h * k1w, x, c_m, g_l, e_l, delta_t, v_t, v_peak, a, tau_w, i_e
+            )  # noqa: E501
+            k3v, k3w = _adex_derivs(
+                vi + 0.5 * h * k2v, wi + 0.5 * h * k2w, x, c_m, g_l, e_l, delta_t, v_t, v_peak, a, tau_w, i_e
+            )  # noqa: E501
+            k4v, k4w = _adex_derivs(
+                vi + h * k3v, wi + h * k3w, x, c_m, g_l, e_l, delta_t, v_t, v_peak, a, tau_w, i_e
+            )  # noqa: E501
+            vi = vi + h / 6 * (k1v + 2 * k2v + 2 * k3v + k4v)
+            wi = wi + h / 6 * (k1w + 2 * k2w + 2 * k3w + k4w)
+            z = 1.0 if vi - v_peak >= 0 else 0.0
+            vi = vi - z * (vi - v_reset)
+            wi = wi + z * b
+            z_total = min(z_total + z, 1.0)
+        v[i], w_state[i], spk[i] = vi, wi, z_total

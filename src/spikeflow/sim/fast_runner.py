@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from .._progress import ProgressBar
-from ..neurons import cuba_lif, hodgkin_huxley, izhikevich, lif
+from ..neurons import adex, cuba_lif, hodgkin_huxley, izhikevich, lif
 from . import fast_cpu as F
 from .plastic import N_PLASTIC_PARAMS
 
@@ -92,6 +92,16 @@ def _pack(net: Network):  # noqa: ANN202
             )
             params[sl, : len(names)] = [getattr(c, name) for name in names]
             g_ex[sl], g_in[sl], refr[sl] = pop.state.m.numpy(), pop.state.h.numpy(), pop.state.n.numpy()
+        elif pop.module is adex:
+            code[sl] = F.ADEX_CODE
+            c = pop.coeffs
+            names = ("C_m", "g_L", "E_L", "Delta_T", "V_T", "V_peak", "V_reset", "a", "b", "tau_w_ms", "I_e")
+            params[sl, : len(names) + 2] = [
+                *(getattr(c, name) for name in names),
+                c.dt_ms / c.substeps,
+                c.substeps,
+            ]
+            g_ex[sl] = pop.state.w.numpy()
         elif pop.module is cuba_lif:
             code[sl], params[sl] = F.CUBA_CODE, F.cuba_row(pop.coeffs)
             g_ex[sl], g_in[sl] = pop.state.i_ex.numpy(), pop.state.i_in.numpy()
@@ -268,6 +278,8 @@ def _unpack(net, offsets, v, g_ex, g_in, refr, buf) -> None:  # noqa: ANN001
         fields = {"v": torch.from_numpy(v[sl].copy()), "refractory": torch.from_numpy(refr[sl].copy())}
         if pop.module is izhikevich:
             fields = {"v": fields["v"], "u": torch.from_numpy(g_ex[sl].copy())}
+        elif pop.module is adex:
+            fields = {"v": fields["v"], "w": torch.from_numpy(g_ex[sl].copy())}
         elif pop.module is hodgkin_huxley:
             gates = (g_ex, g_in, refr)
             fields = {"v": fields["v"], **{g: torch.from_numpy(a[sl].copy()) for g, a in zip("mhn", gates)}}

@@ -522,7 +522,7 @@ class Network:
         if self.dtype != torch.float64:
             return f"it runs in float64, the network uses {self.dtype}"
         for pop in self.populations:
-            if pop.source or pop.module in (lif, cuba_lif, izhikevich):
+            if pop.source or pop.module in (lif, cuba_lif, izhikevich, adex):
                 continue
             if pop.module is cond_lif and pop.params.synapse == "exp":
                 continue
@@ -531,7 +531,7 @@ class Network:
             model = type(pop.params).__name__
             return (
                 f"population {pop.name!r} uses {model} (fast: LIF, CubaLIF, CondLIF with exp synapses, "
-                "Izhikevich, Hodgkin-Huxley with exp_euler, spike sources)"
+                "Izhikevich, AdEx, Hodgkin-Huxley with exp_euler, spike sources)"
             )
         states = {(m.variable, m.every) for m in self.monitors if isinstance(m, StateMonitor)}
         if any(var != "v" for var, _ in states) or len({every for _, every in states}) > 1:
