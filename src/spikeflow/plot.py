@@ -125,18 +125,25 @@ def save(fig: Any, path: str | os.PathLike, dpi: int = 120) -> Path:
     """Write ``fig`` to ``path`` atomically (format from the suffix) and close it."""
     plt = _pyplot()
     path = Path(path)
+    try:
+        _atomic_write(path, lambda fh: fig.savefig(fh, dpi=dpi, format=path.suffix.lstrip(".") or "png"))
+    finally:
+        plt.close(fig)
+    return path
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Call ``write(binary file)`` on a temporary file beside ``path``, then move it into
+    place, so that ``path`` is never left half written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, dpi=dpi, format=path.suffix.lstrip(".") or "png")
+            write(fh)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    finally:
-        plt.close(fig)
-    return path
 
 
 def fit_summary(fit: Any) -> Any:
@@ -227,13 +234,11 @@ def forage_figures(result: Any, folder: str | os.PathLike, gif_every: int = 2) -
 
     images = [Image.fromarray(f) for f in frames]
     gif = folder / "forage_episode.gif"
-    fd, tmp = tempfile.mkstemp(prefix=gif.name + ".", suffix=".gif", dir=folder)
-    os.close(fd)
-    try:
-        images[0].save(tmp, save_all=True, append_images=images[1:], duration=50, loop=0, optimize=True)
-        os.replace(tmp, gif)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _atomic_write(
+        gif,
+        lambda fh: images[0].save(
+            fh, format="GIF", save_all=True, append_images=images[1:], duration=50, loop=0, optimize=True
+        ),
+    )
     paths["animation"] = str(gif)
     return paths

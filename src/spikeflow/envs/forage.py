@@ -76,9 +76,11 @@ class Arena:
         self.food = self._place((self.batch, self.config.n_food))
         self.steps = 0
 
-    def concentration(self, points: np.ndarray) -> np.ndarray:
-        """Odour at ``points [B, K, 2]`` -> ``[B, K]``."""
-        d2 = ((points[:, :, None, :] - self.food[:, None, :, :]) ** 2).sum(-1)
+    def concentration(self, points: np.ndarray, food: np.ndarray | None = None) -> np.ndarray:
+        """Odour at ``points [B, K, 2]`` -> ``[B, K]`` (from ``food [B, n_food, 2]``, by
+        default the arenas' own)."""
+        food = self.food if food is None else food
+        d2 = ((points[:, :, None, :] - food[:, None, :, :]) ** 2).sum(-1)
         return np.exp(-d2 / (2 * self.config.odour_sigma**2)).sum(-1)
 
     def antennae(self) -> np.ndarray:
@@ -121,7 +123,7 @@ class Arena:
         grid = (np.arange(pixels) + 0.5) * c.size / pixels
         xx, yy = np.meshgrid(grid, grid[::-1])
         pts = np.stack([xx.ravel(), yy.ravel()], -1)[None]
-        odour = self.concentration_at(b, pts[0]).reshape(pixels, pixels)
+        odour = self.concentration(pts, self.food[b : b + 1])[0].reshape(pixels, pixels)
         img = np.zeros((pixels, pixels, 3), dtype=np.float64)
         img[..., 1] = 0.15 + 0.6 * np.clip(odour, 0, 1)
         img[..., 2] = 0.15
@@ -136,11 +138,6 @@ class Arena:
             disc(ax, ay, max(c.size / pixels, 0.6), (1.0, 1.0, 1.0))
         disc(*self.pos[b], 1.8, (0.9, 0.15, 0.1))
         return (img * 255).astype(np.uint8)
-
-    def concentration_at(self, b: int, points: np.ndarray) -> np.ndarray:
-        """Odour of arena ``b`` at ``points [K, 2]`` -> ``[K]``."""
-        d2 = ((points[:, None, :] - self.food[b][None, :, :]) ** 2).sum(-1)
-        return np.exp(-d2 / (2 * self.config.odour_sigma**2)).sum(-1)
 
 
 def _gym():  # noqa: ANN202

@@ -267,16 +267,27 @@ def stdp_update(
     _check_spikes(traces, pre, post, weight)
     if weight.ndim != 2:
         raise ValueError(f"weight must be [n_post, n_pre] (shared by the batch), got {list(weight.shape)}")
+    ltp_post, ltp_pre, ltd_post, ltd_pre, new = _pairing(rule, traces, pre, post, dt_ms)
+    ltp = torch.einsum("...j,...i->ji", ltp_post, ltp_pre)
+    ltd = torch.einsum("...j,...i->ji", ltd_post, ltd_pre)
+    delta = _potentiation_scale(rule, weight) * ltp - _depression_scale(rule, weight) * ltd
+    return delta, new
+
+
+def _pairing(rule: STDP, traces: Traces, pre: torch.Tensor, post: torch.Tensor, dt_ms: float):  # noqa: ANN202
+    """The factors of this step's pairings and the traces after it: synapse ``(j, i)``
+    potentiates by ``ltp_post[j] * ltp_pre[i]`` and depresses by ``ltd_post[j] *
+    ltd_pre[i]`` (before the weight dependence); traces decay, are read, then take this
+    step's spikes. Returns ``(ltp_post, ltp_pre, ltd_post, ltd_pre, traces)``."""
     d1, dx, dm, dy = rule.decays(dt_ms)
     r1, r2, o1, o2 = traces.r1 * d1, traces.r2 * dx, traces.o1 * dm, traces.o2 * dy
-    ltp = torch.einsum("...j,...i->ji", post * (rule.a_plus + rule.a3_plus * o2), r1)
-    ltd = torch.einsum("...j,...i->ji", o1, pre * (rule.a_minus + rule.a3_minus * r2))
-    delta = _potentiation_scale(rule, weight) * ltp - _depression_scale(rule, weight) * ltd
+    ltp_post = post * (rule.a_plus + rule.a3_plus * o2)
+    ltd_pre = pre * (rule.a_minus + rule.a3_minus * r2)
 
     def bump(x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         return torch.where(z > 0, torch.ones_like(x), x) if rule.nearest else x + z
 
-    return delta, Traces(bump(r1, pre), bump(r2, pre), bump(o1, post), bump(o2, post))
+    return ltp_post, r1, o1, ltd_pre, Traces(bump(r1, pre), bump(r2, pre), bump(o1, post), bump(o2, post))
 
 
 def _check_spikes(traces: Traces, pre: torch.Tensor, post: torch.Tensor, weight: torch.Tensor) -> None:
@@ -345,12 +356,10 @@ def reward_stdp_step(
     stdp = rule.stdp
     dt = _checks.positive("dt_ms", dt_ms)
     # the STDP change of each batch element goes into its own eligibility trace
-    d1, dx, dm, dy = stdp.decays(dt)
-    tr = state.traces
-    _check_spikes(tr, pre, post, weight)
-    r1, r2, o1, o2 = tr.r1 * d1, tr.r2 * dx, tr.o1 * dm, tr.o2 * dy
-    ltp = (post * (stdp.a_plus + stdp.a3_plus * o2)).unsqueeze(-1) * r1.unsqueeze(-2)
-    ltd = o1.unsqueeze(-1) * (pre * (stdp.a_minus + stdp.a3_minus * r2)).unsqueeze(-2)
+    _check_spikes(state.traces, pre, post, weight)
+    ltp_post, ltp_pre, ltd_post, ltd_pre, traces = _pairing(stdp, state.traces, pre, post, dt)
+    ltp = ltp_post.unsqueeze(-1) * ltp_pre.unsqueeze(-2)
+    ltd = ltd_post.unsqueeze(-1) * ltd_pre.unsqueeze(-2)
     change = _potentiation_scale(stdp, weight) * ltp - _depression_scale(stdp, weight) * ltd
     eligibility = state.eligibility * math.exp(-dt / rule.tau_eligibility_ms) + change
     decay_r = math.exp(-dt / rule.tau_reward_ms) if rule.tau_reward_ms > 0 else 0.0
@@ -358,11 +367,6 @@ def reward_stdp_step(
     dw = rule.learning_rate * dt * (rule.tonic + d).reshape(*batch, 1, 1) * eligibility
     if batch and weight.ndim == 2:
         dw = dw.reshape(-1, *weight.shape).mean(0)
-
-    def bump(x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        return torch.where(z > 0, torch.ones_like(x), x) if stdp.nearest else x + z
-
-    traces = Traces(bump(r1, pre), bump(r2, pre), bump(o1, post), bump(o2, post))
     return clip_weights(stdp, weight + dw), RewardState(traces, eligibility, d)
 
 

@@ -62,16 +62,7 @@ def run_distal_reward(
     duration_ms = _checks.positive("duration_s", duration_s) * 1000.0
     chunk = 1000.0  # ms: rewards come >= 1 s after the pairing, so a pairing found after a chunk is in time
     every = max(int(round(_checks.positive("sample_s", sample_s) * 1000.0 / chunk)), 1)
-    net = Network(dt_ms=1.0, seed=seed)
-    exc = net.population(800, IzhikevichParams.pattern("regular_spiking", dt_ms=1.0, substeps=2), name="exc")
-    inh = net.population(200, IzhikevichParams.pattern("fast_spiking", dt_ms=1.0, substeps=2), name="inh")
-    everyone = exc | inh
-    proj = net.connect_plastic(exc, exc, RewardSTDP.izhikevich2007(), outdegree=80, weight=1.0, delay_ms=1.0)
-    proj_ei = net.connect_plastic(
-        exc, inh, RewardSTDP.izhikevich2007(), outdegree=20, weight=1.0, delay_ms=1.0
-    )
-    net.connect(inh, exc, outdegree=100, weight=1.0, receptor="inh", delay_ms=1.0)
-    net.noise_input(everyone, std=13.0 / np.sqrt(12.0), distribution="uniform")
+    net, exc, _, (proj, proj_ei) = build_network(seed, plastic=True)
     rng = np.random.default_rng(seed)
     chosen = 0  # synapse index within proj (its pre is n1, its post n2)
     n1, n2 = int(proj.src[chosen]), int(proj.dst[chosen])
@@ -113,15 +104,31 @@ def run_distal_reward(
     )  # fmt: skip
 
 
-def mean_rate_hz(duration_s: float = 5.0, seed: int = 1) -> float:
-    """Mean firing rate (Hz) of the untrained network over ``duration_s`` seconds."""
+def build_network(seed: int = 1, plastic: bool = True) -> tuple:
+    """The network of the module docstring: ``(net, exc, inh, projections)``, where
+    ``projections`` are the plastic ``exc -> exc`` and ``exc -> inh`` projections (with
+    ``plastic=False`` the same connections are static and ``projections`` is empty)."""
     net = Network(dt_ms=1.0, seed=seed)
-    exc = net.population(800, IzhikevichParams.pattern("regular_spiking"), name="exc")
-    inh = net.population(200, IzhikevichParams.pattern("fast_spiking"), name="inh")
-    net.connect(exc, exc, outdegree=80, weight=1.0, delay_ms=1.0)
-    net.connect(exc, inh, outdegree=20, weight=1.0, delay_ms=1.0)
+    exc = net.population(800, IzhikevichParams.pattern("regular_spiking", dt_ms=1.0, substeps=2), name="exc")
+    inh = net.population(200, IzhikevichParams.pattern("fast_spiking", dt_ms=1.0, substeps=2), name="inh")
+    projections = []
+    for post, outdegree in ((exc, 80), (inh, 20)):
+        if plastic:
+            rule = RewardSTDP.izhikevich2007()
+            projections.append(
+                net.connect_plastic(exc, post, rule, outdegree=outdegree, weight=1.0, delay_ms=1.0)
+            )
+        else:
+            net.connect(exc, post, outdegree=outdegree, weight=1.0, delay_ms=1.0)
     net.connect(inh, exc, outdegree=100, weight=1.0, receptor="inh", delay_ms=1.0)
     net.noise_input(exc | inh, std=13.0 / np.sqrt(12.0), distribution="uniform")
+    return net, exc, inh, tuple(projections)
+
+
+def mean_rate_hz(duration_s: float = 5.0, seed: int = 1) -> float:
+    """Mean firing rate (Hz) of the untrained network (static weights of 1) over
+    ``duration_s`` seconds."""
+    net, exc, inh, _ = build_network(seed, plastic=False)
     m = net.record_spikes(exc | inh)
-    net.run(duration_s * 1000.0, progress=False)
+    net.run(_checks.positive("duration_s", duration_s) * 1000.0, progress=False)
     return len(m.times_ms) / 1000 / duration_s

@@ -81,6 +81,12 @@ class LSMConfig:
             _checks.non_negative(name, getattr(self, name))
 
 
+def _gamma_factors(rng: np.random.Generator, shape: tuple[int, ...], cv: float = 0.7) -> np.ndarray:
+    """Gamma-distributed factors of mean 1 and coefficient of variation ``cv``."""
+    k = 1 / cv**2
+    return rng.gamma(k, 1 / k, shape)
+
+
 class LiquidStateMachine:
     """A liquid (see the module docstring), simulated in batches with torch.
 
@@ -106,8 +112,7 @@ class LiquidStateMachine:
         p = prob_c[t[:, None], t[None, :]] * np.exp(-d2 / c.lam**2)
         np.fill_diagonal(p, 0.0)
         connected = rng.random((n, n)) < p
-        shape_k = 1 / 0.7**2
-        w = rng.gamma(shape_k, 1 / shape_k, (n, n)) * mean_w[t[:, None], t[None, :]] * c.weight_scale
+        w = _gamma_factors(rng, (n, n)) * mean_w[t[:, None], t[None, :]] * c.weight_scale
         w = np.where(connected, w, 0.0).T  # [post, pre]
         # interior neurons of bigger grids have more neighbours: keep the mean recurrent drive
         in_degree = max((w[:, t == 0] != 0).sum(1).mean(), 1e-9)
@@ -120,7 +125,6 @@ class LiquidStateMachine:
             tau_mem_ms=30.0, dt_ms=c.dt_ms, v_th=15.0, v_reset=13.5, reset="value", refractory_ms=2.0,
             input_mode="current", r_mem=1.0,
         )  # fmt: skip
-        self.rng = rng
         self.generator = torch.Generator().manual_seed(seed)
 
     def input_weights(self, channels: int, seed: int = 0) -> torch.Tensor:
@@ -128,8 +132,7 @@ class LiquidStateMachine:
         the input-receiving neurons with probability 0.5, Gamma-distributed around
         ``input_weight``."""
         rng = np.random.default_rng(seed)
-        k = 1 / 0.7**2
-        w = rng.gamma(k, 1 / k, (self.config.n, channels)) * self.config.input_weight
+        w = _gamma_factors(rng, (self.config.n, channels)) * self.config.input_weight
         mask = (rng.random((self.config.n, channels)) < 0.5) & self.receives_input[:, None]
         return torch.tensor(np.where(mask, w, 0.0), dtype=torch.float32)
 

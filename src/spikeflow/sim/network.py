@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -48,6 +48,7 @@ from ..neurons import (
     synaptic_lif,
 )
 from . import connect as rules
+from .monitors import SpikeMonitor, StateMonitor
 from .plastic import PlasticProjection
 from .sources import SOURCES, NoiseInput, SourceSpikes, SourceState, WaveformInput
 
@@ -124,51 +125,6 @@ class _Projection:
     dst: np.ndarray
     weight: np.ndarray  # signed
     delay: int  # steps
-
-
-@dataclass
-class SpikeMonitor:
-    """Spikes of a selection. ``times_ms`` and ``senders`` (index within the selection, in
-    the order of its parts) are filled as the network runs."""
-
-    selection: Selection
-    dt_ms: float
-    _steps: list[torch.Tensor] = field(default_factory=list)
-    _ids: list[torch.Tensor] = field(default_factory=list)
-
-    @property
-    def times_ms(self) -> np.ndarray:
-        return (torch.cat(self._steps).double() * self.dt_ms).numpy() if self._steps else np.zeros(0)
-
-    @property
-    def senders(self) -> np.ndarray:
-        return torch.cat(self._ids).numpy() if self._ids else np.zeros(0, dtype=np.int64)
-
-    def trains(self) -> list[np.ndarray]:
-        """Spike times (ms) of each neuron of the selection."""
-        t, s = self.times_ms, self.senders
-        return [np.sort(t[s == k]) for k in range(len(self.selection))]
-
-
-@dataclass
-class StateMonitor:
-    """A state variable of a selection, every ``every`` steps: ``values`` is
-    ``[samples, neurons]`` and ``times_ms`` the sample times."""
-
-    selection: Selection
-    variable: str
-    every: int
-    dt_ms: float
-    _values: list[torch.Tensor] = field(default_factory=list)
-    _times: list[int] = field(default_factory=list)
-
-    @property
-    def values(self) -> np.ndarray:
-        return torch.stack(self._values).numpy() if self._values else np.zeros((0, len(self.selection)))
-
-    @property
-    def times_ms(self) -> np.ndarray:
-        return np.asarray(self._times, dtype=np.float64) * self.dt_ms
 
 
 class Network:
@@ -332,9 +288,7 @@ class Network:
     def schedule_reward(self, time_ms: float, amount: float) -> None:
         """Deliver ``amount`` of reward (dopamine) to every reward-modulated plastic
         projection at ``time_ms`` (rounded to a step, not in the past)."""
-        step = int(round(_checks.non_negative("time_ms", time_ms) / self.dt_ms))
-        if step < self.step_count:
-            raise ValueError(f"time_ms={time_ms} is in the past (the network is at {self.time_ms:g} ms)")
+        step = self._input_step("time_ms", time_ms)
         self.rewards[step] = self.rewards.get(step, 0.0) + _checks.real("amount", amount)
 
     def _delay_steps(self, delay_ms: float | None) -> int:
@@ -557,18 +511,17 @@ class Network:
         """The noise inputs and injected currents of steps ``t0 .. t0 + k - 1`` summed per
         population, ``[k, n]``."""
         out: dict[Population, np.ndarray] = {}
-        for noise in self.drives:
-            values, start = noise.chunk(t0, k), 0
-            for pop, idx in noise.parts:
-                part = values[:, start : start + len(idx)]
-                whole = len(idx) == pop.n and bool((idx == torch.arange(pop.n)).all())
-                if pop not in out and whole:
+        for drive in self.drives:
+            values, start = drive.chunk(t0, k), 0
+            for pop, idx, count in drive.layout:
+                part = values[:, start : start + count]
+                if idx is None and pop not in out:
                     out[pop] = part.copy()
-                elif whole:
+                elif idx is None:
                     out[pop] += part
                 else:
-                    out.setdefault(pop, np.zeros((k, pop.n)))[:, idx.numpy()] += part
-                start += len(idx)
+                    out.setdefault(pop, np.zeros((k, pop.n)))[:, idx] += part
+                start += count
         return out
 
     def _step(self) -> None:

@@ -151,6 +151,17 @@ class SourceSpikes(BlockDraws):
         return self._cache[1]
 
 
+def drive_layout(parts: list) -> list:
+    """``(population, indices or None when the part is the whole population, count)`` for
+    the parts of a selection that a drive feeds (computed once, used every chunk)."""
+    layout = []
+    for pop, idx in parts:
+        i = idx.numpy()
+        whole = i.size == pop.n and bool((i == np.arange(pop.n)).all())
+        layout.append((pop, None if whole else i, i.size))
+    return layout
+
+
 class NoiseInput(BlockDraws):
     """Independent noise currents ``mean + std * xi`` for the neurons of a selection, one
     draw per neuron and step; ``xi`` is standard normal (``"normal"``) or uniform with unit
@@ -161,7 +172,7 @@ class NoiseInput(BlockDraws):
     def __init__(
         self, parts: list, mean: float, std: float, distribution: str, seed: int, index: int
     ) -> None:
-        self.parts, self.mean, self.std, self.distribution = parts, mean, std, distribution
+        self.layout, self.mean, self.std, self.distribution = drive_layout(parts), mean, std, distribution
         self.n = sum(len(idx) for _, idx in parts)
         self.seed, self.index = seed, index
         self._cache: tuple[int, np.ndarray] | None = None
@@ -183,7 +194,7 @@ class WaveformInput(BlockDraws):
     ``start`` up to ``stop`` (exclusive; None: for ever). Zero elsewhere."""
 
     def __init__(self, parts: list, values: np.ndarray, start: int, stop: int | None) -> None:
-        self.parts, self.values, self.start = parts, values, start
+        self.layout, self.values, self.start = drive_layout(parts), values, start
         self.n = values.shape[1]
         self.stop = (start + values.shape[0]) if values.shape[0] > 1 else stop
 
