@@ -97,9 +97,13 @@ def test_bad_current_inputs():
         net.step_current(cur, 1.0, start_ms=5.0, stop_ms=2.0)
     with pytest.raises(ValueError, match="NaN"):
         net.current_input(cur, np.array([1.0, math.nan]))
+    with pytest.raises(ValueError, match="amplitude must be one finite value or 2"):
+        net.step_current(cur, [1.0, 2.0, 3.0])
     net.run(10.0, progress=False)
     with pytest.raises(ValueError, match="in the past"):
         net.step_current(cur, 1.0, start_ms=5.0)
+    with pytest.raises(ValueError, match="time_ms=2.0 is in the past"):
+        net.schedule_reward(2.0, 1.0)
 
 
 @needs_numba
