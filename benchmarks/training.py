@@ -9,10 +9,12 @@ surrogate with slope 25 where the library lets one choose):
 
 * grid: T in (25, 100, 500) x n in (128, 512, 2048), forward and forward + backward,
   "neuron" (input currents given, they require grad) and "linear" (Linear(n, n) then the
-  neuron; the input does not require grad). Each number is the lowest of three passes'
-  medians (ms per batch), since the machine drifts.
+  neuron; the input does not require grad; spikeflow runs its fused
+  ``spikeflow.nn.LinearLIF``). Each number is the lowest of three passes' medians (ms per
+  batch), since the machine drifts.
 * memory: peak resident memory (MiB) of a fresh process running Linear + neuron,
-  forward + backward, at T = 500, n = 2048.
+  forward + backward, at T = 500, n = 2048; spikeflow twice, as ``LinearLIF`` and as
+  ``LinearLIF(recompute=True)`` (currents recomputed in the backward pass).
 * digits: 64-256-10 network (Linear, LIF, Linear, LIF; cross-entropy on spike counts),
   T = 25, batch 64, 20 epochs on scikit-learn's digits (80/20 split, random_state=0),
   seeds 0, 1, 2: median training samples per second and mean test accuracy.
@@ -133,6 +135,23 @@ def make_neuron(lib: str):  # noqa: ANN201
     raise ValueError(f"unknown library {lib!r}")
 
 
+def make_linear(lib: str, neuron, fc: nn.Linear, recompute: bool = False):  # noqa: ANN001, ANN201
+    """A callable ``x [T, batch, n_in] -> spikes`` for Linear + neuron with ``fc``'s weights.
+
+    spikeflow uses its fused layer (:class:`spikeflow.nn.LinearLIF`, sharing ``fc``); the
+    others apply ``fc`` and then the neuron."""
+    if lib != "spikeflow":
+        return lambda x: neuron(fc(x))
+    import spikeflow as sf
+
+    layer = sf.nn.LinearLIF(
+        fc.in_features, fc.out_features, bias=fc.bias is not None, recompute=recompute,
+        tau_mem_ms=neuron.params.tau_mem_ms, v_th=1.0, check_inputs=False,
+    )  # fmt: skip
+    layer.input = fc
+    return layer
+
+
 # ---------------------------------------------------------------------------- timing
 def time_case(fn, passes: int = 3, reps: int = 5) -> float:  # noqa: ANN001
     """Lowest of ``passes`` medians of ``reps`` timed calls, in ms (after one warm-up)."""
@@ -148,8 +167,8 @@ def time_case(fn, passes: int = 3, reps: int = 5) -> float:  # noqa: ANN001
     return min(medians) * 1e3
 
 
-def _cases(neuron, x: torch.Tensor, fc: nn.Linear) -> dict:  # noqa: ANN001
-    """The four timed calls of one grid point."""
+def _cases(neuron, x: torch.Tensor, fc: nn.Linear, linear) -> dict:  # noqa: ANN001
+    """The four timed calls of one grid point (``linear`` is ``make_linear``'s callable)."""
 
     def neuron_fwd() -> None:
         with torch.no_grad():
@@ -161,11 +180,11 @@ def _cases(neuron, x: torch.Tensor, fc: nn.Linear) -> dict:  # noqa: ANN001
 
     def linear_fwd() -> None:
         with torch.no_grad():
-            neuron(fc(x))
+            linear(x)
 
     def linear_fwd_bwd() -> None:
         fc.zero_grad(set_to_none=True)
-        neuron(fc(x)).sum().backward()
+        linear(x).sum().backward()
 
     return {
         "neuron_fwd": neuron_fwd,
@@ -189,21 +208,23 @@ def grid_worker(lib: str, quick: bool) -> dict:
             reps = 3 if T * n >= 500 * 512 else 5
 
             key = f"T={T},n={n}"
-            results[key] = {name: time_case(fn, reps=reps) for name, fn in _cases(neuron, x, fc).items()}
+            cases = _cases(neuron, x, fc, make_linear(lib, neuron, fc))
+            results[key] = {name: time_case(fn, reps=reps) for name, fn in cases.items()}
             print(f"  {lib} {key}: {results[key]}", file=sys.stderr, flush=True)
     return results
 
 
-def memory_worker(lib: str) -> dict:
+def memory_worker(lib: str, recompute: bool = False) -> dict:
     torch.manual_seed(0)
     neuron, _ = make_neuron(lib)
     T, n = 500, 2048
     fc = nn.Linear(n, n)
+    linear = make_linear(lib, neuron, fc, recompute)
     x = torch.rand(T, BATCH, n) * 0.6
     # warm any compile cache on a tiny input first, so it does not count
-    neuron(fc(x[:2, :2])).sum().backward()
+    linear(x[:2, :2]).sum().backward()
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    neuron(fc(x)).sum().backward()
+    linear(x).sum().backward()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"peak_rss_mib": peak, "rss_before_mib": base}
 
@@ -232,6 +253,7 @@ def _digits_run(lib: str, epochs: int, seed: int) -> dict:
     n1, _ = make_neuron(lib)
     n2, _ = make_neuron(lib)
     fc1, fc2 = nn.Linear(64, 256), nn.Linear(256, 10)
+    layer1, layer2 = make_linear(lib, n1, fc1), make_linear(lib, n2, fc2)
     params = list(fc1.parameters()) + list(fc2.parameters())
     opt = torch.optim.Adam(params, lr=2e-3)
     g = torch.Generator().manual_seed(seed)
@@ -239,7 +261,7 @@ def _digits_run(lib: str, epochs: int, seed: int) -> dict:
 
     def net(xb: torch.Tensor) -> torch.Tensor:
         spikes = (torch.rand((T, *xb.shape), generator=g) < xb).float()
-        return n2(fc2(n1(fc1(spikes)))).sum(0)
+        return layer2(layer1(spikes)).sum(0)
 
     start = time.perf_counter()
     for _ in range(epochs):
@@ -299,6 +321,7 @@ def main() -> None:
             sys.exit(3)
         fn = {"grid": lambda: grid_worker(args.worker, args.quick),
               "memory": lambda: memory_worker(args.worker),
+              "memory_recompute": lambda: memory_worker(args.worker, recompute=True),
               "digits": lambda: digits_worker(args.worker)}[args.what]  # fmt: skip
         print(json.dumps(fn()))
         return
@@ -315,6 +338,8 @@ def main() -> None:
         for lib in libs:
             print(f"[{part}] {lib} ...", file=sys.stderr, flush=True)
             report[part][lib] = run_worker(lib, part, args.quick)
+            if part == "memory" and lib == "spikeflow":
+                report[part]["spikeflow (recompute)"] = run_worker(lib, "memory_recompute", args.quick)
     print_tables(report)
     text = json.dumps(report)
     if args.json_out:

@@ -15,6 +15,7 @@ import torch
 
 _SURROGATES = ("fast_sigmoid", "arctan", "sigmoid", "triangle", "straight_through")
 _MODELS = ("lif", "synaptic_lif", "alif")
+_KERNEL_STATE = {"lif": ("v",), "synaptic_lif": ("v", "i"), "alif": ("v", "a")}  # what a kernel carries
 
 
 def numba_available() -> bool:
@@ -65,3 +66,31 @@ def fused_sequence(model: str, x: torch.Tensor, state: Any, coeffs: Any) -> tupl
         return z, state._replace(v=v, i=i)
     z, v, a = fused_cpu.FusedALIF.apply(x, state.v, state.a, coeffs)
     return z, state._replace(v=v, a=a)
+
+
+def fused_linear_sequence(
+    model: str,
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+    state: Any,
+    coeffs: Any,
+) -> tuple[torch.Tensor, Any] | None:
+    """Run ``model`` over ``x @ weight.T + bias`` for ``x [T, batch, *, in]`` in one fused
+    call that recomputes the currents in the backward pass instead of keeping them (see
+    :mod:`spikeflow.kernels.fused_linear`).
+
+    Returns ``(spikes [T, ..., out], final_state)``, or ``None`` when no kernel applies.
+    """
+    if unsupported_reason(model, x, coeffs) is not None:
+        return None
+    if weight.dtype != x.dtype or (bias is not None and bias.dtype != x.dtype) or weight.device != x.device:
+        return None
+    from . import fused_cpu
+    from .fused_linear import FusedLinearNeuron, LinearSpec
+
+    cls = {"lif": fused_cpu.FusedLIF, "synaptic_lif": fused_cpu.FusedSynapticLIF, "alif": fused_cpu.FusedALIF}
+    fields = _KERNEL_STATE[model]
+    spec = LinearSpec(cls[model], coeffs)
+    out = FusedLinearNeuron.apply(x, weight, bias, spec, *(getattr(state, f) for f in fields))
+    return out[0], state._replace(**dict(zip(fields, out[1:])))

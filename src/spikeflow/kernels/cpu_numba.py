@@ -17,6 +17,8 @@ Backward: nothing but the input and the initial state is kept from the forward p
 Each block first re-runs its forward pass, keeping the distance to threshold
 ``h = u - threshold`` (and ``u`` where the reset needs it) in a block-local
 ``[T, block]`` buffer sized to stay in cache, then runs the reverse-time recurrence.
+The output gradient ``gz`` is ``[T, N]``, or ``[1, N]`` for one row that holds at every
+step (the expanded gradient of ``.sum()`` or ``.mean()``, never made full-size).
 
 Surrogate codes: 0 fast_sigmoid, 1 arctan, 2 sigmoid, 3 triangle, 4 straight_through.
 """
@@ -164,7 +166,7 @@ def lif_backward(  # noqa: ANN201
         s = np.empty(hi - lo, dtype=x.dtype)
         for t in range(T - 1, -1, -1):
             hr = hbuf[t]
-            gzr = gz[t, lo:hi]
+            gzr = gz[t if gz.shape[0] > 1 else 0, lo:hi]
             gxr = gx[t, lo:hi]
             _surrogate_row(hr, s, kind, k, one, halfpi)
             for j in range(hi - lo):
@@ -225,7 +227,7 @@ def synaptic_backward(  # noqa: ANN201
         s = np.empty(hi - lo, dtype=x.dtype)
         for t in range(T - 1, -1, -1):
             hr = hbuf[t]
-            gzr = gz[t, lo:hi]
+            gzr = gz[t if gz.shape[0] > 1 else 0, lo:hi]
             gxr = gx[t, lo:hi]
             _surrogate_row(hr, s, kind, k, one, halfpi)
             for j in range(hi - lo):
@@ -308,7 +310,7 @@ def alif_backward(  # noqa: ANN201
         for t in range(T - 1, -1, -1):
             hr = hbuf[t]
             ur = ubuf[t]
-            gzr = gz[t, lo:hi]
+            gzr = gz[t if gz.shape[0] > 1 else 0, lo:hi]
             gxr = gx[t, lo:hi]
             _surrogate_row(hr, s, kind, k, one, halfpi)
             for j in range(hi - lo):

@@ -32,6 +32,16 @@ def _empty(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
     return torch.from_numpy(np.empty(shape, dtype=np_dtype))
 
 
+def kernel_gradient(gz: torch.Tensor, steps: int, n: int) -> torch.Tensor:
+    """The output gradient as the backward kernels read it: ``[steps, n]`` C-contiguous,
+    or ``[1, n]`` when it does not change over time (``.sum().backward()`` passes a
+    zero-stride expansion; reading one row keeps it from being made full-size)."""
+    g = gz.reshape(steps, n)  # a view for contiguous and for expanded gradients
+    if steps > 1 and g.stride(0) == 0:
+        return g[:1].contiguous()
+    return g if g.is_contiguous() else g.contiguous()
+
+
 def _typed(dtype: torch.dtype, *values: float) -> list[Any]:
     """Cast Python floats to the tensor dtype, as torch does when it multiplies by them."""
     np_type = np.float32 if dtype == torch.float32 else np.float64
@@ -89,12 +99,9 @@ class _Fused(torch.autograd.Function):
         if gz is None:
             gz2 = _empty((T, n), x2.dtype).zero_()
             gx = gz2
-        elif gz.is_contiguous():
-            gz2 = gz.reshape(T, n)
+        else:
+            gz2 = kernel_gradient(gz, T, n)
             gx = _empty((T, n), x2.dtype)
-        else:  # our own contiguous copy: the kernel may overwrite it with the result
-            gz2 = _empty(tuple(gz.shape), x2.dtype).copy_(gz).reshape(T, n)
-            gx = gz2
         gs = [torch.zeros(n, dtype=x2.dtype) if g is None else g.reshape(n).clone() for g in g_final]
         block = K.backward_block(T)
         cls._backward(

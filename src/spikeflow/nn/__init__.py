@@ -28,6 +28,7 @@ from .layers import (
     SynapticLIF,
     SynapticLIFCell,
 )
+from .linear import LinearALIF, LinearLIF, LinearNeuronLayer, LinearSynapticLIF
 
 __all__ = [
     "ALIF",
@@ -44,6 +45,10 @@ __all__ = [
     "ALIFCell",
     "LICell",
     "LIFCell",
+    "LinearALIF",
+    "LinearLIF",
+    "LinearNeuronLayer",
+    "LinearSynapticLIF",
     "NeuronLayer",
     "RecurrentALIF",
     "RecurrentALIFCell",
