@@ -133,3 +133,51 @@ def test_expanded_output_gradient_is_read_as_one_row(reduce):
 
     assert kernel_gradient(torch.ones(()).expand(30, 4, 7), 30, 28).shape == (1, 28)
     assert kernel_gradient(torch.ones(30, 1).expand(30, 28), 30, 28).shape == (30, 28)
+
+
+def test_buffer_cache_never_hands_out_a_buffer_in_use():
+    """Kernel buffers are reused only once no tensor, view or autograd graph refers to
+    them; outputs kept by the caller keep their values."""
+    layer = sf.nn.LIF(backend="fused")
+    x = torch.rand(64, 128, 160) * 1.5  # 5 MiB outputs: above the cache's minimum size
+    first = layer(x)
+    kept = first.clone()
+    second = layer(x * 0.5)
+    assert first.data_ptr() != second.data_ptr()
+    assert torch.equal(first, kept)
+    ptr = second.data_ptr()
+    view = second[1:]
+    del second
+    third = layer(x)
+    assert third.data_ptr() not in (ptr, first.data_ptr())  # the view still holds it
+    del view
+    assert layer(x).data_ptr() == ptr  # now free: reused
+    # saved for backward by a second fused layer: not reused until the graph is freed
+    xi = x.clone().requires_grad_(True)
+    hidden = layer(xi)
+    h_ptr = hidden.data_ptr()
+    out = sf.nn.LIF(backend="fused")(hidden)
+    del hidden
+    assert all(layer(x).data_ptr() != h_ptr for _ in range(3))
+    out.sum().backward()
+    assert torch.equal(first, kept) and xi.grad is not None
+
+
+def test_buffer_cache_reuses_freed_buffers_and_can_be_turned_off():
+    from spikeflow.kernels import buffers
+
+    shape = (1 << 20,)
+    a = buffers.empty(shape, torch.float32)
+    ptr = a.data_ptr()
+    del a
+    assert buffers.empty(shape, torch.float32).data_ptr() == ptr
+    old = buffers.buffer_cache_limit()
+    try:
+        buffers.set_buffer_cache_limit(0)
+        assert buffers.cached_bytes() == 0
+        b = buffers.empty(shape, torch.float32)
+        assert buffers.cached_bytes() == 0 and b.shape == shape
+        with pytest.raises(ValueError, match="max_bytes must be >= 0, got -1"):
+            buffers.set_buffer_cache_limit(-1)
+    finally:
+        buffers.set_buffer_cache_limit(old)

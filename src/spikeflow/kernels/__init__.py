@@ -3,7 +3,9 @@
 The pure-torch ``step`` of each model in :mod:`spikeflow.neurons` is the reference and
 the fallback; :func:`fused_sequence` runs a whole ``[T, batch, *features]`` sequence in
 one kernel call when one exists for the model, device and dtype, and returns ``None``
-otherwise. CPU kernels need Numba (``pip install 'spikeflow[fast]'``).
+otherwise. CPU kernels need Numba (``pip install 'spikeflow[fast]'``). Large output and
+scratch buffers are cached and reused once freed (:mod:`spikeflow.kernels.buffers`;
+``set_buffer_cache_limit(0)`` turns that off).
 """
 
 from __future__ import annotations
@@ -12,6 +14,18 @@ import importlib.util
 from typing import Any
 
 import torch
+
+from .buffers import buffer_cache_limit, cached_bytes, set_buffer_cache_limit
+
+__all__ = [
+    "buffer_cache_limit",
+    "cached_bytes",
+    "fused_linear_sequence",
+    "fused_sequence",
+    "numba_available",
+    "set_buffer_cache_limit",
+    "unsupported_reason",
+]
 
 _SURROGATES = ("fast_sigmoid", "arctan", "sigmoid", "triangle", "straight_through")
 _MODELS = ("lif", "synaptic_lif", "alif")
@@ -75,10 +89,11 @@ def fused_linear_sequence(
     bias: torch.Tensor | None,
     state: Any,
     coeffs: Any,
+    recompute: bool = False,
 ) -> tuple[torch.Tensor, Any] | None:
     """Run ``model`` over ``x @ weight.T + bias`` for ``x [T, batch, *, in]`` in one fused
-    call that recomputes the currents in the backward pass instead of keeping them (see
-    :mod:`spikeflow.kernels.fused_linear`).
+    call (see :mod:`spikeflow.kernels.fused_linear`). ``recompute=True`` recomputes the
+    currents in time chunks in the backward pass instead of keeping them.
 
     Returns ``(spikes [T, ..., out], final_state)``, or ``None`` when no kernel applies.
     """
@@ -91,6 +106,6 @@ def fused_linear_sequence(
 
     cls = {"lif": fused_cpu.FusedLIF, "synaptic_lif": fused_cpu.FusedSynapticLIF, "alif": fused_cpu.FusedALIF}
     fields = _KERNEL_STATE[model]
-    spec = LinearSpec(cls[model], coeffs)
+    spec = LinearSpec(cls[model], coeffs, bool(recompute))
     out = FusedLinearNeuron.apply(x, weight, bias, spec, *(getattr(state, f) for f in fields))
     return out[0], state._replace(**dict(zip(fields, out[1:])))

@@ -30,10 +30,12 @@ CHUNK_ROWS = 2048  # rows (steps x batch) per chunk: large enough for an efficie
 
 class LinearSpec(NamedTuple):
     """What the fused function needs besides tensors: the neuron Function class
-    (``fused_cpu.FusedLIF``...) and its coefficients."""
+    (``fused_cpu.FusedLIF``...), its coefficients, and whether to recompute the currents
+    in chunks (else they are kept, computed in one product over the whole sequence)."""
 
     neuron: Any
     coeffs: Any
+    recompute: bool = True
 
 
 def chunk_steps(batch_rows: int, num_steps: int) -> int:
@@ -69,7 +71,7 @@ class FusedLinearNeuron(torch.autograd.Function):
         consts = F._membrane_args(m, x.dtype)
         extra = cls._extra(spec.coeffs, x.dtype)
         flat = [s.detach().reshape(n).clone() for s in states]
-        tc = chunk_steps(rows, T)
+        tc = chunk_steps(rows, T) if spec.recompute else T
         currents = F._empty((tc, rows, n_out), x.dtype)
         z = F._empty((T, n), x.dtype)
         starts = []
@@ -83,6 +85,7 @@ class FusedLinearNeuron(torch.autograd.Function):
             )
         ctx.save_for_backward(x2, w, b)
         ctx.starts, ctx.consts, ctx.extra = starts, consts, extra
+        ctx.currents = None if spec.recompute else currents
         ctx.surrogate = F._surrogate_args(m, x.dtype)
         ctx.meta = (cls, T, tc, rows, n_in, n_out, tuple(x.shape), batch)
         out_shape = (T, *batch, n_out)
@@ -95,10 +98,10 @@ class FusedLinearNeuron(torch.autograd.Function):
         n = rows * n_out
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gs = [torch.zeros(n, dtype=x2.dtype) if g is None else g.reshape(n).clone() for g in g_final]
-        gw = torch.zeros_like(w) if need_w else None
-        gb = torch.zeros_like(b) if need_b and b is not None else None
+        gw = gb = None
         gx = F._empty(tuple(x2.shape), x2.dtype) if need_x else None
-        currents = F._empty((tc, rows, n_out), x2.dtype)
+        kept = ctx.currents
+        currents = kept if kept is not None else F._empty((tc, rows, n_out), x2.dtype)
         g_cur = F._empty((tc, n), x2.dtype)
         g_out = F._empty((tc, n), x2.dtype) if gz is None else None
         extra = cls._backward_extra(ctx)
@@ -106,7 +109,8 @@ class FusedLinearNeuron(torch.autograd.Function):
             t0 = c * tc
             t1, steps = min(T, t0 + tc), min(T, t0 + tc) - t0
             cur = currents[:steps]
-            _currents(x2[t0:t1].reshape(-1, n_in), w, b, cur.view(-1, n_out))
+            if kept is None:
+                _currents(x2[t0:t1].reshape(-1, n_in), w, b, cur.view(-1, n_out))
             cur = cur.view(steps, n)
             gzc = g_out[:steps].zero_() if gz is None else F.kernel_gradient(gz[t0:t1], steps, n)
             gi = g_cur[:steps]
@@ -115,10 +119,11 @@ class FusedLinearNeuron(torch.autograd.Function):
                 *ctx.consts, *extra, *ctx.surrogate, backward_block(steps), F._np(gi),
             )  # fmt: skip
             gi2 = gi.view(-1, n_out)
-            if gw is not None:
-                gw.addmm_(gi2.t(), x2[t0:t1].reshape(-1, n_in))
-            if gb is not None:
-                gb += gi2.sum(0)
+            if need_w:
+                xc = x2[t0:t1].reshape(-1, n_in)
+                gw = torch.mm(gi2.t(), xc) if gw is None else gw.addmm_(gi2.t(), xc)
+            if need_b and b is not None:
+                gb = gi2.sum(0) if gb is None else gb.add_(gi2.sum(0))
             if gx is not None:
                 torch.mm(gi2, w, out=gx[t0:t1].view(-1, n_in))
         gx = None if gx is None else gx.reshape(x_shape)

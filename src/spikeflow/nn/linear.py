@@ -78,11 +78,10 @@ class LinearNeuronLayer(NeuronLayer):
         if self.check_inputs:
             _checks.time_major("x", x)
         self._check_features(x)
-        fusable = self.recompute and self.backend != "reference" and not self.record
-        if fusable and not torch.compiler.is_compiling():
+        if self.backend != "reference" and not self.record and not torch.compiler.is_compiling():
             start = self._start_state(state, x[0])
             result = kernels.fused_linear_sequence(
-                self.model.name, x, self.input.weight, self.input.bias, start, self.coeffs()
+                self.model.name, x, self.input.weight, self.input.bias, start, self.coeffs(), self.recompute
             )
             if result is not None:
                 out, final = result
