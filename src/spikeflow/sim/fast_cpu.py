@@ -143,7 +143,9 @@ def run_steps(  # noqa: ANN201
         for f in range(n_fired):
             i = fired[f]
             for s in range(indptr[i], indptr[i + 1]):
-                buf[(t + delays[s]) % L, targets[s]] += weights[s]
+                row = slot + delays[s]  # (t + delay) % L without a division: delay < L
+                row = row - L if row >= L else row
+                buf[row, targets[s]] += weights[s]
             if record[i] >= 0:
                 rec_steps[n_rec] = t
                 rec_ids[n_rec] = record[i]
@@ -158,10 +160,23 @@ def run_steps(  # noqa: ANN201
 
 
 @nb.njit(inline="always", **_opts)
-def _refractory_update(refractory, i, z, n_ref):  # noqa: ANN001, ANN202
-    # branch-free (exact for z in {0, 1}) so that the neuron loops can vectorise
-    if n_ref > 0:
-        refractory[i] = z * n_ref + (1.0 - z) * max(refractory[i] - 1.0, 0.0)
+def _take_input(buf, slot, ext, k, has_ext, lo, hi):  # noqa: ANN001, ANN202
+    """The input arriving now at neurons ``lo:hi`` (ring-buffer row plus external input)
+    as a slice indexed from 0: the neuron loops run over such slices, where the compiler
+    knows no index is negative and vectorises. The caller reads and zeroes it."""
+    bb = buf[slot, lo:hi]
+    if has_ext:
+        ee = ext[k, lo:hi]
+        for j in range(hi - lo):
+            bb[j] += ee[j]
+    return bb
+
+
+@nb.njit(inline="always", **_opts)
+def _refractory_next(r, z, n_ref):  # noqa: ANN001, ANN202
+    """Refractory steps left after a step with spike ``z`` (``r`` unchanged without a
+    refractory period); branch-free and exact for z in {0, 1}, so loops vectorise."""
+    return z * n_ref + (1.0 - z) * max(r - 1.0, 0.0) if n_ref > 0 else r
 
 
 @nb.njit(**_opts)
@@ -169,56 +184,60 @@ def _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk):  # no
     decay, gain, v_th, v_reset, v_rest = p[P_DECAY], p[P_GAIN], p[P_VTH], p[P_VRESET], p[P_VREST]
     reset, n_ref = p[P_RESET], p[P_REF]
     c_sub = v_th - v_reset
-    for i in range(lo, hi):
-        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
-        buf[slot, i] = 0.0
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    vv, rf, ss = v[lo:hi], refractory[lo:hi], spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
         drive = x if gain == 1.0 else gain * x
         if v_rest == 0.0:
-            u = decay * v[i] + drive
+            u = decay * vv[j] + drive
         else:
-            u = v_rest + decay * (v[i] - v_rest) + drive
-        u, z = _threshold(u, n_ref > 0 and refractory[i] > 0, v_reset, v_th)
+            u = v_rest + decay * (vv[j] - v_rest) + drive
+        u, z = _threshold(u, n_ref > 0 and rf[j] > 0, v_reset, v_th)
         if reset == 0.0:
             u = u - z * c_sub
         elif reset == 1.0:
             u = u - z * (u - v_reset)
-        _refractory_update(refractory, i, z, n_ref)
-        v[i] = u
-        spk[i] = z
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        vv[j] = u
+        ss[j] = z
 
 
 @nb.njit(**_opts)
 def _cuba_range(lo, hi, p, slot, k, v, i_ex, i_in, refractory, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
     d_m, d_ex, d_in, p_ex, p_in = p[U_DM], p[U_DEX], p[U_DIN], p[U_PEX], p[U_PIN]
     e_l, v_th, v_reset, n_ref = p[U_EL], p[U_VTH], p[U_VRESET], p[U_REF]
-    for i in range(lo, hi):
-        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
-        buf[slot, i] = 0.0
-        a = i_ex[i] + (x if x > 0 else 0.0)
-        b = i_in[i] - (-x if x < 0 else 0.0)
-        u = e_l + d_m * (v[i] - e_l) + p_ex * a + p_in * b
-        u, z = _threshold(u, n_ref > 0 and refractory[i] > 0, v_reset, v_th)
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    vv, ie, ii, rf, ss = v[lo:hi], i_ex[lo:hi], i_in[lo:hi], refractory[lo:hi], spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        a = ie[j] + (x if x > 0 else 0.0)
+        b = ii[j] - (-x if x < 0 else 0.0)
+        u = e_l + d_m * (vv[j] - e_l) + p_ex * a + p_in * b
+        u, z = _threshold(u, n_ref > 0 and rf[j] > 0, v_reset, v_th)
         u = u - z * (u - v_reset)
-        i_ex[i] = d_ex * a
-        i_in[i] = d_in * b
-        _refractory_update(refractory, i, z, n_ref)
-        v[i] = u
-        spk[i] = z
+        ie[j] = d_ex * a
+        ii[j] = d_in * b
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        vv[j] = u
+        ss[j] = z
 
 
 LN2_HI, LN2_LO, INV_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10, 1.0 / math.log(2.0)
 
 
-@nb.njit(**_opts)
-def vexp(x, q, sb, lo, hi):  # noqa: ANN001, ANN201
-    """``exp(x[i]) = q[i] * sb.view(float64)[i]`` for ``i`` in ``lo:hi``, in a loop the
+@nb.njit(inline="always", **_opts)
+def vexp(x, q, sb):  # noqa: ANN001, ANN201
+    """``exp(x[i]) = q[i] * sb.view(float64)[i]`` for every ``i`` of ``x``, in a loop the
     compiler vectorises (libm's exp is a scalar call): range reduction ``x = k ln 2 + r``
     with ``|r| <= ln(2) / 2``, a degree-13 Taylor polynomial for ``exp(r)`` into ``q``
     (truncation below 1e-17), and ``2**k`` as exponent bits into the int64 array ``sb``
     (separate from ``q``, so that the loop has no aliasing). Accurate to one unit in the
     last place for ``-700 <= x <= 700`` (arguments are clamped there); measured 2.2 times
     faster than libm per element."""
-    for i in range(lo, hi):
+    for i in range(x.shape[0]):
         xi = min(max(x[i], -700.0), 700.0)
         kf = math.floor(xi * INV_LN2 + 0.5)
         r = (xi - kf * LN2_HI) - kf * LN2_LO
@@ -245,28 +264,39 @@ def _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext
     c_m, g_l, e_l, e_ex, e_in = p[C_CM], p[C_GL], p[C_EL], p[C_EEX], p[C_EIN]
     v_th, v_reset, n_ref, d_ex, d_in = p[C_VTH], p[C_VRESET], p[C_REF], p[C_DEX], p[C_DIN]
     m_ex, m_in, i_e, dt = p[C_MEX], p[C_MIN], p[C_IE], p[C_DT]
-    for i in range(lo, hi):
-        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
-        buf[slot, i] = 0.0
+    n = hi - lo
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    ge_s, gi_s, arg, target, mant = (
+        g_ex[lo:hi],
+        g_in[lo:hi],
+        scratch[0, lo:hi],
+        scratch[1, lo:hi],
+        scratch[2, lo:hi],
+    )
+    for j in range(n):
+        x = bb[j]
+        bb[j] = 0.0
         x_ex = x if x > 0 else 0.0
         x_in = -x if x < 0 else 0.0
-        ge = m_ex * (g_ex[i] + x_ex)
-        gi = m_in * (g_in[i] + x_in)
-        g_ex[i] = d_ex * (g_ex[i] + x_ex)
-        g_in[i] = d_in * (g_in[i] + x_in)
+        ge = m_ex * (ge_s[j] + x_ex)
+        gi = m_in * (gi_s[j] + x_in)
+        ge_s[j] = d_ex * (ge_s[j] + x_ex)
+        gi_s[j] = d_in * (gi_s[j] + x_in)
         g_tot = g_l + ge + gi
-        scratch[1, i] = (g_l * e_l + ge * e_ex + gi * e_in + i_e) / g_tot
-        scratch[0, i] = -dt * g_tot / c_m
-    vexp(scratch[0], scratch[2], sb, lo, hi)
-    scale = sb.view(np.float64)
-    for i in range(lo, hi):
-        v_inf = scratch[1, i]
-        u = v_inf + (v[i] - v_inf) * (scratch[2, i] * scale[i])
-        u, z = _threshold(u, n_ref > 0 and refractory[i] > 0, v_reset, v_th)
+        target[j] = (g_l * e_l + ge * e_ex + gi * e_in + i_e) / g_tot
+        arg[j] = -dt * g_tot / c_m
+    bits = sb[lo:hi]
+    vexp(arg, mant, bits)
+    scale = sb.view(np.float64)[lo:hi]
+    vv, rf, ss = v[lo:hi], refractory[lo:hi], spk[lo:hi]
+    for j in range(n):
+        v_inf = target[j]
+        u = v_inf + (vv[j] - v_inf) * (mant[j] * scale[j])
+        u, z = _threshold(u, n_ref > 0 and rf[j] > 0, v_reset, v_th)
         u = u - z * (u - v_reset)
-        _refractory_update(refractory, i, z, n_ref)
-        v[i] = u
-        spk[i] = z
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        vv[j] = u
+        ss[j] = z
 
 
 @nb.njit(**_opts)
@@ -353,20 +383,22 @@ def _izh_range(lo, hi, p, nparam, slot, k, v, u, buf, ext, has_ext, spk):  # noq
     """Izhikevich neurons, as :func:`spikeflow.neurons.izhikevich.step`."""
     v_peak, dt, sub = p[Z_VPEAK], p[Z_DT], int(p[Z_SUB])
     h = dt / sub
-    for i in range(lo, hi):
-        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
-        buf[slot, i] = 0.0
-        a, b, c, d = nparam[i, 0], nparam[i, 1], nparam[i, 2], nparam[i, 3]
-        vi, ui = v[i], u[i]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    vv, uu, ss, par = v[lo:hi], u[lo:hi], spk[lo:hi], nparam[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        a, b, c, d = par[j, 0], par[j, 1], par[j, 2], par[j, 3]
+        vi, ui = vv[j], uu[j]
         for _ in range(sub):
             vi = vi + h * (0.04 * vi * vi + 5.0 * vi + 140.0 - ui + x)
         ui = ui + dt * a * (b * vi - ui)
         z = 1.0 if vi - v_peak >= 0 else 0.0
         vi = vi - z * (vi - c)
         ui = ui + z * d
-        v[i] = vi
-        u[i] = ui
-        spk[i] = z
+        vv[j] = vi
+        uu[j] = ui
+        ss[j] = z
 
 
 @nb.njit(fastmath=True, **_opts)
@@ -377,10 +409,12 @@ def _hh_range(lo, hi, p, slot, k, v, m_gate, h_gate, n_gate, buf, ext, has_ext, 
     tests)."""
     c_m, g_na_bar, g_k_bar, g_l = p[H_CM], p[H_GNA], p[H_GK], p[H_GL]
     e_na, e_k, e_l, q10, i_e, thr, dt = p[H_ENA], p[H_EK], p[H_EL], p[H_Q10], p[H_IE], p[H_THR], p[H_DT]
-    for i in range(lo, hi):
-        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
-        buf[slot, i] = 0.0
-        vi = v[i]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    vv, mm, hh, nn, ss = v[lo:hi], m_gate[lo:hi], h_gate[lo:hi], n_gate[lo:hi], spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        vi = vv[j]
         # the six rates need exp(-(v + 65) / k) for k = 18, 20, 80 and 10: all are powers of
         # e = exp(-(v + 65) / 720) (one exp instead of six; relative error ~1e-14)
         e1 = math.exp(-(vi + 65.0) / 720.0)
@@ -400,21 +434,21 @@ def _hh_range(lo, hi, p, slot, k, v, m_gate, h_gate, n_gate, buf, ext, has_ext, 
         bn = q10 * (0.125 * e9)
         tot = am + bm
         inf = am / tot
-        m = inf + (m_gate[i] - inf) * math.exp(-dt * tot)
+        m = inf + (mm[j] - inf) * math.exp(-dt * tot)
         tot = ah + bh
         inf = ah / tot
-        h = inf + (h_gate[i] - inf) * math.exp(-dt * tot)
+        h = inf + (hh[j] - inf) * math.exp(-dt * tot)
         tot = an + bn
         inf = an / tot
-        n = inf + (n_gate[i] - inf) * math.exp(-dt * tot)
+        n = inf + (nn[j] - inf) * math.exp(-dt * tot)
         n2 = n * n
         g_na = g_na_bar * (m * m * m) * h
         g_k = g_k_bar * (n2 * n2)
         g_tot = g_na + g_k + g_l
         v_inf = (g_na * e_na + g_k * e_k + g_l * e_l + i_e + x) / g_tot
         v_new = v_inf + (vi - v_inf) * math.exp(-dt * g_tot / c_m)
-        spk[i] = 1.0 if (v_new - thr >= 0 and vi < thr) else 0.0
-        v[i], m_gate[i], h_gate[i], n_gate[i] = v_new, m, h, n
+        ss[j] = 1.0 if (v_new - thr >= 0 and vi < thr) else 0.0
+        vv[j], mm[j], hh[j], nn[j] = v_new, m, h, n
 
 
 @nb.njit(inline="always", **_opts)
@@ -441,10 +475,12 @@ def _adex_range(lo, hi, p, slot, k, v, w_state, buf, ext, has_ext, spk):  # noqa
         p[A_H],
         int(p[A_SUB]),
     )  # noqa: E501
-    for i in range(lo, hi):
-        x = buf[slot, i] + ext[k, i] if has_ext else buf[slot, i]
-        buf[slot, i] = 0.0
-        vi, wi, z_total = v[i], w_state[i], 0.0
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    vv, ww, ss = v[lo:hi], w_state[lo:hi], spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        vi, wi, z_total = vv[j], ww[j], 0.0
         for _ in range(sub):
             k1v, k1w = _adex_derivs(vi, wi, x, c_m, g_l, e_l, delta_t, v_t, v_peak, a, tau_w, i_e)
             k2v, k2w = _adex_derivs(
@@ -462,4 +498,4 @@ def _adex_range(lo, hi, p, slot, k, v, w_state, buf, ext, has_ext, spk):  # noqa
             vi = vi - z * (vi - v_reset)
             wi = wi + z * b
             z_total = min(z_total + z, 1.0)
-        v[i], w_state[i], spk[i] = vi, wi, z_total
+        vv[j], ww[j], ss[j] = vi, wi, z_total
