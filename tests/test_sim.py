@@ -273,3 +273,32 @@ def test_fixed_probability_for_large_networks_samples_per_target():
     assert abs(indeg.var() - expected * (1 - p)) < 0.1 * expected  # binomial variance
     outdeg = np.bincount(pre, minlength=n)
     assert abs(outdeg.mean() - expected) < 0.05 * expected
+
+
+def test_step_loop_specialised_to_the_models_of_a_network(tmp_path, monkeypatch):
+    """The generated loop keeps only the dispatch branches of the network's models (and
+    the plasticity call only with plastic projections); it is written once to the cache
+    directory, and an unwritable one falls back to the general loop."""
+    pytest.importorskip("numba")
+    from spikeflow.sim import fast_cpu as F
+    from spikeflow.sim import fast_specialise as S
+
+    src = S.specialised_source({F.COND_CODE}, plastic=False)
+    assert "if pop_code[q] == COND_CODE:" in src and "_cond_range(" in src
+    for name in ("_lif_range(", "_hh_range(", "_izh_range(", "_adex_range(", "_plastic_step(", "elif"):
+        assert name not in src
+    both = S.specialised_source({F.LIF_CODE, F.SOURCE_CODE}, plastic=True)
+    assert "if pop_code[q] == LIF_CODE:" in both and "elif pop_code[q] == SOURCE_CODE:" in both
+    assert "_plastic_step(" in both and "_cond_range(" not in both
+    compile(both, "<generated>", "exec")
+
+    monkeypatch.setattr(S, "_loaded", {})
+    monkeypatch.setenv("SPIKEFLOW_CACHE_DIR", str(tmp_path / "cache"))
+    fn = S.run_steps_for({F.LIF_CODE}, False)
+    files = list((tmp_path / "cache").glob("run_steps_*.py"))
+    assert len(files) == 1 and fn is not F.run_steps
+    assert S.run_steps_for({F.LIF_CODE}, False) is fn  # loaded once per process
+    blocker = tmp_path / "not_a_dir"
+    blocker.write_text("")
+    monkeypatch.setenv("SPIKEFLOW_CACHE_DIR", str(blocker))
+    assert S.run_steps_for({F.HH_CODE}, False) is F.run_steps

@@ -130,9 +130,10 @@ def run_steps(  # noqa: ANN201
                 for i in range(lo, hi):
                     buf[slot, i] = 0.0
                     spk[i] = 1.0 if ext[k, i] > 0 else 0.0
-            else:
+            elif pop_code[q] == COND_CODE:
                 _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk, scratch,
                             scratch_bits)  # fmt: skip
+            # end of the model dispatch (fast_specialise.py keeps the branches a network needs)
         n_fired = 0
         for i in range(N):
             if not math.isfinite(v[i]):
@@ -150,7 +151,7 @@ def run_steps(  # noqa: ANN201
                 rec_steps[n_rec] = t
                 rec_ids[n_rec] = record[i]
                 n_rec += 1
-        if plastic[0].shape[0] > 0:
+        if plastic[0].shape[0] > 0:  # plastic projections (dropped when a network has none)
             _plastic_step(t, k, fired, n_fired, buf, rewards, *plastic)
         if state_idx.shape[0] > 0 and t % state_every == 0:
             for j in range(state_idx.shape[0]):

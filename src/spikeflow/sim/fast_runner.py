@@ -13,6 +13,7 @@ import torch
 from .._progress import ProgressBar
 from ..neurons import adex, cuba_lif, hodgkin_huxley, izhikevich, lif
 from . import fast_cpu as F
+from .fast_specialise import run_steps_for
 from .plastic import N_PLASTIC_PARAMS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,20 +29,26 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     cached = getattr(net, "_fast_synapses", None)
     if cached is not None and cached[0] is net._built:
         return cached[1]
-    pre, post, w, d = [], [], [], []
-    for pre_pop, post_pop, delay, mat in net._built:
-        coo = mat.to_sparse_coo().coalesce()
-        dst, src = coo.indices().numpy()
-        pre.append(src + offsets[pre_pop])
-        post.append(dst + offsets[post_pop])
-        w.append(coo.values().numpy())
-        d.append(np.full(src.size, delay, dtype=np.int64))
-    pre = np.concatenate(pre) if pre else np.zeros(0, dtype=np.int64)
+    groups = net._built
+    n_syn = sum(g.src.size for g in groups)
+    index = np.int32 if total < 2**31 else np.int64  # 4-byte indices where they fit
+    pre = np.empty(n_syn, dtype=np.int64)
+    targets, weights, delays = np.empty(n_syn, index), np.empty(n_syn), np.empty(n_syn, np.int32)
+    start = 0
+    for g in groups:
+        end = start + g.src.size
+        np.add(g.src, offsets[g.pre], out=pre[start:end])
+        np.add(g.dst, offsets[g.post], out=targets[start:end], casting="unsafe")
+        weights[start:end] = g.weight
+        delays[start:end] = g.delay
+        start = end
+    # by presynaptic neuron; within one, the groups' order and each group's own order
     order = np.argsort(pre, kind="stable")
-    cat = lambda parts, dt: np.concatenate(parts).astype(dt)[order] if parts else np.zeros(0, dt)  # noqa: E731
-    targets, weights, delays = cat(post, np.int64), cat(w, np.float64), cat(d, np.int64)
     indptr = np.zeros(total + 1, dtype=np.int64)
     np.cumsum(np.bincount(pre, minlength=total), out=indptr[1:])
+    del pre
+    targets, weights, delays = targets[order], weights[order], delays[order]
+    del order
     arrays = (indptr, targets, weights, delays)
     net._fast_synapses = (net._built, arrays)
     return arrays
@@ -197,6 +204,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     bar = ProgressBar(-(-steps // CHUNK), "simulating", enabled=progress and steps >= 1000)
     done = 0
     plastic = pack_plastic(net, offsets)
+    run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0)
     sources = [p for p in net.populations if p.source is not None]
     per_step = bool(net.poisson_inputs)
     has_ext = per_step or bool(sources) or bool(net.drives)
@@ -221,7 +229,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
                 rewards[step - net.step_count] = net.rewards.pop(step)
             first = 0
             while first < k_steps:
-                n_rec, n_state, ran, status = F.run_steps(
+                n_rec, n_state, ran, status = run_steps(
                     k_steps - first, net.step_count, *layout, v, g_ex, g_in, refr, buf,
                     ext[first:] if has_ext else ext, has_ext, indptr, targets, weights, delays,
                     record, rec_steps, rec_ids, 0,

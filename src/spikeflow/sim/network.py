@@ -51,6 +51,7 @@ from . import connect as rules
 from .monitors import SpikeMonitor, StateMonitor
 from .plastic import PlasticProjection
 from .sources import SOURCES, NoiseInput, SourceSpikes, SourceState, WaveformInput
+from .synapses import SynapseGroup, group_projections
 
 _MODULES = {
     m.MODEL.params_cls: m
@@ -408,31 +409,9 @@ class Network:
         return m
 
     # ------------------------------------------------------------------- simulation
-    def _build(self) -> list:
-        groups: dict[tuple[int, int, int], list[_Projection]] = {}
-        for proj in self.projections:
-            key = (self.populations.index(proj.pre), self.populations.index(proj.post), proj.delay)
-            groups.setdefault(key, []).append(proj)
-        built = []
-        for (i, j, d), projs in groups.items():
-            pre, post = self.populations[i], self.populations[j]
-            src = np.concatenate([p.src for p in projs])
-            dst = np.concatenate([p.dst for p in projs])
-            w = np.concatenate([p.weight for p in projs])
-            with warnings.catch_warnings():  # torch marks sparse CSR as beta
-                warnings.simplefilter("ignore", UserWarning)
-                mat = (
-                    torch.sparse_coo_tensor(
-                        torch.as_tensor(np.stack([dst, src])),
-                        torch.as_tensor(w, dtype=self.dtype),
-                        (post.n, pre.n),
-                        check_invariants=True,
-                    )
-                    .coalesce()
-                    .to_sparse_csr()
-                )
-            built.append((pre, post, d, mat))
-        max_delay = max([d for _, _, d, _ in built] + [q.delay for q in self.plastic], default=1)
+    def _build(self) -> list[SynapseGroup]:
+        built = group_projections(self.projections, self.populations)
+        max_delay = max([g.delay for g in built] + [q.delay for q in self.plastic], default=1)
         for pop in self.populations:
             if pop.buffer is None or pop.buffer.shape[0] < max_delay + 1:
                 old = pop.buffer
@@ -547,10 +526,11 @@ class Network:
                 )
             pop.state = state
             spikes[pop] = z
-        for pre, post, d, mat in self._built:
-            z = spikes[pre]
+        for g in self._built:
+            z = spikes[g.pre]
             if bool(z.any()):
-                post.buffer[(t + d) % post.buffer.shape[0]] += (mat @ z.unsqueeze(1)).squeeze(1)
+                row = (t + g.delay) % g.post.buffer.shape[0]
+                g.post.buffer[row] += (g.matrix(self.dtype) @ z.unsqueeze(1)).squeeze(1)
         reward = self.rewards.pop(t, 0.0)
         for proj in self.plastic:
             pre_fired = torch.nonzero(spikes[proj.pre]).flatten().numpy()
