@@ -77,25 +77,27 @@ def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
 @nb.njit(**_opts)
 def run_steps(  # noqa: ANN201
     n_steps, t0, pop_lo, pop_hi, pop_code, pop_params, nparam, v, g_ex, g_in, refractory, buf, ext, has_ext,  # noqa: ANN001, E501
-    indptr, targets, weights, delays, record, rec_steps, rec_ids, n_rec, state_idx, state_every,
-    state_out, n_state, rewards, plastic,
+    indptr, targets, weights, delays, uniform_delay, record, rec_steps, rec_ids, n_rec, state_idx,
+    state_every, state_out, n_state, rewards, plastic,
 ):  # fmt: skip
     """Advance ``n_steps`` steps from absolute step ``t0``. Population ``k`` holds neurons
     ``pop_lo[k]:pop_hi[k]`` of model ``pop_code[k]`` with parameters ``pop_params[k]``.
-    ``ext [n_steps, N]`` is the external input (read only when ``has_ext``: without
-    inputs the reference adds nothing); spikes of neurons with ``record[i] >= 0``
-    are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``) from
-    ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps from
-    row ``n_state``. ``plastic`` is the tuple of plastic-projection arrays made by
+    ``ext [n_steps, N]`` is the external input (read only when ``has_ext``: without inputs
+    the reference adds nothing); static synapses are CSR by source neuron (``indptr``,
+    unsigned ``targets``, ``weights``, ``delays`` in steps), and ``uniform_delay`` is
+    their common delay when they share one (else -1); spikes of neurons with ``record[i]
+    >= 0`` are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``)
+    from ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps
+    from row ``n_state``. ``plastic`` is the tuple of plastic-projection arrays made by
     :func:`spikeflow.sim.fast_runner.pack_plastic` (empty projections: nothing to do) and
-    ``rewards [n_steps]`` the reward delivered at each step;
-    a source population (code 3) fires where ``ext`` is positive. Returns
-    ``(n_rec, n_state, steps_done, code)``. Izhikevich neurons (code 4) keep ``u`` in
-    ``g_ex`` and their ``a, b, c, d`` in the rows of ``nparam [N, 4]``; Hodgkin-Huxley
-    neurons (code 5, exponential Euler) keep their gates m, h, n in ``g_ex``, ``g_in`` and
-    ``refractory``; AdEx neurons (code 6, RK4) keep ``w`` in ``g_ex``. It stops before a step
-    whose records might not fit (code -2 spikes, -3 states: grow and call again) and after
-    a step that left a potential not finite (code = the neuron); -1 when all steps ran."""
+    ``rewards [n_steps]`` the reward delivered at each step; a source population (code 3)
+    fires where ``ext`` is positive. Returns ``(n_rec, n_state, steps_done, code)``.
+    Izhikevich neurons (code 4) keep ``u`` in ``g_ex`` and their ``a, b, c, d`` in the
+    rows of ``nparam [N, 4]``; Hodgkin-Huxley neurons (code 5, exponential Euler) keep
+    their gates m, h, n in ``g_ex``, ``g_in`` and ``refractory``; AdEx neurons (code 6,
+    RK4) keep ``w`` in ``g_ex``. It stops before a step whose records might not fit (code
+    -2 spikes, -3 states: grow and call again) and after a step that left a potential not
+    finite (code = the neuron); -1 when all steps ran."""
     N = v.shape[0]
     L = buf.shape[0]
     fired = np.empty(N, dtype=np.int64)
@@ -134,19 +136,22 @@ def run_steps(  # noqa: ANN201
                 _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk, scratch,
                             scratch_bits)  # fmt: skip
             # end of the model dispatch (fast_specialise.py keeps the branches a network needs)
-        n_fired = 0
-        for i in range(N):
-            if not math.isfinite(v[i]):
-                return n_rec, n_state, k, i
-            if spk[i] > 0:
-                fired[n_fired] = i
-                n_fired += 1
+        n_fired = _gather_fired(v, spk, fired)
+        if n_fired < 0:
+            return n_rec, n_state, k, -n_fired - 1
         for f in range(n_fired):
             i = fired[f]
-            for s in range(indptr[i], indptr[i + 1]):
-                row = slot + delays[s]  # (t + delay) % L without a division: delay < L
-                row = row - L if row >= L else row
-                buf[row, targets[s]] += weights[s]
+            tg, wt = targets[indptr[i] : indptr[i + 1]], weights[indptr[i] : indptr[i + 1]]
+            if uniform_delay > 0:  # one ring-buffer row for all synapses
+                row = slot + uniform_delay  # (t + delay) % L without a division: delay < L
+                brow = buf[row - L if row >= L else row]
+                for s in range(tg.shape[0]):
+                    brow[tg[s]] += wt[s]
+            else:
+                dl = delays[indptr[i] : indptr[i + 1]]
+                for s in range(tg.shape[0]):
+                    row = slot + dl[s]
+                    buf[row - L if row >= L else row, tg[s]] += wt[s]
             if record[i] >= 0:
                 rec_steps[n_rec] = t
                 rec_ids[n_rec] = record[i]
@@ -158,6 +163,30 @@ def run_steps(  # noqa: ANN201
                 state_out[n_state, j] = v[state_idx[j]]
             n_state += 1
     return n_rec, n_state, n_steps, -1
+
+
+@nb.njit(**_opts)
+def _gather_fired(v, spk, fired):  # noqa: ANN001, ANN202
+    """Indices of the neurons that fired (``spk > 0``) into ``fired``; returns their count,
+    or ``-(i + 1)`` for the first neuron ``i`` whose potential is not finite. Blocks of 128
+    neurons with neither are passed over after one vectorised test (``v - v`` is 0 for
+    every finite ``v`` and NaN otherwise)."""
+    n = 0
+    N = v.shape[0]
+    for b0 in range(0, N, 128):
+        b1 = min(b0 + 128, N)
+        vb, sb = v[b0:b1], spk[b0:b1]
+        flag = False
+        for j in range(b1 - b0):
+            flag |= (sb[j] > 0) | ((vb[j] - vb[j]) != 0.0)
+        if flag:
+            for j in range(b1 - b0):
+                if not math.isfinite(vb[j]):
+                    return -(b0 + j + 1)
+                if sb[j] > 0:
+                    fired[n] = b0 + j
+                    n += 1
+    return n
 
 
 @nb.njit(inline="always", **_opts)

@@ -31,7 +31,9 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
         return cached[1]
     groups = net._built
     n_syn = sum(g.src.size for g in groups)
-    index = np.int32 if total < 2**31 else np.int64  # 4-byte indices where they fit
+    # 4-byte unsigned targets where they fit (unsigned: Numba skips its negative-index
+    # handling, which keeps the delivery loop short)
+    index = np.uint32 if total < 2**32 else np.int64
     pre = np.empty(n_syn, dtype=np.int64)
     targets, weights, delays = np.empty(n_syn, index), np.empty(n_syn), np.empty(n_syn, np.int32)
     start = 0
@@ -204,6 +206,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     bar = ProgressBar(-(-steps // CHUNK), "simulating", enabled=progress and steps >= 1000)
     done = 0
     plastic = pack_plastic(net, offsets)
+    uniform_delay = int(delays[0]) if delays.size and bool((delays == delays[0]).all()) else -1
     run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0)
     sources = [p for p in net.populations if p.source is not None]
     per_step = bool(net.poisson_inputs)
@@ -231,7 +234,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
             while first < k_steps:
                 n_rec, n_state, ran, status = run_steps(
                     k_steps - first, net.step_count, *layout, v, g_ex, g_in, refr, buf,
-                    ext[first:] if has_ext else ext, has_ext, indptr, targets, weights, delays,
+                    ext[first:] if has_ext else ext, has_ext, indptr, targets, weights, delays, uniform_delay,
                     record, rec_steps, rec_ids, 0,
                     state_idx, every, state_out, 0, rewards[first:], plastic,
                 )  # fmt: skip

@@ -89,8 +89,7 @@ def _module_text(codes: set[int], plastic: bool) -> str:
         "import spikeflow.sim.fast_cpu as _F\n\n"
         "globals().update(\n"
         "    {k: v for k, v in vars(_F).items() if not k.startswith('__') and k != 'run_steps'}\n"
-        ")\n\n\n"
-        + specialised_source(codes, plastic)
+        ")\n\n\n" + specialised_source(codes, plastic)
     )
 
 
