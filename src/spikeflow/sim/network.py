@@ -488,19 +488,24 @@ class Network:
 
     def drive_chunk(self, t0: int, k: int) -> dict[Population, np.ndarray]:
         """The noise inputs and injected currents of steps ``t0 .. t0 + k - 1`` summed per
-        population, ``[k, n]``."""
+        population, ``[k, n]`` (possibly views of cached draws: read them only)."""
         out: dict[Population, np.ndarray] = {}
+        owned = set()  # populations whose array here is ours to add into
         for drive in self.drives:
             values, start = drive.chunk(t0, k), 0
             for pop, idx, count in drive.layout:
                 part = values[:, start : start + count]
+                start += count
                 if idx is None and pop not in out:
-                    out[pop] = part.copy()
-                elif idx is None:
+                    out[pop] = part  # a view: copied before anything is added to it
+                    continue
+                if pop not in owned:
+                    out[pop] = out[pop].copy() if pop in out else np.zeros((k, pop.n))
+                    owned.add(pop)
+                if idx is None:
                     out[pop] += part
                 else:
-                    out.setdefault(pop, np.zeros((k, pop.n)))[:, idx] += part
-                start += count
+                    out[pop][:, idx] += part
         return out
 
     def _step(self) -> None:

@@ -114,7 +114,11 @@ class BlockDraws:
         raise NotImplementedError
 
     def chunk(self, t0: int, k: int) -> np.ndarray:
-        """The values of steps ``t0 .. t0 + k - 1``: ``[k, n]``."""
+        """The values of steps ``t0 .. t0 + k - 1``: ``[k, n]``. Within one block this is a
+        view of the cached block: read it, do not modify it."""
+        b, off = divmod(t0, BLOCK)
+        if off + k <= BLOCK:
+            return self._block(b)[off : off + k]
         out = np.empty((k, self.n), dtype=self.dtype)
         t = t0
         while t < t0 + k:
