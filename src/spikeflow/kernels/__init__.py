@@ -89,11 +89,10 @@ def fused_linear_sequence(
     bias: torch.Tensor | None,
     state: Any,
     coeffs: Any,
-    recompute: bool = False,
 ) -> tuple[torch.Tensor, Any] | None:
     """Run ``model`` over ``x @ weight.T + bias`` for ``x [T, batch, *, in]`` in one fused
-    call (see :mod:`spikeflow.kernels.fused_linear`). ``recompute=True`` recomputes the
-    currents in time chunks in the backward pass instead of keeping them.
+    call that runs in time chunks and recomputes the currents in the backward pass
+    instead of keeping them (see :mod:`spikeflow.kernels.fused_linear`).
 
     Returns ``(spikes [T, ..., out], final_state)``, or ``None`` when no kernel applies.
     """
@@ -106,6 +105,6 @@ def fused_linear_sequence(
 
     cls = {"lif": fused_cpu.FusedLIF, "synaptic_lif": fused_cpu.FusedSynapticLIF, "alif": fused_cpu.FusedALIF}
     fields = _KERNEL_STATE[model]
-    spec = LinearSpec(cls[model], coeffs, bool(recompute))
+    spec = LinearSpec(cls[model], coeffs)
     out = FusedLinearNeuron.apply(x, weight, bias, spec, *(getattr(state, f) for f in fields))
     return out[0], state._replace(**dict(zip(fields, out[1:])))

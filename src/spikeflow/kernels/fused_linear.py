@@ -30,12 +30,10 @@ CHUNK_ROWS = 2048  # rows (steps x batch) per chunk: large enough for an efficie
 
 class LinearSpec(NamedTuple):
     """What the fused function needs besides tensors: the neuron Function class
-    (``fused_cpu.FusedLIF``...), its coefficients, and whether to recompute the currents
-    in chunks (else they are kept, computed in one product over the whole sequence)."""
+    (``fused_cpu.FusedLIF``...) and its coefficients."""
 
     neuron: Any
     coeffs: Any
-    recompute: bool = True
 
 
 def chunk_steps(batch_rows: int, num_steps: int) -> int:
@@ -71,7 +69,7 @@ class FusedLinearNeuron(torch.autograd.Function):
         consts = F._membrane_args(m, x.dtype)
         extra = cls._extra(spec.coeffs, x.dtype)
         flat = [s.detach().reshape(n).clone() for s in states]
-        tc = chunk_steps(rows, T) if spec.recompute else T
+        tc = chunk_steps(rows, T)
         currents = F._empty((tc, rows, n_out), x.dtype)
         z = F._empty((T, n), x.dtype)
         starts = []
@@ -85,7 +83,6 @@ class FusedLinearNeuron(torch.autograd.Function):
             )
         ctx.save_for_backward(x2, w, b)
         ctx.starts, ctx.consts, ctx.extra = starts, consts, extra
-        ctx.currents = None if spec.recompute else currents
         ctx.surrogate = F._surrogate_args(m, x.dtype)
         ctx.meta = (cls, T, tc, rows, n_in, n_out, tuple(x.shape), batch)
         out_shape = (T, *batch, n_out)
@@ -100,8 +97,7 @@ class FusedLinearNeuron(torch.autograd.Function):
         gs = [torch.zeros(n, dtype=x2.dtype) if g is None else g.reshape(n).clone() for g in g_final]
         gw = gb = None
         gx = F._empty(tuple(x2.shape), x2.dtype) if need_x else None
-        kept = ctx.currents
-        currents = kept if kept is not None else F._empty((tc, rows, n_out), x2.dtype)
+        currents = F._empty((tc, rows, n_out), x2.dtype)
         g_cur = F._empty((tc, n), x2.dtype)
         g_out = F._empty((tc, n), x2.dtype) if gz is None else None
         extra = cls._backward_extra(ctx)
@@ -109,8 +105,7 @@ class FusedLinearNeuron(torch.autograd.Function):
             t0 = c * tc
             t1, steps = min(T, t0 + tc), min(T, t0 + tc) - t0
             cur = currents[:steps]
-            if kept is None:
-                _currents(x2[t0:t1].reshape(-1, n_in), w, b, cur.view(-1, n_out))
+            _currents(x2[t0:t1].reshape(-1, n_in), w, b, cur.view(-1, n_out))
             cur = cur.view(steps, n)
             gzc = g_out[:steps].zero_() if gz is None else F.kernel_gradient(gz[t0:t1], steps, n)
             gi = g_cur[:steps]
