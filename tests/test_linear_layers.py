@@ -181,3 +181,17 @@ def test_buffer_cache_reuses_freed_buffers_and_can_be_turned_off():
             buffers.set_buffer_cache_limit(-1)
     finally:
         buffers.set_buffer_cache_limit(old)
+
+
+def test_inference_runs_chunked_with_the_same_spikes(monkeypatch):
+    """Under no_grad the layer takes the chunked path (no [T, batch, out] currents)."""
+    monkeypatch.setattr(fused_linear, "CHUNK_ROWS", 16)
+    layer = sf.nn.LinearLIF(7, 6, tau_mem_ms=5.0)
+    x = torch.rand(40, 3, 7) * 2.0
+    calls = []
+    real = fused_linear.FusedLinearNeuron.apply
+    monkeypatch.setattr(fused_linear.FusedLinearNeuron, "apply", lambda *a: calls.append(1) or real(*a))
+    with torch.no_grad():
+        got = layer(x)
+        want = sf.nn.LIF(tau_mem_ms=5.0, backend="reference")(layer.input(x))
+    assert calls and torch.equal(got, want) and 0.05 < float(got.mean()) < 0.95

@@ -3,7 +3,9 @@
 The pure-torch ``step`` of each model in :mod:`spikeflow.neurons` is the reference and
 the fallback; :func:`fused_sequence` runs a whole ``[T, batch, *features]`` sequence in
 one kernel call when one exists for the model, device and dtype, and returns ``None``
-otherwise. CPU kernels need Numba (``pip install 'spikeflow[fast]'``). Large output and
+otherwise. CPU kernels need Numba (``pip install 'spikeflow[fast]'``), CUDA kernels
+Triton (:mod:`spikeflow.kernels.gpu_triton`; tested through Triton's interpreter, not yet
+on a GPU). Large output and
 scratch buffers are cached and reused once freed (:mod:`spikeflow.kernels.buffers`;
 ``set_buffer_cache_limit(0)`` turns that off).
 """
@@ -24,6 +26,7 @@ __all__ = [
     "fused_sequence",
     "numba_available",
     "set_buffer_cache_limit",
+    "triton_available",
     "unsupported_reason",
 ]
 
@@ -37,6 +40,11 @@ def numba_available() -> bool:
     return importlib.util.find_spec("numba") is not None
 
 
+def triton_available() -> bool:
+    """Whether the GPU kernels can run (Triton is installed)."""
+    return importlib.util.find_spec("triton") is not None
+
+
 def _membrane(coeffs: Any) -> Any:
     return getattr(coeffs, "membrane", coeffs)
 
@@ -45,8 +53,8 @@ def unsupported_reason(model: str, x: torch.Tensor, coeffs: Any) -> str | None:
     """Why no fused kernel can run this sequence, or ``None`` if one can."""
     if model not in _MODELS:
         return f"no fused kernel for the {model!r} model"
-    if x.device.type != "cpu":
-        return f"no fused kernel for device {x.device.type!r} (CPU only; GPU kernels are pending)"
+    if x.device.type not in ("cpu", "cuda"):
+        return f"no fused kernel for device {x.device.type!r} (CPU and CUDA only)"
     if x.dtype not in (torch.float32, torch.float64):
         return f"fused kernels take float32 or float64, got {x.dtype}"
     m = _membrane(coeffs)
@@ -57,7 +65,9 @@ def unsupported_reason(model: str, x: torch.Tensor, coeffs: Any) -> str | None:
     values = list(m[:5]) + ([] if m is coeffs else list(coeffs[1:]))
     if any(isinstance(v, torch.Tensor) for v in values):
         return "fused kernels take fixed parameters (learn_tau/learn_threshold use the reference)"
-    if not numba_available():
+    if x.device.type == "cuda" and not triton_available():
+        return "Triton is not installed (pip install triton)"
+    if x.device.type == "cpu" and not numba_available():
         return "Numba is not installed (pip install 'spikeflow[fast]')"
     return None
 
@@ -70,6 +80,10 @@ def fused_sequence(model: str, x: torch.Tensor, state: Any, coeffs: Any) -> tupl
     """
     if unsupported_reason(model, x, coeffs) is not None:
         return None
+    if x.device.type == "cuda":  # Triton; tested through its interpreter only (no GPU here)
+        from .gpu_triton import triton_sequence
+
+        return triton_sequence(model, x, state, coeffs)
     from . import fused_cpu
 
     if model == "lif":
@@ -96,7 +110,7 @@ def fused_linear_sequence(
 
     Returns ``(spikes [T, ..., out], final_state)``, or ``None`` when no kernel applies.
     """
-    if unsupported_reason(model, x, coeffs) is not None:
+    if unsupported_reason(model, x, coeffs) is not None or x.device.type != "cpu":
         return None
     if weight.dtype != x.dtype or (bias is not None and bias.dtype != x.dtype) or weight.device != x.device:
         return None

@@ -15,6 +15,7 @@ allocation (measured: about 7 ms against 15 ms for 52 MiB).
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 
@@ -58,7 +59,7 @@ def empty(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
     """An uninitialised CPU tensor of ``shape`` and ``dtype`` (float32 or float64), taken
     from the cache when a free buffer of the same size is there."""
     np_dtype = np.float32 if dtype == torch.float32 else np.float64
-    count = int(np.prod(shape, dtype=np.int64))
+    count = math.prod(shape)
     nbytes = count * np.dtype(np_dtype).itemsize
     if nbytes < _MIN_BYTES or nbytes > _limit[0]:
         return torch.from_numpy(np.empty(shape, dtype=np_dtype))

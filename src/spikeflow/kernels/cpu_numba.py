@@ -30,26 +30,12 @@ import math
 import numba as nb
 import numpy as np
 
-SURROGATE_CODES = {
-    "fast_sigmoid": 0,
-    "arctan": 1,
-    "sigmoid": 2,
-    "triangle": 3,
-    "straight_through": 4,
-}
+from .conventions import SURROGATE_CODES, reset_flags  # noqa: F401 (re-exported)
+
 FORWARD_BLOCK = 512
 CACHE_FLOATS = 1 << 17  # floats in a backward block's recompute buffer (512 KiB in float32)
 
 _opts = {"nogil": True, "cache": True, "error_model": "numpy"}
-
-
-def reset_flags(reset: str, v_th: float, v_reset: float) -> tuple[float, float, float]:
-    """``(r, k, c)`` of the unified reset expression for a reset mode."""
-    if reset == "subtract":
-        return 1.0, 0.0, v_th - v_reset
-    if reset == "value":
-        return 1.0, 1.0, 0.0
-    return 0.0, 0.0, 0.0
 
 
 def backward_block(num_steps: int) -> int:

@@ -68,6 +68,23 @@ class _Fused(torch.autograd.Function):
     def _membrane(coeffs: Any) -> Any:
         return getattr(coeffs, "membrane", coeffs)
 
+    _cache: dict = {}
+
+    @classmethod
+    def _constants(cls, coeffs: Any, m: Any, dtype: torch.dtype) -> tuple:
+        """The kernels' scalar arguments for ``coeffs``, made once per coefficients object
+        and dtype (a layer passes the same object on every call; this saves a small
+        layer's call about a fifth of its time)."""
+        key = (cls, id(coeffs), dtype)
+        hit = cls._cache.get(key)
+        if hit is not None and hit[0] is coeffs:
+            return hit[1]
+        value = (_membrane_args(m, dtype), cls._extra(coeffs, dtype), _surrogate_args(m, dtype))
+        if len(cls._cache) > 256:
+            cls._cache.clear()
+        cls._cache[key] = (coeffs, value)
+        return value
+
     @classmethod
     def run(cls, ctx, x, states, coeffs):  # noqa: ANN001, ANN206
         T, n = x.shape[0], states[0].numel()
@@ -78,12 +95,10 @@ class _Fused(torch.autograd.Function):
         x2 = x2.reshape(T, n)
         flat = [s.detach().reshape(n).clone() for s in states]
         z = _empty((T, n), x.dtype)
-        consts = _membrane_args(m, x.dtype)
-        extra = cls._extra(coeffs, x.dtype)
+        consts, extra, surrogate = cls._constants(coeffs, m, x.dtype)
         cls._forward(_np(x2), *[_np(s) for s in flat], *consts, *extra, _np(z))
         ctx.save_for_backward(x2, *[s.detach().reshape(n) for s in states])
-        ctx.consts, ctx.extra = consts, extra
-        ctx.surrogate = _surrogate_args(m, x.dtype)
+        ctx.consts, ctx.extra, ctx.surrogate = consts, extra, surrogate
         ctx.shape, ctx.state_shape = x.shape, states[0].shape
         return (z.reshape(x.shape), *(s.reshape(states[0].shape) for s in flat))
 

@@ -1,0 +1,82 @@
+"""The Triton (GPU) kernels against the reference step: identical spikes, gradients to
+tolerance. On a machine without a GPU they run through Triton's interpreter on CPU
+tensors (``TRITON_INTERPRET=1``); without Triton the module is skipped."""
+
+import os
+
+import pytest
+import torch
+
+import spikeflow as sf
+
+pytest.importorskip("triton")
+if not torch.cuda.is_available():
+    os.environ.setdefault("TRITON_INTERPRET", "1")  # read when the kernels are defined
+from spikeflow.kernels import gpu_triton  # noqa: E402
+
+DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
+LAYERS = {
+    "lif": (sf.nn.LIF, {}),
+    "synaptic_lif": (sf.nn.SynapticLIF, {"tau_syn_ms": 4.0}),
+    "alif": (sf.nn.ALIF, {"beta_adapt": 0.8, "tau_adapt_ms": 30.0}),
+}
+
+
+def _run(model, x, w, backend, **kw):
+    cls, base = LAYERS[model]
+    layer = cls(backend="reference", **{**base, **kw}).to(x.dtype)
+    xi = x.detach().clone().requires_grad_(True)
+    state = layer.initial_state(x.shape[1:], x.dtype, x.device)
+    if backend == "triton":
+        y, _ = gpu_triton.triton_sequence(model, xi, state, layer.coeffs())
+    else:
+        y = layer(xi, state)
+    (y * w).sum().backward() if w is not None else y.sum().backward()
+    return y.detach(), xi.grad
+
+
+@pytest.mark.parametrize("model", sorted(LAYERS))
+@pytest.mark.parametrize("surrogate", ["fast_sigmoid", "arctan", "sigmoid", "triangle"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_triton_kernel_equals_reference(model, surrogate, dtype):
+    g = torch.Generator().manual_seed(0)
+    x = (torch.rand((17, 3, 21), generator=g, dtype=dtype) * 1.6).to(DEVICE)
+    w = (torch.rand((17, 3, 21), generator=g, dtype=dtype) - 0.5).to(DEVICE)
+    y_t, g_t = _run(model, x, w, "triton", surrogate=surrogate)
+    y_r, g_r = _run(model, x, w, "reference", surrogate=surrogate)
+    assert torch.equal(y_t, y_r)
+    assert 0.05 < float(y_r.mean()) < 0.95
+    rtol = 1e-5 if dtype == torch.float32 else 1e-10
+    torch.testing.assert_close(g_t, g_r, rtol=rtol, atol=rtol * float(g_r.abs().max()))
+
+
+@pytest.mark.parametrize(
+    "reset", [{"reset": "value", "v_reset": -0.2}, {"reset": "none"}, {"detach_reset": True}]
+)
+def test_triton_resets_and_the_expanded_gradient(reset):
+    x = (torch.rand((30, 4, 9), generator=torch.Generator().manual_seed(1)) * 1.5).to(DEVICE)
+    for model in sorted(LAYERS):
+        y_t, g_t = _run(model, x, None, "triton", **reset)  # .sum(): a zero-stride gradient
+        y_r, g_r = _run(model, x, None, "reference", **reset)
+        assert torch.equal(y_t, y_r)
+        torch.testing.assert_close(g_t, g_r, rtol=1e-5, atol=1e-5 * float(g_r.abs().max()))
+
+
+def test_triton_state_gradients_and_final_state():
+    coeffs = sf.neurons.ALIFParams(beta_adapt=0.5).coeffs()
+    x = (torch.rand((12, 2, 5), dtype=torch.float64) * 1.5).to(DEVICE)
+    v0 = (torch.rand((2, 5), dtype=torch.float64) * 0.5).to(DEVICE).requires_grad_(True)
+    a0 = (torch.rand((2, 5), dtype=torch.float64) * 0.3).to(DEVICE).requires_grad_(True)
+    z, v, a = gpu_triton.TritonNeuron.apply(x, ("alif", coeffs), v0, a0)
+    state = sf.neurons.alif.ALIFState(v0, a0, torch.zeros_like(v0))
+    zs, vs = [], state
+    for xt in x.unbind(0):
+        zt, vs = sf.neurons.alif.step(xt, vs, coeffs)
+        zs.append(zt)
+    assert torch.equal(z, torch.stack(zs))
+    torch.testing.assert_close(v, vs.v)
+    torch.testing.assert_close(a, vs.a)
+    grads = torch.autograd.grad(v.sum() + a.sum() + z.sum(), (v0, a0))
+    ref = torch.autograd.grad(vs.v.sum() + vs.a.sum() + torch.stack(zs).sum(), (v0, a0))
+    for got, want in zip(grads, ref):
+        torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
