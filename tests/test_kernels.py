@@ -147,6 +147,8 @@ def test_dispatcher_falls_back_and_explains():
     assert kernels.fused_sequence("lif", x.half(), None, sf.neurons.LIFParams().coeffs()) is None
     reason = kernels.unsupported_reason("lif", x, sf.neurons.LIFParams(refractory_ms=2.0).coeffs())
     assert "refractory" in reason
+    meta = torch.empty(5, 2, 3, device="meta")
+    assert "CPU and CUDA only" in kernels.unsupported_reason("lif", meta, sf.neurons.LIFParams().coeffs())
     learned = sf.nn.LIF(learn_tau=True)
     assert torch.equal(learned(x), sf.nn.LIF(backend="reference")(x))  # auto falls back
     with pytest.raises(ValueError, match="backend='fused' is not available here: fused kernels take fixed"):
