@@ -80,3 +80,27 @@ def test_triton_state_gradients_and_final_state():
     ref = torch.autograd.grad(vs.v.sum() + vs.a.sum() + torch.stack(zs).sum(), (v0, a0))
     for got, want in zip(grads, ref):
         torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_triton_gradcheck_float64_of_the_state_path(model):
+    """gradcheck in float64 on the final state, with the reset detached (piecewise linear
+    in the input and the initial state, as in the CPU kernels' gradcheck)."""
+    _, base = LAYERS[model]
+    params = {"lif": sf.neurons.LIFParams, "synaptic_lif": sf.neurons.SynapticLIFParams,
+              "alif": sf.neurons.ALIFParams}[model](detach_reset=True, **base)  # fmt: skip
+    coeffs = params.coeffs()
+    g = torch.Generator().manual_seed(2)
+    x = (torch.rand((12, 2, 3), generator=g, dtype=torch.float64) * 1.5).to(DEVICE).requires_grad_(True)
+    n_states = 1 if model == "lif" else 2
+    states = [
+        (torch.rand((2, 3), generator=g, dtype=torch.float64) * 0.1).to(DEVICE).requires_grad_(True)
+        for _ in range(n_states)
+    ]
+
+    def final_state(x, *s):
+        out = gpu_triton.TritonNeuron.apply(x, (model, coeffs), *s)
+        return out[1:2] if model == "alif" else out[1:]  # ALIF's a_T is piecewise constant
+
+    assert gpu_triton.TritonNeuron.apply(x, (model, coeffs), *states)[0].sum() > 0
+    assert torch.autograd.gradcheck(final_state, (x, *states), eps=1e-7, atol=1e-7)
