@@ -302,3 +302,18 @@ def test_step_loop_specialised_to_the_models_of_a_network(tmp_path, monkeypatch)
     blocker.write_text("")
     monkeypatch.setenv("SPIKEFLOW_CACHE_DIR", str(blocker))
     assert S.run_steps_for({F.HH_CODE}, False) is F.run_steps
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_fast_backend_names_a_bad_neuron_past_the_first_blocks(bad):
+    """The fast backend tests blocks of 128 neurons at once; the neuron it names is the
+    right one in a later block too, and spikes in the same step do not hide it."""
+    pytest.importorskip("numba")
+    net = Network(dt_ms=0.1, seed=0, backend="fast")
+    pop = net.population(300, CondLIFParams(dt_ms=0.1), name="cortex")
+    v = torch.full((300,), -60.0, dtype=torch.float64)
+    v[5] = -40.0  # fires at step 0, in the first block
+    v[261] = bad
+    pop.set_state("v", v)
+    with pytest.raises(FloatingPointError, match=r"at step 0 \(0 ms\) in population 'cortex', neuron 261"):
+        net.run(1.0, progress=False)
