@@ -173,8 +173,11 @@ def test_fast_backend_gives_the_reference_spikes_and_potentials():
         net.run(45.0, progress=False)  # continuing across backends' chunking too
         out[backend] = (spikes.times_ms, spikes.senders, v.values)
     assert len(out["fast"][0]) > 50
-    for a, b in zip(out["reference"], out["fast"]):
-        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(out["reference"][0], out["fast"][0])
+    np.testing.assert_array_equal(out["reference"][1], out["fast"][1])
+    # the fast conductance update uses a vectorised exp, within one unit in the last place
+    # of torch's, so potentials agree to rounding rather than bit for bit
+    np.testing.assert_allclose(out["reference"][2], out["fast"][2], rtol=1e-13, atol=0)
 
 
 def test_fast_backend_delays_and_lif_network():

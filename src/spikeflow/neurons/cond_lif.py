@@ -138,13 +138,14 @@ def _synapse(g, h, x, decay, dt, tau, alpha):  # noqa: ANN001, ANN202
     return g_new, decay * h
 
 
-def step(x: torch.Tensor, state: CondLIFState, params: Any) -> tuple[torch.Tensor, CondLIFState]:
+def step(x: Any, state: CondLIFState, params: Any) -> tuple[torch.Tensor, CondLIFState]:
     """Advance one step. ``x`` (nS): conductance increments, excitatory where positive,
-    inhibitory where negative. Returns ``(spikes, state)``."""
+    inhibitory where negative; or a pair ``(x_ex >= 0, x_in <= 0)`` of the two receptors'
+    inputs kept apart (the simulator's per-receptor buffers). Returns ``(spikes, state)``."""
     c = params.coeffs() if isinstance(params, CondLIFParams) else params
     p = c.p
     alpha = p.synapse == "alpha"
-    x_ex, x_in = x.clamp(min=0), (-x).clamp(min=0)
+    x_ex, x_in = (x[0], -x[1]) if isinstance(x, tuple) else (x.clamp(min=0), (-x).clamp(min=0))
     g_ex, h_ex = _synapse(state.g_ex, state.h_ex, x_ex, c.decay_ex, p.dt_ms, p.tau_syn_ex_ms, alpha)
     g_in, h_in = _synapse(state.g_in, state.h_in, x_in, c.decay_in, p.dt_ms, p.tau_syn_in_ms, alpha)
     # exponential Euler of the membrane with the conductances' mean over the step: exact

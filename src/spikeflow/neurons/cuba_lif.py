@@ -109,13 +109,17 @@ def init_state(shape, params, dtype=torch.float32, device=None) -> CubaLIFState:
     return rest_state(CubaLIFState, shape, c.p.E_L, dtype, device)
 
 
-def step(x: torch.Tensor, state: CubaLIFState, params: Any) -> tuple[torch.Tensor, CubaLIFState]:
+def step(x: Any, state: CubaLIFState, params: Any) -> tuple[torch.Tensor, CubaLIFState]:
     """Advance one step; ``x`` (mV) jumps the excitatory current where positive and the
-    inhibitory one where negative. Returns ``(spikes, state)``."""
+    inhibitory one where negative; or a pair ``(x_ex >= 0, x_in <= 0)`` of the two
+    receptors' inputs kept apart (the simulator's per-receptor buffers). Returns
+    ``(spikes, state)``."""
     c = params.coeffs() if isinstance(params, CubaLIFParams) else params
     p = c.p
-    i_ex = state.i_ex + x.clamp(min=0)
-    i_in = state.i_in - (-x).clamp(min=0)
+    if isinstance(x, tuple):
+        i_ex, i_in = state.i_ex + x[0], state.i_in + x[1]
+    else:
+        i_ex, i_in = state.i_ex + x.clamp(min=0), state.i_in - (-x).clamp(min=0)
     v = p.E_L + c.decay_m * (state.v - p.E_L) + c.p_ex * i_ex + c.p_in * i_in
     v = hold_refractory(v, state.refractory, c.reset)
     z, v, refractory = fire_and_reset(v, p.V_th, state.refractory, c.reset)

@@ -99,7 +99,7 @@ def run_steps(  # noqa: ANN201
     -2 spikes, -3 states: grow and call again) and after a step that left a potential not
     finite (code = the neuron); -1 when all steps ran."""
     N = v.shape[0]
-    L = buf.shape[0]
+    L = buf.shape[1]
     fired = np.empty(N, dtype=np.int64)
     spk = np.zeros(N)
     scratch = np.empty((3, N))  # conductance LIF: exponent arguments, targets, mantissas
@@ -130,7 +130,8 @@ def run_steps(  # noqa: ANN201
                 _adex_range(lo, hi, p, slot, k, v, g_ex, buf, ext, has_ext, spk)
             elif pop_code[q] == SOURCE_CODE:
                 for i in range(lo, hi):
-                    buf[slot, i] = 0.0
+                    buf[0, slot, i] = 0.0
+                    buf[1, slot, i] = 0.0
                     spk[i] = 1.0 if ext[k, i] > 0 else 0.0
             elif pop_code[q] == COND_CODE:
                 _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk, scratch,
@@ -142,16 +143,21 @@ def run_steps(  # noqa: ANN201
         for f in range(n_fired):
             i = fired[f]
             tg, wt = targets[indptr[i] : indptr[i + 1]], weights[indptr[i] : indptr[i + 1]]
+            # excitatory weights into ring 0, inhibitory (negative) ones into ring 1
             if uniform_delay > 0:  # one ring-buffer row for all synapses
                 row = slot + uniform_delay  # (t + delay) % L without a division: delay < L
-                brow = buf[row - L if row >= L else row]
+                row = row - L if row >= L else row
+                b_ex, b_in = buf[0, row], buf[1, row]
                 for s in range(tg.shape[0]):
-                    brow[tg[s]] += wt[s]
+                    if wt[s] < 0:
+                        b_in[tg[s]] += wt[s]
+                    else:
+                        b_ex[tg[s]] += wt[s]
             else:
                 dl = delays[indptr[i] : indptr[i + 1]]
                 for s in range(tg.shape[0]):
                     row = slot + dl[s]
-                    buf[row - L if row >= L else row, tg[s]] += wt[s]
+                    buf[1 if wt[s] < 0 else 0, row - L if row >= L else row, tg[s]] += wt[s]
             if record[i] >= 0:
                 rec_steps[n_rec] = t
                 rec_ids[n_rec] = record[i]
@@ -191,15 +197,33 @@ def _gather_fired(v, spk, fired):  # noqa: ANN001, ANN202
 
 @nb.njit(inline="always", **_opts)
 def _take_input(buf, slot, ext, k, has_ext, lo, hi):  # noqa: ANN001, ANN202
-    """The input arriving now at neurons ``lo:hi`` (ring-buffer row plus external input)
-    as a slice indexed from 0: the neuron loops run over such slices, where the compiler
-    knows no index is negative and vectorises. The caller reads and zeroes it."""
-    bb = buf[slot, lo:hi]
+    """The input arriving now at neurons ``lo:hi`` (both ring-buffer rows plus external
+    input, summed) as a slice indexed from 0: the neuron loops run over such slices, where
+    the compiler knows no index is negative and vectorises. The inhibitory row is zeroed
+    here; the caller reads and zeroes the returned one."""
+    bb, bi = buf[0, slot, lo:hi], buf[1, slot, lo:hi]
+    for j in range(hi - lo):
+        bb[j] += bi[j]
+        bi[j] = 0.0
     if has_ext:
         ee = ext[k, lo:hi]
         for j in range(hi - lo):
             bb[j] += ee[j]
     return bb
+
+
+@nb.njit(inline="always", **_opts)
+def _take_receptor_inputs(buf, slot, ext, k, has_ext, lo, hi):  # noqa: ANN001, ANN202
+    """The excitatory (>= 0) and inhibitory (<= 0) inputs arriving now at neurons
+    ``lo:hi``, kept apart (the external input split by sign), as 0-based slices of the two
+    ring-buffer rows; the caller reads and zeroes them."""
+    be, bi = buf[0, slot, lo:hi], buf[1, slot, lo:hi]
+    if has_ext:
+        ee = ext[k, lo:hi]
+        for j in range(hi - lo):
+            be[j] += max(ee[j], 0.0)
+            bi[j] += min(ee[j], 0.0)
+    return be, bi
 
 
 @nb.njit(inline="always", **_opts)
@@ -238,13 +262,13 @@ def _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk):  # no
 def _cuba_range(lo, hi, p, slot, k, v, i_ex, i_in, refractory, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
     d_m, d_ex, d_in, p_ex, p_in = p[U_DM], p[U_DEX], p[U_DIN], p[U_PEX], p[U_PIN]
     e_l, v_th, v_reset, n_ref = p[U_EL], p[U_VTH], p[U_VRESET], p[U_REF]
-    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    be, bi = _take_receptor_inputs(buf, slot, ext, k, has_ext, lo, hi)
     vv, ie, ii, rf, ss = v[lo:hi], i_ex[lo:hi], i_in[lo:hi], refractory[lo:hi], spk[lo:hi]
     for j in range(hi - lo):
-        x = bb[j]
-        bb[j] = 0.0
-        a = ie[j] + (x if x > 0 else 0.0)
-        b = ii[j] - (-x if x < 0 else 0.0)
+        a = ie[j] + be[j]
+        b = ii[j] + bi[j]
+        be[j] = 0.0
+        bi[j] = 0.0
         u = e_l + d_m * (vv[j] - e_l) + p_ex * a + p_in * b
         u, z = _threshold(u, n_ref > 0 and rf[j] > 0, v_reset, v_th)
         u = u - z * (u - v_reset)
@@ -295,7 +319,7 @@ def _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext
     v_th, v_reset, n_ref, d_ex, d_in = p[C_VTH], p[C_VRESET], p[C_REF], p[C_DEX], p[C_DIN]
     m_ex, m_in, i_e, dt = p[C_MEX], p[C_MIN], p[C_IE], p[C_DT]
     n = hi - lo
-    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    be, bi = _take_receptor_inputs(buf, slot, ext, k, has_ext, lo, hi)
     ge_s, gi_s, arg, target, mant = (
         g_ex[lo:hi],
         g_in[lo:hi],
@@ -304,10 +328,10 @@ def _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext
         scratch[2, lo:hi],
     )
     for j in range(n):
-        x = bb[j]
-        bb[j] = 0.0
-        x_ex = x if x > 0 else 0.0
-        x_in = -x if x < 0 else 0.0
+        x_ex = be[j]
+        x_in = -bi[j]
+        be[j] = 0.0
+        bi[j] = 0.0
         ge = m_ex * (ge_s[j] + x_ex)
         gi = m_in * (gi_s[j] + x_in)
         ge_s[j] = d_ex * (ge_s[j] + x_ex)
@@ -334,7 +358,7 @@ def _plastic_step(t, k, fired, n_fired, buf, rew, par, ranges, pre_ptr, pre_ptr_
                   post_ptr_off, by_post, src, dst, w, tr, elig, dop):  # fmt: skip
     """The plastic projections' step ``t`` (``k`` within the call), operation for operation
     as :meth:`spikeflow.sim.plastic.PlasticProjection.step`."""
-    L = buf.shape[0]
+    L = buf.shape[1]
     s_lo = 0
     for q in range(par.shape[0]):
         a2p, a3p, a2m, a3m = par[q, 0], par[q, 1], par[q, 2], par[q, 3]
@@ -368,7 +392,7 @@ def _plastic_step(t, k, fired, n_fired, buf, rew, par, ranges, pre_ptr, pre_ptr_
             for pos in range(pre_ptr[base], pre_ptr[base + 1]):
                 s = by_pre[pos]
                 g = dst[s]
-                buf[slot, g] += sign * w[s]
+                buf[0 if sign > 0 else 1, slot, g] += sign * w[s]
                 scale = w[s] - w_min if mult else 1.0
                 change = scale * (tr[q, 2, g - post_lo] * (a2m + a3m * tr[q, 1, li]))
                 if modulated:

@@ -65,10 +65,10 @@ def _pack(net: Network):  # noqa: ANN202
     params = np.zeros((total, F.N_PARAMS))
     nparam = np.zeros((total, 4))
     v, g_ex, g_in, refr = (np.zeros(total) for _ in range(4))
-    lengths = {pop.buffer.shape[0] for pop in net.populations}
+    lengths = {pop.buffer.shape[1] for pop in net.populations}
     if len(lengths) != 1:
         raise RuntimeError("populations have ring buffers of different lengths")
-    buf = np.zeros((lengths.pop(), total))
+    buf = np.zeros((2, lengths.pop(), total))  # excitatory and inhibitory rings
     for pop, off in offsets.items():
         sl = slice(off, off + pop.n)
         if pop.source is not None:
@@ -121,7 +121,7 @@ def _pack(net: Network):  # noqa: ANN202
             v[sl] = pop.state.v.numpy()
             if "refractory" in pop.state._fields:
                 refr[sl] = pop.state.refractory.numpy()
-        buf[:, sl] = pop.buffer.numpy()
+        buf[:, :, sl] = pop.buffer.numpy()
     indptr, targets, weights, delays = _static_synapses(net, offsets, total)
     pops = list(offsets)
     pop_lo = np.array([offsets[p] for p in pops], dtype=np.int64)
@@ -283,7 +283,7 @@ def _sample(mons, cols, rows: np.ndarray, t0: int, ran: int, every: int) -> None
 def _unpack(net, offsets, v, g_ex, g_in, refr, buf) -> None:  # noqa: ANN001
     for pop, off in offsets.items():
         sl = slice(off, off + pop.n)
-        pop.buffer = torch.from_numpy(buf[:, sl].copy())
+        pop.buffer = torch.from_numpy(buf[:, :, sl].copy())
         if pop.source is not None:
             continue
         fields = {"v": torch.from_numpy(v[sl].copy()), "refractory": torch.from_numpy(refr[sl].copy())}

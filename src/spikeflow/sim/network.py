@@ -18,7 +18,10 @@ inhibitory (negative input, which conductance-based models route to the inhibito
 conductance).
 
 Delays: a spike emitted at step ``t`` through a synapse of delay ``d`` steps is added to
-the target's input at step ``t + d`` (a ring buffer per population, as in NEST).
+the target's input at step ``t + d`` (ring buffers per population, as in NEST). Each
+population has two rings, ``buffer[0]`` for excitatory and ``buffer[1]`` for inhibitory
+input, so that conductance- and current-based models with two receptors see the two
+kinds of spikes of one step apart (other models add them).
 ``delay_ms`` is rounded to the nearest whole number of steps (a warning says so when it
 is not a multiple of ``dt_ms``); delays below one step are refused.
 """
@@ -413,13 +416,13 @@ class Network:
         built = group_projections(self.projections, self.populations)
         max_delay = max([g.delay for g in built] + [q.delay for q in self.plastic], default=1)
         for pop in self.populations:
-            if pop.buffer is None or pop.buffer.shape[0] < max_delay + 1:
+            if pop.buffer is None or pop.buffer.shape[1] < max_delay + 1:
                 old = pop.buffer
-                pop.buffer = torch.zeros(max_delay + 1, pop.n, dtype=self.dtype)
+                pop.buffer = torch.zeros(2, max_delay + 1, pop.n, dtype=self.dtype)
                 if old is not None:  # keep spikes in flight when the network grows
-                    for k in range(old.shape[0]):
-                        pop.buffer[(self.step_count + k) % pop.buffer.shape[0]] = old[
-                            (self.step_count + k) % old.shape[0]
+                    for k in range(old.shape[1]):
+                        pop.buffer[:, (self.step_count + k) % pop.buffer.shape[1]] = old[
+                            :, (self.step_count + k) % old.shape[1]
                         ]
         return built
 
@@ -508,6 +511,18 @@ class Network:
                     out[pop][:, idx] += part
         return out
 
+    @staticmethod
+    def _input(pop: Population, rows: torch.Tensor, ext: torch.Tensor | None) -> Any:
+        """A step's input for ``pop`` from its two ring-buffer rows ``[2, n]`` and the
+        external input: the pair ``(excitatory, inhibitory)`` for two-receptor models (the
+        external input split by sign), the sum otherwise."""
+        if pop.module in (cond_lif, cuba_lif):
+            if ext is None:
+                return rows[0].clone(), rows[1].clone()
+            return rows[0] + ext.clamp(min=0), rows[1] + ext.clamp(max=0)
+        x = rows[0] + rows[1]
+        return x if ext is None else x + ext
+
     def _step(self) -> None:
         t = self.step_count
         spikes = {}
@@ -516,9 +531,9 @@ class Network:
             noise = torch.from_numpy(x[0]).to(self.dtype)
             ext[pop] = ext[pop] + noise if pop in ext else noise
         for pop in self.populations:
-            slot = t % pop.buffer.shape[0]
-            x = pop.buffer[slot] + ext[pop] if pop in ext else pop.buffer[slot].clone()
-            pop.buffer[slot].zero_()
+            slot = t % pop.buffer.shape[1]
+            x = self._input(pop, pop.buffer[:, slot], ext.get(pop))
+            pop.buffer[:, slot].zero_()
             if pop.source is not None:
                 spikes[pop] = torch.from_numpy(pop.source.chunk(t, 1)[0]).to(self.dtype)
                 continue
@@ -534,8 +549,8 @@ class Network:
         for g in self._built:
             z = spikes[g.pre]
             if bool(z.any()):
-                row = (t + g.delay) % g.post.buffer.shape[0]
-                g.post.buffer[row] += (g.matrix(self.dtype) @ z.unsqueeze(1)).squeeze(1)
+                row = (t + g.delay) % g.post.buffer.shape[1]
+                g.post.buffer[g.receptor, row] += (g.matrix(self.dtype) @ z.unsqueeze(1)).squeeze(1)
         reward = self.rewards.pop(t, 0.0)
         for proj in self.plastic:
             pre_fired = torch.nonzero(spikes[proj.pre]).flatten().numpy()

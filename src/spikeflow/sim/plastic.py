@@ -132,7 +132,7 @@ class PlasticProjection:
         tr[1, : self.pre.n] *= p[K_DX]
         tr[2, : self.post.n] *= p[K_DM]
         tr[3, : self.post.n] *= p[K_DY]
-        row = post_buffer[(t + self.delay) % post_buffer.shape[0]]
+        row = post_buffer[0 if self.sign > 0 else 1, (t + self.delay) % post_buffer.shape[1]]
         for i in pre_fired:
             syn = self.by_pre[self.pre_ptr[i] : self.pre_ptr[i + 1]]
             if syn.size == 0:

@@ -23,11 +23,13 @@ class SynapseGroup:
         src, dst: int64 arrays ``[n_synapses]`` of source and target neuron indices
             (within their populations).
         weight: float64 array ``[n_synapses]``, signed (negative: inhibitory).
+        receptor: 0 (excitatory) or 1 (inhibitory), the ring buffer the group feeds.
     """
 
     def __init__(self, pre: Any, post: Any, delay: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray):
         self.pre, self.post, self.delay = pre, post, delay
         self.src, self.dst, self.weight = src, dst, weight
+        self.receptor = int(weight.size > 0 and bool(np.signbit(weight[0])))  # 0 excitatory, 1 inhibitory
         self._matrix: torch.Tensor | None = None
 
     def matrix(self, dtype: torch.dtype) -> torch.Tensor:
@@ -49,12 +51,13 @@ class SynapseGroup:
 
 
 def group_projections(projections: list, populations: list) -> list[SynapseGroup]:
-    """One :class:`SynapseGroup` per (pre, post, delay) of ``projections`` (objects with
+    """One :class:`SynapseGroup` per (pre, post, delay, receptor) of ``projections`` (objects with
     ``pre, post, src, dst, weight, delay``), in order of first appearance. A group of one
     projection shares its arrays instead of copying them."""
-    groups: dict[tuple[int, int, int], list] = {}
+    groups: dict[tuple[int, int, int, bool], list] = {}
     for proj in projections:
-        key = (populations.index(proj.pre), populations.index(proj.post), proj.delay)
+        inhibitory = bool(proj.weight.size > 0 and np.signbit(proj.weight[0]))  # one sign per projection
+        key = (populations.index(proj.pre), populations.index(proj.post), proj.delay, inhibitory)
         groups.setdefault(key, []).append(proj)
 
     def join(projs: list, name: str) -> np.ndarray:
@@ -63,5 +66,5 @@ def group_projections(projections: list, populations: list) -> list[SynapseGroup
 
     return [
         SynapseGroup(populations[i], populations[j], d, join(ps, "src"), join(ps, "dst"), join(ps, "weight"))
-        for (i, j, d), ps in groups.items()
+        for (i, j, d, _), ps in groups.items()
     ]
