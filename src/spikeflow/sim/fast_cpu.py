@@ -77,14 +77,15 @@ def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
 @nb.njit(**_opts)
 def run_steps(  # noqa: ANN201
     n_steps, t0, pop_lo, pop_hi, pop_code, pop_params, nparam, v, g_ex, g_in, refractory, buf, ext, has_ext,  # noqa: ANN001, E501
-    indptr, targets, weights, delays, uniform_delay, record, rec_steps, rec_ids, n_rec, state_idx,
+    indptr, targets, weights, delays, rings, uniform_delay, record, rec_steps, rec_ids, n_rec, state_idx,
     state_every, state_out, n_state, rewards, plastic,
 ):  # fmt: skip
     """Advance ``n_steps`` steps from absolute step ``t0``. Population ``k`` holds neurons
     ``pop_lo[k]:pop_hi[k]`` of model ``pop_code[k]`` with parameters ``pop_params[k]``.
     ``ext [n_steps, N]`` is the external input (read only when ``has_ext``: without inputs
     the reference adds nothing); static synapses are CSR by source neuron (``indptr``,
-    unsigned ``targets``, ``weights``, ``delays`` in steps), and ``uniform_delay`` is
+    unsigned ``targets``, ``weights``, ``delays`` in steps, ``rings``: 1 where the synapse
+    feeds the inhibitory ring of a two-receptor model), and ``uniform_delay`` is
     their common delay when they share one (else -1); spikes of neurons with ``record[i]
     >= 0`` are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``)
     from ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps
@@ -143,13 +144,13 @@ def run_steps(  # noqa: ANN201
         for f in range(n_fired):
             i = fired[f]
             tg, wt = targets[indptr[i] : indptr[i + 1]], weights[indptr[i] : indptr[i + 1]]
-            # excitatory weights into ring 0, inhibitory (negative) ones into ring 1
+            rg = rings[indptr[i] : indptr[i + 1]]  # 1: inhibitory onto a two-receptor model
             if uniform_delay > 0:  # one ring-buffer row for all synapses
                 row = slot + uniform_delay  # (t + delay) % L without a division: delay < L
                 row = row - L if row >= L else row
                 b_ex, b_in = buf[0, row], buf[1, row]
                 for s in range(tg.shape[0]):
-                    if wt[s] < 0:
+                    if rg[s]:
                         b_in[tg[s]] += wt[s]
                     else:
                         b_ex[tg[s]] += wt[s]
@@ -157,7 +158,7 @@ def run_steps(  # noqa: ANN201
                 dl = delays[indptr[i] : indptr[i + 1]]
                 for s in range(tg.shape[0]):
                     row = slot + dl[s]
-                    buf[1 if wt[s] < 0 else 0, row - L if row >= L else row, tg[s]] += wt[s]
+                    buf[rg[s], row - L if row >= L else row, tg[s]] += wt[s]
             if record[i] >= 0:
                 rec_steps[n_rec] = t
                 rec_ids[n_rec] = record[i]
@@ -371,6 +372,7 @@ def _plastic_step(t, k, fired, n_fired, buf, rew, par, ranges, pre_ptr, pre_ptr_
             par[q, 9] > 0,
         )
         w_min, w_max, sign, delay = par[q, 10], par[q, 11], par[q, 12], int(par[q, 13])
+        ring = int(par[q, 22])  # K_RING: 1 for inhibitory synapses onto a two-receptor model
         modulated = par[q, 14] > 0
         pre_lo, pre_hi, post_lo, post_hi = ranges[q, 0], ranges[q, 1], ranges[q, 2], ranges[q, 3]
         if modulated:
@@ -392,7 +394,7 @@ def _plastic_step(t, k, fired, n_fired, buf, rew, par, ranges, pre_ptr, pre_ptr_
             for pos in range(pre_ptr[base], pre_ptr[base + 1]):
                 s = by_pre[pos]
                 g = dst[s]
-                buf[0 if sign > 0 else 1, slot, g] += sign * w[s]
+                buf[ring, slot, g] += sign * w[s]
                 scale = w[s] - w_min if mult else 1.0
                 change = scale * (tr[q, 2, g - post_lo] * (a2m + a3m * tr[q, 1, li]))
                 if modulated:

@@ -36,6 +36,7 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     index = np.uint32 if total < 2**32 else np.int64
     pre = np.empty(n_syn, dtype=np.int64)
     targets, weights, delays = np.empty(n_syn, index), np.empty(n_syn), np.empty(n_syn, np.int32)
+    rings = np.empty(n_syn, np.uint8)  # the target's ring buffer: see SynapseGroup.receptor
     start = 0
     for g in groups:
         end = start + g.src.size
@@ -43,15 +44,16 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
         np.add(g.dst, offsets[g.post], out=targets[start:end], casting="unsafe")
         weights[start:end] = g.weight
         delays[start:end] = g.delay
+        rings[start:end] = g.receptor
         start = end
     # by presynaptic neuron; within one, the groups' order and each group's own order
     order = np.argsort(pre, kind="stable")
     indptr = np.zeros(total + 1, dtype=np.int64)
     np.cumsum(np.bincount(pre, minlength=total), out=indptr[1:])
     del pre
-    targets, weights, delays = targets[order], weights[order], delays[order]
+    targets, weights, delays, rings = targets[order], weights[order], delays[order], rings[order]
     del order
-    arrays = (indptr, targets, weights, delays)
+    arrays = (indptr, targets, weights, delays, rings)
     net._fast_synapses = (net._built, arrays)
     return arrays
 
@@ -122,14 +124,14 @@ def _pack(net: Network):  # noqa: ANN202
             if "refractory" in pop.state._fields:
                 refr[sl] = pop.state.refractory.numpy()
         buf[:, :, sl] = pop.buffer.numpy()
-    indptr, targets, weights, delays = _static_synapses(net, offsets, total)
+    indptr, targets, weights, delays, rings = _static_synapses(net, offsets, total)
     pops = list(offsets)
     pop_lo = np.array([offsets[p] for p in pops], dtype=np.int64)
     pop_hi = np.array([offsets[p] + p.n for p in pops], dtype=np.int64)
     pop_code = np.array([code[offsets[p]] for p in pops], dtype=np.int64)
     pop_params = np.stack([params[offsets[p]] for p in pops])
     layout = (pop_lo, pop_hi, pop_code, pop_params, nparam)
-    return offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays
+    return offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays, rings
 
 
 def pack_plastic(net: Network, offsets: dict) -> tuple:
@@ -184,7 +186,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     """Advance ``net`` by ``steps`` steps on the fast backend."""
     from .network import SpikeMonitor, StateMonitor
 
-    offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays = _pack(net)
+    offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays, rings = _pack(net)
     total = v.size
     spike_mons = [m for m in net.monitors if isinstance(m, SpikeMonitor)]
     state_mons = [m for m in net.monitors if isinstance(m, StateMonitor)]
@@ -234,8 +236,8 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
             while first < k_steps:
                 n_rec, n_state, ran, status = run_steps(
                     k_steps - first, net.step_count, *layout, v, g_ex, g_in, refr, buf,
-                    ext[first:] if has_ext else ext, has_ext, indptr, targets, weights, delays, uniform_delay,
-                    record, rec_steps, rec_ids, 0,
+                    ext[first:] if has_ext else ext, has_ext, indptr, targets, weights, delays, rings,
+                    uniform_delay, record, rec_steps, rec_ids, 0,
                     state_idx, every, state_out, 0, rewards[first:], plastic,
                 )  # fmt: skip
                 _deliver(spike_mons, lookups, rec_steps[:n_rec], rec_ids[:n_rec])

@@ -27,14 +27,15 @@ import numpy as np
 import torch
 
 from ..learning.plasticity import STDP, RewardSTDP
+from .synapses import two_receptors
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Population
 
 # columns of a projection's parameter row (shared with the fast backend)
 (K_A2P, K_A3P, K_A2M, K_A3M, K_D1, K_DX, K_DM, K_DY, K_NEAREST, K_MULT, K_WMIN, K_WMAX, K_SIGN, K_DELAY,
- K_REWARD, K_LR, K_DECAY_E, K_DECAY_D, K_TONIC, K_EVERY, K_BASELINE, K_DT) = range(22)  # fmt: skip
-N_PLASTIC_PARAMS = 22
+ K_REWARD, K_LR, K_DECAY_E, K_DECAY_D, K_TONIC, K_EVERY, K_BASELINE, K_DT, K_RING) = range(23)  # fmt: skip
+N_PLASTIC_PARAMS = 23
 
 
 def _csr(keys: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -98,6 +99,7 @@ class PlasticProjection:
         row[:K_REWARD] = [r.a_plus, r.a3_plus, r.a_minus, r.a3_minus, d1, dx, dm, dy, float(r.nearest),
                           float(r.multiplicative), r.w_min, r.w_max, self.sign, self.delay]  # fmt: skip
         row[K_EVERY], row[K_DT] = 1.0, dt_ms
+        row[K_RING] = 1.0 if self.sign < 0 and two_receptors(self.post) else 0.0
         if q is not None:
             every = max(int(round(q.update_every_ms / dt_ms)), 1)
             row[K_REWARD], row[K_LR], row[K_TONIC], row[K_EVERY], row[K_BASELINE] = (
@@ -132,7 +134,7 @@ class PlasticProjection:
         tr[1, : self.pre.n] *= p[K_DX]
         tr[2, : self.post.n] *= p[K_DM]
         tr[3, : self.post.n] *= p[K_DY]
-        row = post_buffer[0 if self.sign > 0 else 1, (t + self.delay) % post_buffer.shape[1]]
+        row = post_buffer[int(p[K_RING]), (t + self.delay) % post_buffer.shape[1]]
         for i in pre_fired:
             syn = self.by_pre[self.pre_ptr[i] : self.pre_ptr[i + 1]]
             if syn.size == 0:

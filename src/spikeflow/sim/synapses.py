@@ -16,6 +16,14 @@ import numpy as np
 import torch
 
 
+def two_receptors(pop: Any) -> bool:
+    """Whether population ``pop``'s model keeps excitatory and inhibitory input apart
+    (conductance- and current-based LIF with two synaptic variables)."""
+    from ..neurons import cond_lif, cuba_lif
+
+    return getattr(pop, "module", None) in (cond_lif, cuba_lif)
+
+
 class SynapseGroup:
     """The synapses from population ``pre`` to ``post`` with delay ``delay`` steps.
 
@@ -23,13 +31,17 @@ class SynapseGroup:
         src, dst: int64 arrays ``[n_synapses]`` of source and target neuron indices
             (within their populations).
         weight: float64 array ``[n_synapses]``, signed (negative: inhibitory).
-        receptor: 0 (excitatory) or 1 (inhibitory), the ring buffer the group feeds.
+        receptor: the ring buffer the group feeds: 1 for inhibitory synapses onto a
+            two-receptor model, else 0.
     """
 
     def __init__(self, pre: Any, post: Any, delay: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray):
         self.pre, self.post, self.delay = pre, post, delay
         self.src, self.dst, self.weight = src, dst, weight
-        self.receptor = int(weight.size > 0 and bool(np.signbit(weight[0])))  # 0 excitatory, 1 inhibitory
+        inhibitory = weight.size > 0 and bool(np.signbit(weight[0]))
+        # ring 1 only where the target keeps its receptors apart; other models sum their
+        # input, so one ring keeps their sums in the order they always had
+        self.receptor = int(inhibitory and two_receptors(post))
         self._matrix: torch.Tensor | None = None
 
     def matrix(self, dtype: torch.dtype) -> torch.Tensor:
