@@ -62,6 +62,8 @@ def _figure(r, path: pathlib.Path) -> None:  # noqa: ANN001
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from spikeflow.plot import save
+
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [2, 1]})
     minutes = r.times_s / 60
     axes[0].plot(minutes, r.chosen, label="chosen synapse n1 -> n2")
@@ -77,9 +79,7 @@ def _figure(r, path: pathlib.Path) -> None:  # noqa: ANN001
     axes[1].set(xlabel="weight (mV)", ylabel="synapses", title="final weights")
     axes[1].legend(fontsize=7)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 if __name__ == "__main__":

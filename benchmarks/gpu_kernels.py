@@ -39,18 +39,14 @@ def _time(fn, reps: int = 20) -> float:  # noqa: ANN001
     return statistics.median(times)
 
 
-def _plain(x: torch.Tensor) -> torch.Tensor:
-    sys.path.insert(0, __file__.rsplit("/", 1)[0])
-    from training import plain_lif
-
-    return plain_lif(x)
-
-
 def runners() -> dict:
     import spikeflow as sf
 
+    sys.path.insert(0, __file__.rsplit("/", 1)[0])
+    from training import plain_lif
+
     layer = sf.nn.LIF(tau_mem_ms=-1.0 / math.log(DECAY), v_th=1.0, check_inputs=False, backend="fused")
-    out = {"spikeflow (triton)": layer, "plain torch loop": _plain}
+    out = {"spikeflow (triton)": layer, "plain torch loop": plain_lif}
     try:
         from spikingjelly.activation_based import functional, neuron, surrogate
 

@@ -98,6 +98,8 @@ def _figures(result: dict, folder: pathlib.Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from spikeflow.plot import save
+
     folder.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(5, 3.5))
     freqs = result["pfister2006"]["frequencies_hz"]
@@ -108,8 +110,7 @@ def _figures(result: dict, folder: pathlib.Path) -> None:
     ax.set(xlabel="pairing frequency (Hz)", ylabel="weight change (60 pairs)", title="Triplet STDP")
     ax.legend(fontsize=6)
     fig.tight_layout()
-    fig.savefig(folder / "pfister2006.png", dpi=120)
-    plt.close(fig)
+    save(fig, folder / "pfister2006.png")
 
     song = result["song2000"]
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
@@ -124,8 +125,7 @@ def _figures(result: dict, folder: pathlib.Path) -> None:
     axes[1].set(xlabel="input rate (Hz)", ylabel="output rate (Hz)", yscale="log", title="Output rate")
     axes[1].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(folder / "song2000.png", dpi=120)
-    plt.close(fig)
+    save(fig, folder / "song2000.png")
 
 
 if __name__ == "__main__":

@@ -83,6 +83,8 @@ def _figure(table: list, rows: list, path: pathlib.Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from spikeflow.plot import save
+
     n = [r["n"] for r in table]
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
     axes[0].plot(n, [r["lsm_capacity"] for r in table], "o-", label="LSM")
@@ -102,9 +104,7 @@ def _figure(table: list, rows: list, path: pathlib.Path) -> None:
         ax.set_xticks(n, [str(v) for v in n])
         ax.minorticks_off()
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save(fig, path)
 
 
 if __name__ == "__main__":

@@ -320,3 +320,28 @@ def test_fast_backend_names_a_bad_neuron_past_the_first_blocks(bad):
     pop.set_state("v", v)
     with pytest.raises(FloatingPointError, match=r"at step 0 \(0 ms\) in population 'cortex', neuron 261"):
         net.run(1.0, progress=False)
+
+
+def test_inhibition_uses_ring_1_only_for_two_receptor_models():
+    """Inhibitory synapses onto a conductance-based population feed its ring 1; onto a
+    LIF population ring 0, where they still inhibit (the target fires less)."""
+    from spikeflow.sim.synapses import group_projections
+
+    def rate(inhibit):
+        net = Network(dt_ms=0.1, seed=2)
+        src = net.population(20, LIFParams(tau_mem_ms=10.0, dt_ms=0.1), name="src")
+        lif_t = net.population(10, LIFParams(tau_mem_ms=10.0, dt_ms=0.1), name="lif")
+        cond_t = net.population(10, CondLIFParams(dt_ms=0.1), name="cond")
+        net.poisson_input(src | lif_t, n_inputs=50, rate_hz=40.0, weight=0.3)
+        if inhibit:
+            net.connect(src, lif_t | cond_t, rule="all_to_all", weight=0.5, receptor="inh")
+        groups = group_projections(net.projections, net.populations)
+        rings = {g.post.name: g.receptor for g in groups if g.pre is src}
+        spikes = net.record_spikes(lif_t)
+        net.run(200.0, progress=False)
+        assert float(lif_t.buffer[1].abs().sum()) == 0.0
+        return rings, len(spikes.times_ms)
+
+    rings, inhibited = rate(True)
+    assert rings == {"lif": 0, "cond": 1}
+    assert inhibited < rate(False)[1]

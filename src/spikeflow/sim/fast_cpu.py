@@ -198,14 +198,11 @@ def _gather_fired(v, spk, fired):  # noqa: ANN001, ANN202
 
 @nb.njit(inline="always", **_opts)
 def _take_input(buf, slot, ext, k, has_ext, lo, hi):  # noqa: ANN001, ANN202
-    """The input arriving now at neurons ``lo:hi`` (both ring-buffer rows plus external
-    input, summed) as a slice indexed from 0: the neuron loops run over such slices, where
-    the compiler knows no index is negative and vectorises. The inhibitory row is zeroed
-    here; the caller reads and zeroes the returned one."""
-    bb, bi = buf[0, slot, lo:hi], buf[1, slot, lo:hi]
-    for j in range(hi - lo):
-        bb[j] += bi[j]
-        bi[j] = 0.0
+    """The input arriving now at neurons ``lo:hi`` of a one-receptor model (ring 0, the
+    only one such models are fed, plus the external input) as a slice indexed from 0: the
+    neuron loops run over such slices, where the compiler knows no index is negative and
+    vectorises. The caller reads and zeroes it."""
+    bb = buf[0, slot, lo:hi]
     if has_ext:
         ee = ext[k, lo:hi]
         for j in range(hi - lo):

@@ -53,7 +53,8 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     del pre
     targets, weights, delays, rings = targets[order], weights[order], delays[order], rings[order]
     del order
-    arrays = (indptr, targets, weights, delays, rings)
+    uniform = int(delays[0]) if delays.size and bool((delays == delays[0]).all()) else -1
+    arrays = (indptr, targets, weights, delays, rings, uniform)
     net._fast_synapses = (net._built, arrays)
     return arrays
 
@@ -124,14 +125,14 @@ def _pack(net: Network):  # noqa: ANN202
             if "refractory" in pop.state._fields:
                 refr[sl] = pop.state.refractory.numpy()
         buf[:, :, sl] = pop.buffer.numpy()
-    indptr, targets, weights, delays, rings = _static_synapses(net, offsets, total)
+    indptr, targets, weights, delays, rings, uniform_delay = _static_synapses(net, offsets, total)
     pops = list(offsets)
     pop_lo = np.array([offsets[p] for p in pops], dtype=np.int64)
     pop_hi = np.array([offsets[p] + p.n for p in pops], dtype=np.int64)
     pop_code = np.array([code[offsets[p]] for p in pops], dtype=np.int64)
     pop_params = np.stack([params[offsets[p]] for p in pops])
     layout = (pop_lo, pop_hi, pop_code, pop_params, nparam)
-    return offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays, rings
+    return offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays, rings, uniform_delay
 
 
 def pack_plastic(net: Network, offsets: dict) -> tuple:
@@ -186,7 +187,9 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     """Advance ``net`` by ``steps`` steps on the fast backend."""
     from .network import SpikeMonitor, StateMonitor
 
-    offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays, rings = _pack(net)
+    offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays, rings, uniform_delay = _pack(
+        net
+    )
     total = v.size
     spike_mons = [m for m in net.monitors if isinstance(m, SpikeMonitor)]
     state_mons = [m for m in net.monitors if isinstance(m, StateMonitor)]
@@ -208,7 +211,6 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     bar = ProgressBar(-(-steps // CHUNK), "simulating", enabled=progress and steps >= 1000)
     done = 0
     plastic = pack_plastic(net, offsets)
-    uniform_delay = int(delays[0]) if delays.size and bool((delays == delays[0]).all()) else -1
     run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0)
     sources = [p for p in net.populations if p.source is not None]
     per_step = bool(net.poisson_inputs)

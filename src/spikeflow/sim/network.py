@@ -19,9 +19,9 @@ conductance).
 
 Delays: a spike emitted at step ``t`` through a synapse of delay ``d`` steps is added to
 the target's input at step ``t + d`` (ring buffers per population, as in NEST). Each
-population has two rings, ``buffer[0]`` for excitatory and ``buffer[1]`` for inhibitory
-input, so that conductance- and current-based models with two receptors see the two
-kinds of spikes of one step apart (other models add them).
+population has two rings: inhibitory spikes onto conductance- and current-based models
+with two receptors go to ``buffer[1]``, everything else to ``buffer[0]``, so those models
+see the two kinds of spikes of one step apart (other models only ever use ring 0).
 ``delay_ms`` is rounded to the nearest whole number of steps (a warning says so when it
 is not a multiple of ``dt_ms``); delays below one step are refused.
 """
@@ -54,7 +54,7 @@ from . import connect as rules
 from .monitors import SpikeMonitor, StateMonitor
 from .plastic import PlasticProjection
 from .sources import SOURCES, NoiseInput, SourceSpikes, SourceState, WaveformInput
-from .synapses import SynapseGroup, group_projections
+from .synapses import SynapseGroup, group_projections, two_receptors
 
 _MODULES = {
     m.MODEL.params_cls: m
@@ -515,13 +515,13 @@ class Network:
     def _input(pop: Population, rows: torch.Tensor, ext: torch.Tensor | None) -> Any:
         """A step's input for ``pop`` from its two ring-buffer rows ``[2, n]`` and the
         external input: the pair ``(excitatory, inhibitory)`` for two-receptor models (the
-        external input split by sign), the sum otherwise."""
-        if pop.module in (cond_lif, cuba_lif):
+        external input split by sign), ring 0 plus the external input otherwise (ring 1 is
+        fed only for two-receptor models, see :class:`~spikeflow.sim.synapses.SynapseGroup`)."""
+        if two_receptors(pop):
             if ext is None:
                 return rows[0].clone(), rows[1].clone()
             return rows[0] + ext.clamp(min=0), rows[1] + ext.clamp(max=0)
-        x = rows[0] + rows[1]
-        return x if ext is None else x + ext
+        return rows[0] + ext if ext is not None else rows[0].clone()
 
     def _step(self) -> None:
         t = self.step_count
