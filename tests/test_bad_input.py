@@ -63,6 +63,17 @@ def test_layer_rejects_nan_and_inf(bad):
         sf.nn.SynapticLIF()(x)
 
 
+@pytest.mark.parametrize("bad", [float("-inf"), float("inf")])
+def test_finite_check_tells_overflowing_sums_from_infinities(bad):
+    # the finiteness check sums the input first: a sum that overflows from finite values
+    # must pass, one +inf beside a -inf (sum NaN) or beside huge values must not
+    x = torch.full((3, 2, 4), 3e38)
+    sf.nn.LIF()(x)
+    x[0, 1, 1] = bad
+    with pytest.raises(ValueError, match=r"x contains 1 NaN or infinite value\(s\)"):
+        sf.nn.LIF()(x)
+
+
 def test_nan_in_passed_state_is_rejected():
     st = sf.neurons.LIFState(torch.full((2, 3), float("nan")), torch.zeros(2, 3))
     with pytest.raises(ValueError, match=r"state.v contains 6 NaN"):

@@ -136,6 +136,26 @@ def test_coba_statistics():
     assert stats["synchrony_chi"] < 0.3  # asynchronous
 
 
+def test_network_statistics_equal_the_per_train_analysis():
+    # the vectorised statistics against spikeflow.analysis applied train by train
+    from spikeflow.analysis import spiketrains as S
+    from spikeflow.models.cuba import run_cuba
+
+    result = run_cuba(1000, 205.0, seed=3, progress=False)
+    stats, trains = result.statistics(), result.spikes.trains()
+    assert [len(t) for t in trains] == list(np.bincount(result.spikes.senders, minlength=1000))
+    assert all(np.all(np.diff(t) > 0) for t in trains)
+    cvs = [S.cv(t) for t in trains if len(t) >= 3]
+    assert len(cvs) > 100
+    assert stats["cv_isi"] == pytest.approx(np.mean(cvs), rel=1e-12)
+    counts = np.stack([S.binned_counts(t, 10.0, 0.0, 205.0) for t in trains], axis=1)
+    assert counts.shape == (20, 1000)
+    pop = counts.sum(axis=1)
+    assert stats["fano_factor"] == pytest.approx(pop.var() / pop.mean(), rel=1e-12)
+    assert stats["synchrony_chi"] == pytest.approx(S.synchrony_chi(counts.astype(float)), rel=1e-12)
+    assert stats["mean_rate_hz"] == pytest.approx(np.mean([len(t) / 0.205 for t in trains]), rel=1e-12)
+
+
 def test_simulate_cli_json(tmp_path, capsys):
     code = cli.main(
         [

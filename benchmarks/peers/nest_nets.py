@@ -8,6 +8,7 @@ import sys
 import time
 
 import numpy as np
+from peer_stats import mean_cv
 
 
 def main() -> None:
@@ -48,14 +49,9 @@ def main() -> None:
     loop_s = time.perf_counter() - t0
     ev = rec.get("events")
     t, i = np.asarray(ev["times"]), np.asarray(ev["senders"])
-    cvs = []
-    for k in np.unique(i):
-        isi = np.diff(np.sort(t[i == k]))
-        if isi.size >= 2:
-            cvs.append(isi.std() / isi.mean())
     print(json.dumps({
         "simulator": f"nest {nest.__version__}", "network": net_name, "seed": seed,
-        "mean_rate_hz": len(t) / 4000 / (duration_ms / 1e3), "cv_isi": float(np.mean(cvs)),
+        "mean_rate_hz": len(t) / 4000 / (duration_ms / 1e3), "cv_isi": mean_cv(t, i),
         "n_spikes": int(len(t)), "loop_s": loop_s, "build_s": build_s,
         "process_s": time.perf_counter() - start,
     }))  # fmt: skip

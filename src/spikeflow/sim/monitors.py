@@ -32,9 +32,13 @@ class SpikeMonitor:
         return torch.cat(self._ids).numpy() if self._ids else np.zeros(0, dtype=np.int64)
 
     def trains(self) -> list[np.ndarray]:
-        """Spike times (ms) of each neuron of the selection."""
+        """Spike times (ms) of each neuron of the selection, sorted: one array per neuron
+        (views into one array ordered by neuron, then time)."""
         t, s = self.times_ms, self.senders
-        return [np.sort(t[s == k]) for k in range(len(self.selection))]
+        order = np.lexsort((t, s))
+        bounds = np.searchsorted(s[order], np.arange(len(self.selection) + 1))
+        t = t[order]
+        return [t[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 @dataclass
