@@ -2,7 +2,8 @@
 snnTorch, Norse and SpikingJelly, side by side in one invocation (one process per library).
 
     pip install -e '.[bench,fast,data]'
-    python benchmarks/training.py [--quick] [--libs spikeflow,plain,...] [--json-out FILE]
+    python benchmarks/training.py [--quick | --points 25x2048,100x512] [--libs spikeflow,plain,...]
+        [--skip grid,memory,digits] [--json-out FILE]
 
 Cases (batch 64; LIF with decay 0.9, threshold 1, reset by subtraction, fast-sigmoid
 surrogate with slope 25 where the library lets one choose):
@@ -194,23 +195,31 @@ def _cases(neuron, x: torch.Tensor, fc: nn.Linear, linear) -> dict:  # noqa: ANN
     }
 
 
-def grid_worker(lib: str, quick: bool) -> dict:
+def grid_points(quick: bool, points: str | None) -> list[tuple[int, int]]:
+    """The (T, n) grid points to time: all, the small ones (``quick``), or ``points``
+    given as ``"TxN,TxN"``."""
+    if points:
+        try:
+            return [(int(p.split("x")[0]), int(p.split("x")[1])) for p in points.split(",") if p]
+        except (IndexError, ValueError) as err:
+            raise SystemExit(f"--points must look like 25x2048,100x512, got {points!r}") from err
+    return [(T, n) for T in GRID_T for n in GRID_N if not (quick and T * n > 100 * 512)]
+
+
+def grid_worker(lib: str, points: list[tuple[int, int]]) -> dict:
     torch.manual_seed(0)
     neuron, _ = make_neuron(lib)
     results = {}
-    for T in GRID_T:
-        for n in GRID_N:
-            if quick and T * n > 100 * 512:
-                continue
-            x = torch.rand(T, BATCH, n) * 0.6
-            fc = nn.Linear(n, n)
-            nn.init.uniform_(fc.weight, -1 / n**0.5, 1 / n**0.5)
-            reps = 3 if T * n >= 500 * 512 else 5
+    for T, n in points:
+        x = torch.rand(T, BATCH, n) * 0.6
+        fc = nn.Linear(n, n)
+        nn.init.uniform_(fc.weight, -1 / n**0.5, 1 / n**0.5)
+        reps = 3 if T * n >= 500 * 512 else 5
 
-            key = f"T={T},n={n}"
-            cases = _cases(neuron, x, fc, make_linear(lib, neuron, fc))
-            results[key] = {name: time_case(fn, reps=reps) for name, fn in cases.items()}
-            print(f"  {lib} {key}: {results[key]}", file=sys.stderr, flush=True)
+        key = f"T={T},n={n}"
+        cases = _cases(neuron, x, fc, make_linear(lib, neuron, fc))
+        results[key] = {name: time_case(fn, reps=reps) for name, fn in cases.items()}
+        print(f"  {lib} {key}: {results[key]}", file=sys.stderr, flush=True)
     return results
 
 
@@ -293,8 +302,9 @@ def _timed(fn) -> float:  # noqa: ANN001
 
 
 # --------------------------------------------------------------------------- driver
-def run_worker(lib: str, what: str, quick: bool) -> dict | str:
+def run_worker(lib: str, what: str, quick: bool, points: str | None = None) -> dict | str:
     cmd = [sys.executable, __file__, "--worker", lib, "--what", what] + (["--quick"] if quick else [])
+    cmd += ["--points", points] if points else []
     proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
     sys.stderr.write(proc.stderr[-4000:] if proc.returncode else "")
     if proc.returncode != 0:
@@ -307,6 +317,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--libs", default=",".join(LIBS))
     ap.add_argument("--quick", action="store_true", help="small grid points only")
+    ap.add_argument("--points", default=None, help="grid points to time instead, e.g. 25x2048,100x512")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: grid,memory,digits")
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
@@ -319,7 +330,7 @@ def main() -> None:
         except ImportError as err:
             print(f"{args.worker} is not installed: {err}", file=sys.stderr)
             sys.exit(3)
-        fn = {"grid": lambda: grid_worker(args.worker, args.quick),
+        fn = {"grid": lambda: grid_worker(args.worker, grid_points(args.quick, args.points)),
               "memory": lambda: memory_worker(args.worker),
               "memory_recompute": lambda: memory_worker(args.worker, recompute=True),
               "digits": lambda: digits_worker(args.worker)}[args.what]  # fmt: skip
@@ -337,7 +348,7 @@ def main() -> None:
         report[part] = {}
         for lib in libs:
             print(f"[{part}] {lib} ...", file=sys.stderr, flush=True)
-            report[part][lib] = run_worker(lib, part, args.quick)
+            report[part][lib] = run_worker(lib, part, args.quick, args.points)
             if part == "memory" and lib == "spikeflow":
                 report[part]["spikeflow (recompute)"] = run_worker(lib, "memory_recompute", args.quick)
     print_tables(report)

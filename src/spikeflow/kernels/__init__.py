@@ -49,8 +49,24 @@ def _membrane(coeffs: Any) -> Any:
     return getattr(coeffs, "membrane", coeffs)
 
 
+_reasons: dict = {}  # (model, id(coeffs), device type, dtype) -> (coeffs, reason)
+
+
 def unsupported_reason(model: str, x: torch.Tensor, coeffs: Any) -> str | None:
-    """Why no fused kernel can run this sequence, or ``None`` if one can."""
+    """Why no fused kernel can run this sequence, or ``None`` if one can (remembered per
+    coefficients object, which a layer passes unchanged on every call)."""
+    key = (model, id(coeffs), x.device.type, x.dtype)
+    hit = _reasons.get(key)
+    if hit is not None and hit[0] is coeffs:
+        return hit[1]
+    reason = _reason(model, x, coeffs)
+    if len(_reasons) > 256:
+        _reasons.clear()
+    _reasons[key] = (coeffs, reason)
+    return reason
+
+
+def _reason(model: str, x: torch.Tensor, coeffs: Any) -> str | None:
     if model not in _MODELS:
         return f"no fused kernel for the {model!r} model"
     if x.device.type not in ("cpu", "cuda"):
@@ -86,14 +102,16 @@ def fused_sequence(model: str, x: torch.Tensor, state: Any, coeffs: Any) -> tupl
         return triton_sequence(model, x, state, coeffs)
     from . import fused_cpu
 
-    if model == "lif":
-        z, v = fused_cpu.FusedLIF.apply(x, state.v, coeffs)
-        return z, state._replace(v=v)
-    if model == "synaptic_lif":
-        z, v, i = fused_cpu.FusedSynapticLIF.apply(x, state.v, state.i, coeffs)
-        return z, state._replace(v=v, i=i)
-    z, v, a = fused_cpu.FusedALIF.apply(x, state.v, state.a, coeffs)
-    return z, state._replace(v=v, a=a)
+    names = _KERNEL_STATE[model]
+    tensors = [getattr(state, k) for k in names]
+    fn = {"lif": fused_cpu.FusedLIF, "synaptic_lif": fused_cpu.FusedSynapticLIF, "alif": fused_cpu.FusedALIF}[
+        model
+    ]
+    if torch.is_grad_enabled() and (x.requires_grad or any(t.requires_grad for t in tensors)):
+        z, *final = fn.apply(x, *tensors, coeffs)
+    else:
+        z, *final = fn.infer(x, tensors, coeffs)
+    return z, state._replace(**dict(zip(names, final)))
 
 
 def fused_linear_sequence(
