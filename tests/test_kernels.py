@@ -163,3 +163,31 @@ def test_auto_backend_uses_the_kernel():
     x = torch.rand(5, 2, 3, requires_grad=True)
     y = sf.nn.LIF()(x)
     assert "Fused" in type(y.grad_fn).__name__
+
+
+@pytest.mark.parametrize("model", sorted(MODELS))
+def test_inference_path_equals_the_autograd_path(model):
+    # without a gradient to track, the dispatcher skips autograd.Function: same spikes and
+    # final state, the caller's state untouched, no graph
+    cls, params = MODELS[model]
+    layer = cls(backend="fused", stateful=True, **params)
+    x = _input((9, 3, 5), torch.float32, seed=4)
+    with torch.no_grad():
+        z_inf = layer(x)
+    s_inf = layer.held_state()
+    layer.reset_state()
+    z_grad = layer(x.clone().requires_grad_(True))
+    assert z_grad.grad_fn is not None and z_inf.grad_fn is None
+    assert torch.equal(z_inf, z_grad.detach())
+    for a, b in zip(s_inf, layer.held_state()):
+        assert torch.equal(a, b.detach())
+    state0 = layer.initial_state((3, 5))
+    state0 = type(state0)(*(torch.rand_like(t) for t in state0))
+    snapshot = [t.clone() for t in state0]
+    with torch.no_grad():
+        z, final = kernels.fused_sequence(model, x, state0, layer.coeffs())
+    assert all(torch.equal(a, b) for a, b in zip(state0, snapshot))
+    z_ref, final_ref = kernels.fused_sequence(model, x.clone().requires_grad_(True), state0, layer.coeffs())
+    assert torch.equal(z, z_ref.detach()) and all(
+        torch.equal(a, b.detach()) for a, b in zip(final, final_ref)
+    )
