@@ -12,7 +12,9 @@ surrogate with slope 25 where the library lets one choose):
   "neuron" (input currents given, they require grad) and "linear" (Linear(n, n) then the
   neuron; the input does not require grad; spikeflow runs its fused
   ``spikeflow.nn.LinearLIF``). Each number is the lowest of three passes' medians (ms per
-  batch), since the machine drifts.
+  batch), since the machine drifts. The libraries take turns point by point (a fresh
+  process per library and grid point), so that the numbers compared at one point are
+  measured within a minute of each other rather than a library's whole grid apart.
 * memory: peak resident memory (MiB) of a fresh process running Linear + neuron,
   forward + backward, at T = 500, n = 2048; spikeflow twice, as ``LinearLIF`` and as
   ``LinearLIF(recompute=True)`` (currents recomputed in the backward pass).
@@ -313,6 +315,23 @@ def run_worker(lib: str, what: str, quick: bool, points: str | None = None) -> d
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def grid_by_point(libs: list[str], points: list[tuple[int, int]]) -> dict:
+    """Each library's grid results, measured point by point with the libraries taking
+    turns; a library that fails is reported by its reason."""
+    report: dict = {lib: {} for lib in libs}
+    for T, n in points:
+        for lib in libs:
+            if not isinstance(report[lib], dict):
+                continue  # skipped at an earlier point (not installed)
+            print(f"[grid] T={T}, n={n}: {lib} ...", file=sys.stderr, flush=True)
+            result = run_worker(lib, "grid", False, f"{T}x{n}")
+            if isinstance(result, dict):
+                report[lib].update(result)
+            else:
+                report[lib] = result
+    return report
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--libs", default=",".join(LIBS))
@@ -346,6 +365,9 @@ def main() -> None:
         if part in skip:
             continue
         report[part] = {}
+        if part == "grid":
+            report[part] = grid_by_point(libs, grid_points(args.quick, args.points))
+            continue
         for lib in libs:
             print(f"[{part}] {lib} ...", file=sys.stderr, flush=True)
             report[part][lib] = run_worker(lib, part, args.quick, args.points)
