@@ -202,6 +202,7 @@ def test_fast_backend_gives_the_reference_spikes_and_potentials():
 
 def test_fast_backend_delays_and_lif_network():
     pytest.importorskip("numba")
+    src, dst = np.arange(10), (np.arange(10) * 7) % 10
 
     def build():
         net = Network(dt_ms=0.5, seed=5)
@@ -209,6 +210,8 @@ def test_fast_backend_delays_and_lif_network():
         b = net.population(40, LIFParams(tau_mem_ms=20.0, dt_ms=0.5, reset="value", v_reset=-0.2), name="b")
         net.connect(a, a | b, p=0.1, weight=0.3, delay_ms=1.5)
         net.connect(b, a, p=0.2, weight=0.4, receptor="inh", delay_ms=3.0)
+        # one weight per synapse, between parts of populations (indices mapped back)
+        net.connect(b[10:20], a[::6], pairs=(src, dst), weight=0.05 + 0.03 * src, delay_ms=1.5)
         net.poisson_input(a, n_inputs=20, rate_hz=40.0, weight=0.25)
         return net, net.record_spikes(a | b), net.record_state(b[:5], "v", every=3)
 
@@ -220,6 +223,11 @@ def test_fast_backend_delays_and_lif_network():
     assert len(out["fast"][0]) > 100
     for a, b in zip(out["reference"], out["fast"]):
         np.testing.assert_array_equal(a, b)
+    net, _ = _with_backend(build, "fast")
+    proj = net.projections[-1]
+    assert proj.src.tolist() == list(range(10, 20)) and proj.dst.tolist() == (dst * 6).tolist()
+    assert proj.weight.tolist() == pytest.approx((0.05 + 0.03 * src).tolist())
+    assert net.projections[0].weight.strides == (0,)  # one weight for all: a view, not a copy
 
 
 def test_fast_backend_refuses_what_it_cannot_run():

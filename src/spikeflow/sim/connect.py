@@ -31,7 +31,7 @@ def fixed_probability(n_pre: int, n_post: int, p: float, rng: np.random.Generato
             src = src[src != j]
         pre.append(src)
         post.append(np.full(src.size, j))
-    return np.concatenate(pre).astype(np.int64), np.concatenate(post).astype(np.int64)
+    return np.concatenate(pre).astype(np.int64, copy=False), np.concatenate(post).astype(np.int64, copy=False)
 
 
 def _sparse_probability(n_pre: int, n_post: int, p: float, rng: np.random.Generator, autapses: bool):  # noqa: ANN202
@@ -43,8 +43,8 @@ def _sparse_probability(n_pre: int, n_post: int, p: float, rng: np.random.Genera
         if not autapses:
             src = src + (src >= j)  # skip the target itself
         pre.append(np.sort(src))
-    pre_a = np.concatenate(pre).astype(np.int64) if pre else np.zeros(0, np.int64)
-    return pre_a, np.repeat(np.arange(n_post), counts).astype(np.int64)
+    pre_a = np.concatenate(pre).astype(np.int64, copy=False) if pre else np.zeros(0, np.int64)
+    return pre_a, np.repeat(np.arange(n_post), counts).astype(np.int64, copy=False)
 
 
 def fixed_indegree(n_pre: int, n_post: int, k: int, rng: np.random.Generator):  # noqa: ANN201
@@ -53,7 +53,7 @@ def fixed_indegree(n_pre: int, n_post: int, k: int, rng: np.random.Generator):  
     if k > n_pre:
         raise ValueError(f"indegree must be <= the {n_pre} sources, got {k}")
     pre = np.concatenate([rng.choice(n_pre, k, replace=False) for _ in range(n_post)])
-    return pre.astype(np.int64), np.repeat(np.arange(n_post), k).astype(np.int64)
+    return pre.astype(np.int64, copy=False), np.repeat(np.arange(n_post), k).astype(np.int64, copy=False)
 
 
 def fixed_outdegree(n_pre: int, n_post: int, k: int, rng: np.random.Generator):  # noqa: ANN201
@@ -62,7 +62,7 @@ def fixed_outdegree(n_pre: int, n_post: int, k: int, rng: np.random.Generator): 
     if k > n_post:
         raise ValueError(f"outdegree must be <= the {n_post} targets, got {k}")
     post = np.concatenate([rng.choice(n_post, k, replace=False) for _ in range(n_pre)])
-    return np.repeat(np.arange(n_pre), k).astype(np.int64), post.astype(np.int64)
+    return np.repeat(np.arange(n_pre), k).astype(np.int64, copy=False), post.astype(np.int64, copy=False)
 
 
 def one_to_one(n_pre: int, n_post: int):  # noqa: ANN201
@@ -76,7 +76,7 @@ def one_to_one(n_pre: int, n_post: int):  # noqa: ANN201
 def all_to_all(n_pre: int, n_post: int):  # noqa: ANN201
     """Every source to every target."""
     pre, post = np.meshgrid(np.arange(n_pre), np.arange(n_post), indexing="ij")
-    return pre.ravel().astype(np.int64), post.ravel().astype(np.int64)
+    return pre.ravel().astype(np.int64, copy=False), post.ravel().astype(np.int64, copy=False)
 
 
 def explicit(n_pre: int, n_post: int, pre: object, post: object):  # noqa: ANN201

@@ -34,26 +34,37 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     # 4-byte unsigned targets where they fit (unsigned: Numba skips its negative-index
     # handling, which keeps the delivery loop short)
     index = np.uint32 if total < 2**32 else np.int64
-    pre = np.empty(n_syn, dtype=np.int64)
-    targets, weights, delays = np.empty(n_syn, index), np.empty(n_syn), np.empty(n_syn, np.int32)
-    rings = np.empty(n_syn, np.uint8)  # the target's ring buffer: see SynapseGroup.receptor
-    start = 0
-    for g in groups:
-        end = start + g.src.size
-        np.add(g.src, offsets[g.pre], out=pre[start:end])
-        np.add(g.dst, offsets[g.post], out=targets[start:end], casting="unsafe")
-        weights[start:end] = g.weight
-        delays[start:end] = g.delay
-        rings[start:end] = g.receptor
-        start = end
+    # one delay for all synapses (the common case): the loop then never reads per-synapse
+    # delays, so none are kept (4 bytes a synapse, and as much again while sorting)
+    uniform = groups[0].delay if n_syn and all(g.delay == groups[0].delay for g in groups) else -1
+    pre = np.empty(n_syn, dtype=index)  # the sort key
+    targets = np.empty(n_syn, index)
+    group = np.empty(n_syn, np.uint16 if len(groups) < 2**16 else np.int64)  # each synapse's group
+    delays = np.empty(n_syn if uniform < 0 else 0, np.int32)
+    starts = np.cumsum([0] + [g.src.size for g in groups])
+    for k, g in enumerate(groups):
+        sl = slice(starts[k], starts[k + 1])
+        np.add(g.src, np.int64(offsets[g.pre]), out=pre[sl], casting="unsafe")
+        np.add(g.dst, np.int64(offsets[g.post]), out=targets[sl], casting="unsafe")
+        group[sl] = k
+        if uniform < 0:
+            delays[sl] = g.delay
     # by presynaptic neuron; within one, the groups' order and each group's own order
     order = np.argsort(pre, kind="stable")
     indptr = np.zeros(total + 1, dtype=np.int64)
     np.cumsum(np.bincount(pre, minlength=total), out=indptr[1:])
     del pre
-    targets, weights, delays, rings = targets[order], weights[order], delays[order], rings[order]
-    del order
-    uniform = int(delays[0]) if delays.size and bool((delays == delays[0]).all()) else -1
+    targets, group = targets[order], group[order]
+    if uniform < 0:
+        delays = delays[order]
+    # the target's ring buffer (see SynapseGroup.receptor) and the weight, per group where
+    # a group has one weight (a zero-stride view): no unsorted per-synapse copy to sort
+    rings = np.array([g.receptor for g in groups], np.uint8)[group]
+    if all(g.weight.strides[0] == 0 for g in groups if g.weight.size):
+        weights = np.array([g.weight[0] if g.weight.size else 0.0 for g in groups])[group]
+    else:
+        weights = np.concatenate([np.asarray(g.weight, np.float64) for g in groups])[order]
+    del order, group
     arrays = (indptr, targets, weights, delays, rings, uniform)
     net._fast_synapses = (net._built, arrays)
     return arrays

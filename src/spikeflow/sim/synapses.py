@@ -28,9 +28,10 @@ class SynapseGroup:
     """The synapses from population ``pre`` to ``post`` with delay ``delay`` steps.
 
     Attributes:
-        src, dst: int64 arrays ``[n_synapses]`` of source and target neuron indices
-            (within their populations).
-        weight: float64 array ``[n_synapses]``, signed (negative: inhibitory).
+        src, dst: integer arrays ``[n_synapses]`` (int32 where they fit) of source and
+            target neuron indices (within their populations).
+        weight: float64 array ``[n_synapses]``, signed (negative: inhibitory); a
+            read-only zero-stride view when one weight serves every synapse.
         receptor: the ring buffer the group feeds: 1 for inhibitory synapses onto a
             two-receptor model, else 0.
     """
@@ -51,8 +52,8 @@ class SynapseGroup:
                 warnings.simplefilter("ignore", UserWarning)
                 self._matrix = (
                     torch.sparse_coo_tensor(
-                        torch.as_tensor(np.stack([self.dst, self.src])),
-                        torch.as_tensor(self.weight, dtype=dtype),
+                        torch.as_tensor(np.stack([self.dst, self.src]).astype(np.int64)),
+                        torch.as_tensor(np.ascontiguousarray(self.weight), dtype=dtype),
                         (self.post.n, self.pre.n),
                         check_invariants=True,
                     )
