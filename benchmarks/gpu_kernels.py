@@ -4,6 +4,11 @@ backends, forward + backward, in one process on one CUDA device.
     pip install -e '.[gpu,bench]'          # triton; spikingjelly (cupy optional)
     python -m pytest tests/test_kernels_triton.py   # the kernels against the reference
     python benchmarks/gpu_kernels.py [--json-out FILE]
+    python benchmarks/gpu_kernels.py --smoke    # tiny sizes; on CPU through Triton's interpreter
+
+``--smoke`` checks the script's plumbing (T = 6, batch 2, 64 neurons, 2 timed calls) and,
+without a GPU, runs the Triton kernel through its interpreter on CPU tensors, so the
+script can be tried before a GPU session (whose time is short) rather than during it.
 
 The case is the open-neuromorphic setting named in the issue: 16 384 neurons, T = 500,
 batch 16, float32, LIF with decay 0.9, threshold 1, reset by subtraction, input currents
@@ -15,8 +20,10 @@ one JSON object. Written without a GPU at hand: not yet run (see docs/benchmarks
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -24,6 +31,12 @@ import time
 import torch
 
 T, BATCH, N, DECAY = 500, 16, 16384, 0.9
+SMOKE = 6, 2, 64  # T, batch, neurons for --smoke
+
+
+def _sync() -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
 
 
 def _time(fn, reps: int = 20) -> float:  # noqa: ANN001
@@ -31,21 +44,29 @@ def _time(fn, reps: int = 20) -> float:  # noqa: ANN001
         fn()
     times = []
     for _ in range(reps):
-        torch.cuda.synchronize()
+        _sync()
         start = time.perf_counter()
         fn()
-        torch.cuda.synchronize()
+        _sync()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
-def runners() -> dict:
+def runners(device: str) -> dict:
     import spikeflow as sf
 
     sys.path.insert(0, __file__.rsplit("/", 1)[0])
     from training import plain_lif
 
     layer = sf.nn.LIF(tau_mem_ms=-1.0 / math.log(DECAY), v_th=1.0, check_inputs=False, backend="fused")
+    if device == "cpu":  # --smoke without a GPU: the Triton kernel through its interpreter
+        from spikeflow.kernels.gpu_triton import triton_sequence
+
+        def layer(x: torch.Tensor) -> torch.Tensor:
+            lif = sf.nn.LIF(tau_mem_ms=-1.0 / math.log(DECAY), v_th=1.0, check_inputs=False)
+            state = lif.initial_state(x.shape[1:], x.dtype, x.device)
+            return triton_sequence("lif", x, state, lif.coeffs())[0]
+
     out = {"spikeflow (triton)": layer, "plain torch loop": plain_lif}
     try:
         from spikingjelly.activation_based import functional, neuron, surrogate
@@ -54,7 +75,7 @@ def runners() -> dict:
             node = neuron.LIFNode(
                 tau=1.0 / (1 - DECAY), decay_input=False, v_threshold=1.0, v_reset=None,
                 surrogate_function=surrogate.Sigmoid(), step_mode="m", backend=backend,
-            ).cuda()  # fmt: skip
+            ).to(device)  # fmt: skip
 
             def run(x: torch.Tensor, node=node) -> torch.Tensor:  # noqa: ANN001
                 functional.reset_net(node)
@@ -69,12 +90,22 @@ def runners() -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json-out", default=None)
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes; runs without a GPU too")
     args = ap.parse_args()
-    if not torch.cuda.is_available():
-        sys.exit("no CUDA device: this benchmark needs a GPU")
-    x = torch.rand(T, BATCH, N, device="cuda") * 0.6
-    report = {"device": torch.cuda.get_device_name(), "T": T, "batch": BATCH, "neurons": N, "runs": {}}
-    for name, fn in runners().items():
+    if importlib.util.find_spec("triton") is None:
+        sys.exit("triton is not installed: pip install triton (CUDA builds of torch include it)")
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cpu":
+        if not args.smoke:
+            sys.exit("no CUDA device: this benchmark needs a GPU (--smoke tries the script on CPU)")
+        os.environ.setdefault("TRITON_INTERPRET", "1")  # read when the kernels are defined
+    t, batch, n = SMOKE if args.smoke else (T, BATCH, N)
+    reps = 2 if args.smoke else 20
+    x = torch.rand(t, batch, n, device=device) * 0.6
+    name = torch.cuda.get_device_name() if device == "cuda" else "cpu (Triton interpreter)"
+    report = {"device": name, "T": t, "batch": batch, "neurons": n, "smoke": args.smoke, "runs": {}}
+    ref = None
+    for name, fn in runners(device).items():
 
         def fwd_bwd(fn=fn) -> None:  # noqa: ANN001
             xi = x.detach().requires_grad_(True)
@@ -85,9 +116,13 @@ def main() -> None:
                 fn(x)
 
         try:
-            report["runs"][name] = {"forward_s": _time(fwd), "forward_backward_s": _time(fwd_bwd)}
+            report["runs"][name] = {"forward_s": _time(fwd, reps), "forward_backward_s": _time(fwd_bwd, reps)}
+            with torch.no_grad():
+                spikes = fn(x)
+            ref = spikes if ref is None else ref  # every runner must give the first one's spikes
+            report["runs"][name]["same_spikes_as_first"] = bool(torch.equal(spikes, ref))
         except Exception as err:  # noqa: BLE001
-            report["runs"][name] = f"failed: {err}"
+            report["runs"][name] = f"failed: {type(err).__name__}: {err}"
         print(f"{name:24} {report['runs'][name]}", flush=True)
     text = json.dumps(report)
     if args.json_out:
