@@ -227,6 +227,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     per_step = bool(net.poisson_inputs)
     has_ext = per_step or bool(sources) or bool(net.drives)
     ext_buffer = np.zeros((CHUNK, total) if has_ext else (1, 1))
+    work = F.work_arrays(total)
     try:
         while done < steps:
             k_steps = min(CHUNK, steps - done)
@@ -251,7 +252,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
                     k_steps - first, net.step_count, *layout, v, g_ex, g_in, refr, buf,
                     ext[first:] if has_ext else ext, has_ext, indptr, targets, weights, delays, rings,
                     uniform_delay, record, rec_steps, rec_ids, 0,
-                    state_idx, every, state_out, 0, rewards[first:], plastic,
+                    state_idx, every, state_out, 0, rewards[first:], plastic, work,
                 )  # fmt: skip
                 _deliver(spike_mons, lookups, rec_steps[:n_rec], rec_ids[:n_rec])
                 _sample(state_mons, state_cols, state_out[:n_state], net.step_count, ran, every)
