@@ -121,6 +121,7 @@ def main() -> None:
                 spikes = fn(x)
             ref = spikes if ref is None else ref  # every runner must give the first one's spikes
             report["runs"][name]["same_spikes_as_first"] = bool(torch.equal(spikes, ref))
+            report["runs"][name]["spike_count"] = int(spikes.sum())
         except Exception as err:  # noqa: BLE001
             report["runs"][name] = f"failed: {type(err).__name__}: {err}"
         print(f"{name:24} {report['runs'][name]}", flush=True)
