@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from .buffers import buffer_cache_limit, cached_bytes, set_buffer_cache_limit
+from .conventions import per_coeffs
 
 __all__ = [
     "buffer_cache_limit",
@@ -32,6 +33,7 @@ __all__ = [
 
 _SURROGATES = ("fast_sigmoid", "arctan", "sigmoid", "triangle", "straight_through")
 _MODELS = ("lif", "synaptic_lif", "alif")
+_CPU_FUNCTION = {"lif": "FusedLIF", "synaptic_lif": "FusedSynapticLIF", "alif": "FusedALIF"}  # in fused_cpu
 _KERNEL_STATE = {"lif": ("v",), "synaptic_lif": ("v", "i"), "alif": ("v", "a")}  # what a kernel carries
 
 
@@ -56,14 +58,7 @@ def unsupported_reason(model: str, x: torch.Tensor, coeffs: Any) -> str | None:
     """Why no fused kernel can run this sequence, or ``None`` if one can (remembered per
     coefficients object, which a layer passes unchanged on every call)."""
     key = (model, id(coeffs), x.device.type, x.dtype)
-    hit = _reasons.get(key)
-    if hit is not None and hit[0] is coeffs:
-        return hit[1]
-    reason = _reason(model, x, coeffs)
-    if len(_reasons) > 256:
-        _reasons.clear()
-    _reasons[key] = (coeffs, reason)
-    return reason
+    return per_coeffs(_reasons, key, coeffs, lambda: _reason(model, x, coeffs))
 
 
 def _reason(model: str, x: torch.Tensor, coeffs: Any) -> str | None:
@@ -104,9 +99,7 @@ def fused_sequence(model: str, x: torch.Tensor, state: Any, coeffs: Any) -> tupl
 
     names = _KERNEL_STATE[model]
     tensors = [getattr(state, k) for k in names]
-    fn = {"lif": fused_cpu.FusedLIF, "synaptic_lif": fused_cpu.FusedSynapticLIF, "alif": fused_cpu.FusedALIF}[
-        model
-    ]
+    fn = getattr(fused_cpu, _CPU_FUNCTION[model])
     if torch.is_grad_enabled() and (x.requires_grad or any(t.requires_grad for t in tensors)):
         z, *final = fn.apply(x, *tensors, coeffs)
     else:

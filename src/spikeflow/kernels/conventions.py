@@ -1,9 +1,13 @@
 """What the CPU (Numba) and GPU (Triton) kernels share: the surrogate codes and the
 unified reset expression ``v = u - (z r) (c + k (u - v_reset))``, which equals the
 reference's reset exactly for the 0/1 flags ``r`` and ``k`` (subtract: r=1, k=0,
-c=v_th-v_reset; value: r=1, k=1, c=0; none: r=0)."""
+c=v_th-v_reset; value: r=1, k=1, c=0; none: r=0); and the memo of what the kernels
+derive from a layer's coefficients object."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 SURROGATE_CODES = {
     "fast_sigmoid": 0,
@@ -21,3 +25,18 @@ def reset_flags(reset: str, v_th: float, v_reset: float) -> tuple[float, float, 
     if reset == "value":
         return 1.0, 1.0, 0.0
     return 0.0, 0.0, 0.0
+
+
+def per_coeffs(cache: dict, key: tuple, coeffs: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, remembered in ``cache`` under ``key`` (which holds ``id(coeffs)``) for as
+    long as that id still names the same coefficients object: a layer passes the same
+    object on every call, so small calls skip re-deriving kernel arguments. At most 257
+    entries are kept (the cache is emptied beyond that)."""
+    hit = cache.get(key)
+    if hit is not None and hit[0] is coeffs:
+        return hit[1]
+    value = make()
+    if len(cache) > 256:
+        cache.clear()
+    cache[key] = (coeffs, value)
+    return value

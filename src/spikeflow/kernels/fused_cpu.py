@@ -16,6 +16,7 @@ import torch
 
 from . import buffers
 from . import cpu_numba as K
+from .conventions import per_coeffs
 
 
 def _np(t: torch.Tensor) -> np.ndarray:
@@ -75,15 +76,12 @@ class _Fused(torch.autograd.Function):
         """The kernels' scalar arguments for ``coeffs``, made once per coefficients object
         and dtype (a layer passes the same object on every call; this saves a small
         layer's call about a fifth of its time)."""
-        key = (cls, id(coeffs), dtype)
-        hit = cls._cache.get(key)
-        if hit is not None and hit[0] is coeffs:
-            return hit[1]
-        value = (_membrane_args(m, dtype), cls._extra(coeffs, dtype), _surrogate_args(m, dtype))
-        if len(cls._cache) > 256:
-            cls._cache.clear()
-        cls._cache[key] = (coeffs, value)
-        return value
+        return per_coeffs(
+            cls._cache,
+            (cls, id(coeffs), dtype),
+            coeffs,
+            lambda: (_membrane_args(m, dtype), cls._extra(coeffs, dtype), _surrogate_args(m, dtype)),
+        )
 
     @classmethod
     def _run_forward(cls, x, states, coeffs):  # noqa: ANN001, ANN206

@@ -74,6 +74,33 @@ def _grad_u(g, gz, s, h, u, v_reset, c, r, kr, nd):
     return g * (1.0 - r * kr * z) + ((r * nd) * g * (-(c + kr * (u - v_reset))) + gz) * s
 
 
+# One step of each model, shared by the forward kernels and the backward kernels' re-run:
+# the distance to threshold h, the spike z, then the next state.
+@triton.jit
+def _lif_step(v, x, rest, decay, gain, v_th, v_reset, c, r, kr):
+    u = _membrane(v, x, rest, decay, gain)
+    h = u - v_th
+    z = tl.where(h >= 0, 1.0, 0.0).to(x.dtype)
+    return h, z, _reset(u, z, v_reset, c, r, kr)
+
+
+@triton.jit
+def _syn_step(v, cur_i, x, rest, decay, p_vi, decay_syn, v_th, v_reset, c, r, kr):
+    cur = cur_i + x
+    u = _membrane(v, cur, rest, decay, p_vi)
+    h = u - v_th
+    z = tl.where(h >= 0, 1.0, 0.0).to(x.dtype)
+    return h, z, _reset(u, z, v_reset, c, r, kr), decay_syn * cur
+
+
+@triton.jit
+def _alif_step(v, a, x, rest, decay, gain, v_th, v_reset, c, r, kr, decay_a, one_minus, beta_a):
+    u = _membrane(v, x, rest, decay, gain)
+    h = u - (v_th + beta_a * a)
+    z = tl.where(h >= 0, 1.0, 0.0).to(x.dtype)
+    return h, u, z, _reset(u, z, v_reset, c, r, kr), decay_a * a + one_minus * z
+
+
 @triton.jit
 def _lif_fwd(x_ptr, v_ptr, z_ptr, p_ptr, T, N, BLOCK: tl.constexpr):
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
@@ -82,10 +109,8 @@ def _lif_fwd(x_ptr, v_ptr, z_ptr, p_ptr, T, N, BLOCK: tl.constexpr):
     v = tl.load(v_ptr + offs, mask=mask, other=0.0)
     for t in range(T):
         x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)
-        u = _membrane(v, x, rest, decay, gain)
-        z = tl.where(u - v_th >= 0, 1.0, 0.0).to(x.dtype)
+        h, z, v = _lif_step(v, x, rest, decay, gain, v_th, v_reset, c, r, kr)
         tl.store(z_ptr + t * N + offs, z, mask=mask)
-        v = _reset(u, z, v_reset, c, r, kr)
     tl.store(v_ptr + offs, v, mask=mask)
 
 
@@ -99,10 +124,8 @@ def _lif_bwd(x_ptr, v0_ptr, gz_ptr, gz_stride, gv_ptr, h_ptr, gx_ptr, p_ptr, T, 
     v = tl.load(v0_ptr + offs, mask=mask, other=0.0)
     for t in range(T):
         x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)
-        u = _membrane(v, x, rest, decay, gain)
-        h = u - v_th
+        h, z, v = _lif_step(v, x, rest, decay, gain, v_th, v_reset, c, r, kr)
         tl.store(h_ptr + t * N + offs, h, mask=mask)
-        v = _reset(u, tl.where(h >= 0, 1.0, 0.0).to(x.dtype), v_reset, c, r, kr)
     g = tl.load(gv_ptr + offs, mask=mask, other=0.0)
     for i in range(T):
         t = T - 1 - i
@@ -124,12 +147,8 @@ def _syn_fwd(x_ptr, v_ptr, i_ptr, z_ptr, p_ptr, T, N, BLOCK: tl.constexpr):
     cur_i = tl.load(i_ptr + offs, mask=mask, other=0.0)
     for t in range(T):
         x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)
-        cur = cur_i + x
-        u = _membrane(v, cur, rest, decay, p_vi)
-        z = tl.where(u - v_th >= 0, 1.0, 0.0).to(x.dtype)
+        h, z, v, cur_i = _syn_step(v, cur_i, x, rest, decay, p_vi, decay_syn, v_th, v_reset, c, r, kr)
         tl.store(z_ptr + t * N + offs, z, mask=mask)
-        v = _reset(u, z, v_reset, c, r, kr)
-        cur_i = decay_syn * cur
     tl.store(v_ptr + offs, v, mask=mask)
     tl.store(i_ptr + offs, cur_i, mask=mask)
 
@@ -146,12 +165,8 @@ def _syn_bwd(x_ptr, v0_ptr, i0_ptr, gz_ptr, gz_stride, gv_ptr, gi_ptr, h_ptr, gx
     cur_i = tl.load(i0_ptr + offs, mask=mask, other=0.0)
     for t in range(T):
         x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)
-        cur = cur_i + x
-        u = _membrane(v, cur, rest, decay, p_vi)
-        h = u - v_th
+        h, z, v, cur_i = _syn_step(v, cur_i, x, rest, decay, p_vi, decay_syn, v_th, v_reset, c, r, kr)
         tl.store(h_ptr + t * N + offs, h, mask=mask)
-        v = _reset(u, tl.where(h >= 0, 1.0, 0.0).to(x.dtype), v_reset, c, r, kr)
-        cur_i = decay_syn * cur
     g = tl.load(gv_ptr + offs, mask=mask, other=0.0)
     gc = tl.load(gi_ptr + offs, mask=mask, other=0.0)
     for i in range(T):
@@ -176,11 +191,10 @@ def _alif_fwd(x_ptr, v_ptr, a_ptr, z_ptr, p_ptr, T, N, BLOCK: tl.constexpr):
     a = tl.load(a_ptr + offs, mask=mask, other=0.0)
     for t in range(T):
         x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)
-        u = _membrane(v, x, rest, decay, gain)
-        z = tl.where(u - (v_th + beta_a * a) >= 0, 1.0, 0.0).to(x.dtype)
+        h, u, z, v, a = _alif_step(
+            v, a, x, rest, decay, gain, v_th, v_reset, c, r, kr, decay_a, one_minus, beta_a
+        )
         tl.store(z_ptr + t * N + offs, z, mask=mask)
-        v = _reset(u, z, v_reset, c, r, kr)
-        a = decay_a * a + one_minus * z
     tl.store(v_ptr + offs, v, mask=mask)
     tl.store(a_ptr + offs, a, mask=mask)
 
@@ -197,13 +211,11 @@ def _alif_bwd(x_ptr, v0_ptr, a0_ptr, gz_ptr, gz_stride, gv_ptr, ga_ptr, h_ptr, u
     a = tl.load(a0_ptr + offs, mask=mask, other=0.0)
     for t in range(T):
         x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)
-        u = _membrane(v, x, rest, decay, gain)
-        h = u - (v_th + beta_a * a)
-        z = tl.where(h >= 0, 1.0, 0.0).to(x.dtype)
+        h, u, z, v, a = _alif_step(
+            v, a, x, rest, decay, gain, v_th, v_reset, c, r, kr, decay_a, one_minus, beta_a
+        )
         tl.store(h_ptr + t * N + offs, h, mask=mask)
         tl.store(u_ptr + t * N + offs, u, mask=mask)
-        v = _reset(u, z, v_reset, c, r, kr)
-        a = decay_a * a + one_minus * z
     g = tl.load(gv_ptr + offs, mask=mask, other=0.0)
     gaa = tl.load(ga_ptr + offs, mask=mask, other=0.0)
     for i in range(T):

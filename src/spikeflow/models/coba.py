@@ -36,9 +36,7 @@ class NetworkRun:
         10 ms bins, synchrony chi of 10 ms-binned counts. Vectorised over neurons: one
         sort of all spikes by neuron and time."""
         n = self.n_neurons
-        t, s = self.spikes.times_ms, self.spikes.senders
-        order = np.lexsort((t, s))
-        t, s = t[order], s[order]
+        t, s = self.spikes.by_neuron()
         same = s[1:] == s[:-1]  # consecutive spikes of one neuron: its ISIs
         isi, owner = np.diff(t)[same], s[1:][same]
         n_isi = np.bincount(owner, minlength=n)

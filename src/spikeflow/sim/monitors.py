@@ -31,13 +31,17 @@ class SpikeMonitor:
     def senders(self) -> np.ndarray:
         return torch.cat(self._ids).numpy() if self._ids else np.zeros(0, dtype=np.int64)
 
+    def by_neuron(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(times_ms, senders)`` of all spikes ordered by neuron, then time."""
+        t, s = self.times_ms, self.senders
+        order = np.lexsort((t, s))
+        return t[order], s[order]
+
     def trains(self) -> list[np.ndarray]:
         """Spike times (ms) of each neuron of the selection, sorted: one array per neuron
         (views into one array ordered by neuron, then time)."""
-        t, s = self.times_ms, self.senders
-        order = np.lexsort((t, s))
-        bounds = np.searchsorted(s[order], np.arange(len(self.selection) + 1))
-        t = t[order]
+        t, s = self.by_neuron()
+        bounds = np.searchsorted(s, np.arange(len(self.selection) + 1))
         return [t[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
