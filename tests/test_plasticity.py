@@ -303,7 +303,7 @@ def test_izhikevich_networks_run_identically_on_both_backends():
         m = net.record_spikes(exc | inh)
         net.run(400.0, progress=False)
         order = np.lexsort((m.senders, m.times_ms))
-        out[backend] = (m.times_ms[order], m.senders[order], proj.weights, exc.state.u.numpy())
+        out[backend] = (m.times_ms[order], m.senders[order], proj.weights, exc.state.u.copy())
     assert len(out["fast"][0]) > 50
     for a, b in zip(out["fast"], out["reference"]):
         np.testing.assert_array_equal(a, b)

@@ -128,12 +128,20 @@ def test_nan_in_state_stops_with_step_population_and_neuron():
 def test_coba_statistics():
     from spikeflow.models.coba import run_coba
 
-    stats = run_coba(4000, 300.0, seed=1, progress=False).statistics()
-    # Brette et al. (2007) benchmark 1: about 19 to 20 Hz, irregular (CV of ISI near 1.5
-    # over 1 s; lower over this short run, which includes the initial transient)
-    assert 15.0 < stats["mean_rate_hz"] < 25.0
-    assert 0.8 < stats["cv_isi"] < 2.0
-    assert stats["synchrony_chi"] < 0.3  # asynchronous
+    # Brette et al. (2007) benchmark 1: self-sustained at about 19 to 20 Hz, irregular (CV
+    # of ISI near 1.5 over 1 s; lower over this short run, which includes the initial
+    # transient) -- or, for some seeds, silent after the transient, as in Brian2 and NEST
+    # (docs/validation.md: 2 to 4 seeds of 20 in each simulator)
+    sustained = 0
+    for seed in range(1, 7):
+        stats = run_coba(4000, 300.0, seed=seed, progress=False).statistics()
+        if stats["mean_rate_hz"] < 1.0:
+            continue
+        sustained += 1
+        assert 15.0 < stats["mean_rate_hz"] < 25.0
+        assert 0.8 < stats["cv_isi"] < 2.0
+        assert stats["synchrony_chi"] < 0.3  # asynchronous
+    assert sustained >= 3
 
 
 def test_network_statistics_equal_the_per_train_analysis():
@@ -367,7 +375,7 @@ def test_inhibition_uses_ring_1_only_for_two_receptor_models():
         rings = {g.post.name: g.receptor for g in groups if g.pre is src}
         spikes = net.record_spikes(lif_t)
         net.run(200.0, progress=False)
-        assert float(lif_t.buffer[1].abs().sum()) == 0.0
+        assert float(np.abs(lif_t.buffer[1]).sum()) == 0.0
         return rings, len(spikes.times_ms)
 
     rings, inhibited = rate(True)

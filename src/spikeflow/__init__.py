@@ -2,11 +2,18 @@
 
 Subpackages: :mod:`spikeflow.neurons` (pure dynamics), :mod:`spikeflow.nn`
 (trainable layers), :mod:`spikeflow.surrogate`, :mod:`spikeflow.encoding`,
-:mod:`spikeflow.learning` (losses, metrics, training loops), :mod:`spikeflow.models`
-(reference networks and tasks), :mod:`spikeflow.plot` (figures, needs matplotlib).
+:mod:`spikeflow.learning` (losses, metrics, training loops), :mod:`spikeflow.sim` (the
+network simulator), :mod:`spikeflow.analysis`, :mod:`spikeflow.models` (reference
+networks and tasks), :mod:`spikeflow.plot` (figures, needs matplotlib).
+
+Subpackages load on first use (``spikeflow.nn`` imports torch; a network simulation on
+the fast CPU backend does not need it, see :mod:`spikeflow._lazy`).
 """
 
-from . import analysis, encoding, learning, neurons, nn, sim, surrogate
+from ._lazy import lazy_attributes
 from ._version import __version__
 
-__all__ = ["__version__", "analysis", "encoding", "learning", "neurons", "nn", "sim", "surrogate"]
+_SUBPACKAGES = ("analysis", "encoding", "learning", "neurons", "nn", "sim", "surrogate")
+__getattr__, __dir__ = lazy_attributes(__name__, {name: f".{name}" for name in _SUBPACKAGES})
+
+__all__ = ["__version__", *_SUBPACKAGES]

@@ -10,7 +10,7 @@ import math
 from collections.abc import Sequence
 from numbers import Real
 
-import torch
+from ._lazy import torch
 
 
 def positive(name: str, value: float) -> float:

@@ -216,6 +216,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         f"{stats['n_spikes']} spikes; build {stats['build_s']:.2f} s, run {stats['run_s']:.2f} s; "
         f"figure {figure}",
     ]
+    if args.network == "coba" and stats["mean_rate_hz"] < 1.0:
+        lines.append(
+            "note: the activity died out after the initial transient (mean rate below 1 Hz); the "
+            "self-sustained COBA network does so for some seeds in Brian2 and NEST too (2 to 4 of 20 "
+            "seeds, docs/validation.md): try another --seed"
+        )
     run_info = {"network": label, "neurons": neurons, "duration_ms": args.duration_ms}
     _emit(args, lines, {**stats, **run_info, "seed": args.seed, "figure": str(figure)})
     return 0

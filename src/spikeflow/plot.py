@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
+
+from ._lazy import is_tensor, torch
 
 
 def _pyplot() -> Any:
@@ -31,7 +32,7 @@ def _pyplot() -> Any:
 
 
 def _numpy(x: torch.Tensor | np.ndarray, name: str, ndim: int) -> np.ndarray:
-    a = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    a = x.detach().cpu().numpy() if is_tensor(x) else np.asarray(x)
     if a.ndim != ndim:
         raise ValueError(f"{name} must have {ndim} dimensions, got shape {a.shape}")
     return a

@@ -26,13 +26,22 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
-
 from . import _checks
+from ._lazy import torch
 
-GradShape = Callable[[torch.Tensor, float], torch.Tensor]
+GradShape = Callable[["torch.Tensor", float], "torch.Tensor"]  # strings: no torch import here
 
-_REGISTRY: dict[str, tuple[type[torch.autograd.Function], float]] = {}
+_REGISTRY: dict[str, tuple[GradShape, float]] = {}  # name -> (pseudo-derivative, default slope)
+_FUNCTIONS: dict[str, type] = {}  # name -> its autograd Function, made on first use
+
+
+def _function(name: str) -> type[torch.autograd.Function]:
+    """The autograd Function of surrogate ``name`` (built on first use: defining one needs
+    torch, which a simulation that never trains does not import)."""
+    fn = _FUNCTIONS.get(name)
+    if fn is None:
+        fn = _FUNCTIONS[name] = _make_function(name, _REGISTRY[name][0])
+    return fn
 
 
 def _make_function(name: str, grad_shape: GradShape) -> type[torch.autograd.Function]:
@@ -69,7 +78,8 @@ def register(name: str, grad_shape: GradShape, default_slope: float = 1.0) -> No
     if not callable(grad_shape):
         raise TypeError(f"grad_shape must be callable, got {type(grad_shape).__name__}")
     _checks.positive("default_slope", default_slope)
-    _REGISTRY[name] = (_make_function(name, grad_shape), float(default_slope))
+    _REGISTRY[name] = (grad_shape, float(default_slope))
+    _FUNCTIONS.pop(name, None)
 
 
 def available() -> list[str]:
@@ -98,7 +108,7 @@ class SpikeFunction:
         object.__setattr__(self, "slope", _checks.positive("surrogate slope", slope))
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return _REGISTRY[self.name][0].apply(x, self.slope)
+        return _function(self.name).apply(x, self.slope)
 
 
 def get(name: str | SpikeFunction = "fast_sigmoid", slope: float | None = None) -> SpikeFunction:

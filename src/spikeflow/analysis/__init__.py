@@ -1,9 +1,10 @@
 """Analysis of networks and spike trains: operation counts, spike-train statistics and
-distances (spike times in ms, rates in Hz)."""
+distances (spike times in ms, rates in Hz). The operation counts (:mod:`.ops`, which
+imports torch) load on first use."""
 
+from .._lazy import lazy_attributes
 from . import distances, spiketrains
 from .distances import coincidence_factor, van_rossum, victor_purpura
-from .ops import ann_macs_per_sample, synaptic_events_per_sample
 from .spiketrains import (
     binned_rate,
     cross_correlogram,
@@ -18,6 +19,14 @@ from .spiketrains import (
     spike_times,
     sttc,
     synchrony_chi,
+)
+
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "ann_macs_per_sample": ".ops:ann_macs_per_sample",
+        "synaptic_events_per_sample": ".ops:synaptic_events_per_sample",
+    },
 )
 
 __all__ = [

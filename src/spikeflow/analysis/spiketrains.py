@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
 from .. import _checks
+from .._lazy import is_tensor, torch
 
 Train = np.ndarray
 
@@ -42,7 +42,7 @@ def spike_times(spikes: torch.Tensor | np.ndarray, dt_ms: float, t_start_ms: flo
 
     Step ``k`` is reported at ``t_start_ms + k * dt_ms``.
     """
-    s = spikes.detach().cpu().numpy() if isinstance(spikes, torch.Tensor) else np.asarray(spikes)
+    s = spikes.detach().cpu().numpy() if is_tensor(spikes) else np.asarray(spikes)
     if s.ndim != 2:
         raise ValueError(f"spikes must have shape [T, neurons], got {s.shape}")
     dt_ms = _checks.positive("dt_ms", dt_ms)
@@ -226,7 +226,7 @@ def synchrony_chi(traces: torch.Tensor | np.ndarray) -> float:
     identical traces, about ``1/sqrt(neurons)`` for independent ones. (Elephant has no
     such function; tested against those two limits.)
     """
-    v = traces.detach().cpu().numpy() if isinstance(traces, torch.Tensor) else np.asarray(traces)
+    v = traces.detach().cpu().numpy() if is_tensor(traces) else np.asarray(traces)
     if v.ndim != 2 or v.shape[0] < 2:
         raise ValueError(f"traces must have shape [T >= 2, neurons], got {v.shape}")
     each = v.var(axis=0).mean()

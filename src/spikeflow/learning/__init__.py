@@ -1,16 +1,14 @@
 """Learning: losses and metrics, training loops, and local plasticity rules (STDP,
-triplet STDP, reward-modulated STDP)."""
+triplet STDP, reward-modulated STDP). The losses (torch) load on first use."""
 
-from . import losses, plasticity
-from .losses import (
-    accuracy,
-    activity_regularizer,
-    ce_count_loss,
-    ce_membrane_loss,
-    first_spike_time_loss,
-    mse_count_loss,
-)
+from .._lazy import lazy_attributes
+from . import plasticity
 from .plasticity import STDP, RewardSTDP, pfister2006, song2000
+
+_LOSSES = ("accuracy", "activity_regularizer", "ce_count_loss", "ce_membrane_loss", "first_spike_time_loss")
+__getattr__, __dir__ = lazy_attributes(
+    __name__, {"losses": ".losses", **{name: f".losses:{name}" for name in (*_LOSSES, "mse_count_loss")}}
+)
 
 __all__ = [
     "STDP",

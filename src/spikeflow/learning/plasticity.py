@@ -38,9 +38,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-import torch
 
 from .. import _checks
+from .._lazy import torch
+from ..neurons._base import state_dtype
 
 PAIRINGS = ("all_to_all", "nearest")
 WEIGHT_DEPENDENCES = ("additive", "multiplicative")
@@ -221,9 +222,10 @@ class Traces(NamedTuple):
 
 
 def init_traces(
-    n_pre: int, n_post: int, batch: Sequence[int] = (), dtype: torch.dtype = torch.float32
+    n_pre: int, n_post: int, batch: Sequence[int] = (), dtype: torch.dtype | None = None
 ) -> Traces:
     """Zero traces for ``n_pre`` presynaptic and ``n_post`` postsynaptic neurons."""
+    dtype = state_dtype(dtype)
     pre = torch.zeros(*batch, _checks.positive_int("n_pre", n_pre), dtype=dtype)
     post = torch.zeros(*batch, _checks.positive_int("n_post", n_post), dtype=dtype)
     return Traces(pre, pre.clone(), post, post.clone())
@@ -311,9 +313,10 @@ class RewardState(NamedTuple):
 
 
 def init_reward_state(
-    n_pre: int, n_post: int, batch: Sequence[int] = (), dtype: torch.dtype = torch.float32
+    n_pre: int, n_post: int, batch: Sequence[int] = (), dtype: torch.dtype | None = None
 ) -> RewardState:
     """Zero state for :func:`reward_stdp_step`."""
+    dtype = state_dtype(dtype)
     traces = init_traces(n_pre, n_post, batch, dtype)
     return RewardState(
         traces, torch.zeros(*batch, n_post, n_pre, dtype=dtype), torch.zeros(tuple(batch), dtype=dtype)

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import time
 
-import torch
-
 from .. import _checks
+from .._lazy import torch
 from ..neurons import LIFParams
 from ..sim import Network
 from .coba import NetworkRun, run_timed

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from .. import _checks
 from ..analysis import spiketrains as S
@@ -102,12 +101,12 @@ def run_coba(
         E_in=-80.0, tau_syn_ex_ms=5.0, tau_syn_in_ms=10.0, dt_ms=dt_ms,
     )  # fmt: skip
     net, exc, inh = brette_network(params, neurons, 6.0, 67.0, dt_ms, seed)
-    g = torch.Generator().manual_seed(seed)
     # initial state of Brette et al.'s (2007) script: V = E_L + N(-5, 5) mV, and
     # conductances N(4, 1.5) and N(20, 12) in units of g_L (10 nS), clipped at 0
+    rng = net.rng  # one seed drives everything: the draws follow the connections'
     for pop in (exc, inh):
-        noise = torch.randn(3, pop.n, generator=g, dtype=torch.float64)
+        noise = rng.standard_normal((3, pop.n))
         pop.set_state("v", -60.0 + noise[0] * 5.0 - 5.0)
-        pop.set_state("g_ex", ((noise[1] * 1.5 + 4.0) * 10.0).clamp(min=0))
-        pop.set_state("g_in", ((noise[2] * 12.0 + 20.0) * 10.0).clamp(min=0))
+        pop.set_state("g_ex", np.maximum((noise[1] * 1.5 + 4.0) * 10.0, 0.0))
+        pop.set_state("g_in", np.maximum((noise[2] * 12.0 + 20.0) * 10.0, 0.0))
     return run_timed(net, duration_ms, start, progress)

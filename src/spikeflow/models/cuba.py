@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import time
 
-import torch
-
 from ..neurons import CubaLIFParams
 from .coba import NetworkRun, brette_network, run_timed
 
@@ -23,7 +21,7 @@ def run_cuba(
     net, exc, inh = brette_network(
         CubaLIFParams(dt_ms=dt_ms), neurons, 60 * 0.27 / 10, 20 * 4.5 / 10, dt_ms, seed
     )
-    gen = torch.Generator().manual_seed(seed)
+    rng = net.rng  # one seed drives everything: the draws follow the connections'
     for pop in (exc, inh):
-        pop.set_state("v", -60.0 + 10.0 * torch.rand(pop.n, generator=gen, dtype=torch.float64))
+        pop.set_state("v", -60.0 + 10.0 * rng.random(pop.n))
     return run_timed(net, duration_ms, start, progress)

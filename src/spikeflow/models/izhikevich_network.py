@@ -12,9 +12,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import torch
 
 from .. import _checks
+from .._lazy import torch
 from ..neurons import IzhikevichParams
 from ..sim import Network
 from .coba import NetworkRun, run_timed

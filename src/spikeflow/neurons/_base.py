@@ -10,9 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import torch
-
 from .. import _checks, surrogate
+from .._lazy import torch
 from ..surrogate import SpikeFunction
 
 RESET_MODES = ("subtract", "value", "none")
@@ -215,6 +214,10 @@ class NeuronModel:
         step: ``(x, state, params_or_coeffs) -> (spikes, state)``; for non-spiking
             models the first output is the membrane potential.
         spiking: whether the first output of ``step`` is spikes.
+        rest_v: ``coeffs -> float``, the resting potential, for models whose state at rest
+            is ``v`` at it and every other field 0 (``init_state`` builds it so, and the
+            network simulator builds it as NumPy arrays without importing torch); ``None``
+            when the rest state is more (Izhikevich's ``u = b v``, Hodgkin-Huxley's gates).
     """
 
     name: str
@@ -223,6 +226,7 @@ class NeuronModel:
     init_state: Callable[..., Any]
     step: Callable[..., tuple[torch.Tensor, Any]]
     spiking: bool = True
+    rest_v: Callable[[Any], float] | None = None
 
 
 def rest_state(state_cls: type, shape, v_rest, dtype, device):  # noqa: ANN001, ANN201
@@ -235,6 +239,13 @@ def rest_state(state_cls: type, shape, v_rest, dtype, device):  # noqa: ANN001, 
             for name in state_cls._fields
         )
     )
+
+
+def state_dtype(dtype: torch.dtype | None) -> torch.dtype:
+    """The dtype of a new state: ``dtype``, or float32 when ``None`` (the default of every
+    ``init_state``; a default written as ``torch.float32`` would import torch when the
+    module is imported, see :mod:`spikeflow._lazy`)."""
+    return torch.float32 if dtype is None else dtype
 
 
 def full_state(shape, value, dtype, device) -> torch.Tensor:  # noqa: ANN001

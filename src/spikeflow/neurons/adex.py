@@ -17,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import torch
-
 from .. import _checks, surrogate
-from ._base import NeuronModel, full_state
+from .._lazy import torch
+from ._base import NeuronModel, rest_state, state_dtype
 
 
 @dataclass(frozen=True)
@@ -82,10 +81,15 @@ class AdExState(NamedTuple):
     w: torch.Tensor
 
 
-def init_state(shape, params, dtype=torch.float32, device=None) -> AdExState:  # noqa: ANN001
+def init_state(shape, params, dtype=None, device=None) -> AdExState:  # noqa: ANN001
     """At rest: ``V = E_L``, ``w = 0``."""
-    w = torch.zeros(shape, dtype=dtype, device=device)
-    return AdExState(full_state(shape, params.E_L, dtype, device), w)
+    dtype = state_dtype(dtype)
+    return rest_state(AdExState, shape, rest_v(params), dtype, device)
+
+
+def rest_v(params: AdExParams) -> float:
+    """The resting potential (``E_L``, mV); ``w`` rests at 0."""
+    return params.E_L
 
 
 def _derivatives(v, w, i, p: AdExParams):  # noqa: ANN001, ANN202
@@ -119,4 +123,4 @@ def step(x: torch.Tensor, state: AdExState, params: AdExParams) -> tuple[torch.T
     return z_total, AdExState(v, w)
 
 
-MODEL = NeuronModel("adex", AdExParams, AdExState, init_state, step)
+MODEL = NeuronModel("adex", AdExParams, AdExState, init_state, step, rest_v=rest_v)

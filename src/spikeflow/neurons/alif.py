@@ -19,9 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import torch
-
 from .. import _checks
+from .._lazy import torch
 from ._base import (
     MembraneCoeffs,
     MembraneParams,
@@ -31,6 +30,7 @@ from ._base import (
     integrate_membrane,
     rest_state,
     scaled,
+    state_dtype,
 )
 
 
@@ -87,10 +87,11 @@ class ALIFState(NamedTuple):
 def init_state(
     shape: tuple[int, ...],
     params: ALIFParams | ALIFCoeffs,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     device: torch.device | str | None = None,
 ) -> ALIFState:
     """At rest: ``v = v_rest``, no adaptation, not refractory."""
+    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, ALIFParams) else params
     return rest_state(ALIFState, shape, c.membrane.v_rest, dtype, device)
 

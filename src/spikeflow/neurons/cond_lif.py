@@ -23,16 +23,16 @@ import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import torch
-
 from .. import _checks, surrogate
+from .._lazy import torch
 from ._base import (
     MembraneCoeffs,
     NeuronModel,
     exp_decay,
     fire_and_reset,
-    full_state,
     hold_refractory,
+    rest_state,
+    state_dtype,
     value_reset,
 )
 
@@ -121,11 +121,16 @@ class CondLIFState(NamedTuple):
     refractory: torch.Tensor
 
 
-def init_state(shape, params, dtype=torch.float32, device=None) -> CondLIFState:  # noqa: ANN001
+def init_state(shape, params, dtype=None, device=None) -> CondLIFState:  # noqa: ANN001
     """At rest: ``V = E_L``, no conductance, not refractory."""
+    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, CondLIFParams) else params
-    zeros = [torch.zeros(shape, dtype=dtype, device=device) for _ in range(5)]
-    return CondLIFState(full_state(shape, c.p.E_L, dtype, device), *zeros)
+    return rest_state(CondLIFState, shape, rest_v(c), dtype, device)
+
+
+def rest_v(c: CondLIFCoeffs) -> float:
+    """The resting potential (``E_L``, mV); every other state field rests at 0."""
+    return c.p.E_L
 
 
 def _synapse(g, h, x, decay, dt, tau, alpha):  # noqa: ANN001, ANN202
@@ -162,4 +167,4 @@ def step(x: Any, state: CondLIFState, params: Any) -> tuple[torch.Tensor, CondLI
     return z, CondLIFState(v, g_ex, g_in, h_ex, h_in, refractory)
 
 
-MODEL = NeuronModel("cond_lif", CondLIFParams, CondLIFState, init_state, step)
+MODEL = NeuronModel("cond_lif", CondLIFParams, CondLIFState, init_state, step, rest_v=rest_v)

@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import torch
-
 from .. import _checks, surrogate
+from .._lazy import torch
 from ._base import (
     MembraneCoeffs,
     NeuronModel,
@@ -28,6 +27,7 @@ from ._base import (
     fire_and_reset,
     hold_refractory,
     rest_state,
+    state_dtype,
     value_reset,
 )
 from .synaptic_lif import current_to_voltage
@@ -103,10 +103,16 @@ class CubaLIFState(NamedTuple):
     refractory: torch.Tensor
 
 
-def init_state(shape, params, dtype=torch.float32, device=None) -> CubaLIFState:  # noqa: ANN001
+def init_state(shape, params, dtype=None, device=None) -> CubaLIFState:  # noqa: ANN001
     """At rest: ``V = E_L``, no current."""
+    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, CubaLIFParams) else params
-    return rest_state(CubaLIFState, shape, c.p.E_L, dtype, device)
+    return rest_state(CubaLIFState, shape, rest_v(c), dtype, device)
+
+
+def rest_v(c: CubaLIFCoeffs) -> float:
+    """The resting potential (``E_L``, mV); every other state field rests at 0."""
+    return c.p.E_L
 
 
 def step(x: Any, state: CubaLIFState, params: Any) -> tuple[torch.Tensor, CubaLIFState]:
@@ -126,4 +132,4 @@ def step(x: Any, state: CubaLIFState, params: Any) -> tuple[torch.Tensor, CubaLI
     return z, CubaLIFState(v, c.decay_ex * i_ex, c.decay_in * i_in, refractory)
 
 
-MODEL = NeuronModel("cuba_lif", CubaLIFParams, CubaLIFState, init_state, step)
+MODEL = NeuronModel("cuba_lif", CubaLIFParams, CubaLIFState, init_state, step, rest_v=rest_v)

@@ -23,10 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import torch
-
 from .. import _checks, surrogate
-from ._base import NeuronModel, full_state
+from .._lazy import torch
+from ._base import NeuronModel, full_state, state_dtype
 
 INTEGRATORS = {"exp_euler": 0.1, "rk4": 0.05}  # largest stable dt (ms) at 6.3 degC
 
@@ -113,8 +112,9 @@ def rates(v: torch.Tensor, q10: float = 1.0):  # noqa: ANN201
     return tuple(q10 * r for r in (am, bm, ah, bh, an, bn))
 
 
-def init_state(shape, params, dtype=torch.float32, device=None) -> HHState:  # noqa: ANN001
+def init_state(shape, params, dtype=None, device=None) -> HHState:  # noqa: ANN001
     """Rest at -65 mV with every gate at its steady state there."""
+    dtype = state_dtype(dtype)
     v = full_state(shape, -65.0, dtype, device)
     am, bm, ah, bh, an, bn = rates(v, params.q10)
     return HHState(v, am / (am + bm), ah / (ah + bh), an / (an + bn))

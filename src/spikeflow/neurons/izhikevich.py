@@ -17,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import torch
-
 from .. import _checks, surrogate
-from ._base import NeuronModel, full_state
+from .._lazy import is_tensor, torch
+from ._base import NeuronModel, full_state, state_dtype
 
 #: (a, b, c, d) of the firing patterns in Izhikevich (2003), Fig. 2.
 PATTERNS = {
@@ -61,7 +60,7 @@ class IzhikevichParams:
         # network); they must then be 1-D and finite
         for name in ("a", "b", "c", "d"):
             value = getattr(self, name)
-            if isinstance(value, torch.Tensor):
+            if is_tensor(value):
                 _checks.tensor(name, value, ndim=1)
             else:
                 _checks.real(name, value)
@@ -96,8 +95,9 @@ class IzhikevichState(NamedTuple):
     u: torch.Tensor
 
 
-def init_state(shape, params, dtype=torch.float32, device=None) -> IzhikevichState:  # noqa: ANN001
+def init_state(shape, params, dtype=None, device=None) -> IzhikevichState:  # noqa: ANN001
     """``v = -65`` mV and ``u = b v``, the paper's initial condition."""
+    dtype = state_dtype(dtype)
     v = full_state(shape, -65.0, dtype, device)
     b = params.b.to(dtype) if isinstance(params.b, torch.Tensor) else params.b
     return IzhikevichState(v, b * v)

@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import torch
-
 from .. import _checks
-from ._base import INPUT_MODES, NeuronModel, exp_decay, input_gain, rest_state, scaled
+from .._lazy import torch
+from ._base import INPUT_MODES, NeuronModel, exp_decay, input_gain, rest_state, scaled, state_dtype
 
 
 class LICoeffs(NamedTuple):
@@ -68,12 +67,18 @@ class LIState(NamedTuple):
 def init_state(
     shape: tuple[int, ...],
     params: LIParams | LICoeffs,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     device: torch.device | str | None = None,
 ) -> LIState:
     """At rest: ``v = v_rest``."""
+    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, LIParams) else params
-    return rest_state(LIState, shape, c.v_rest, dtype, device)
+    return rest_state(LIState, shape, rest_v(c), dtype, device)
+
+
+def rest_v(c: LICoeffs) -> float:
+    """The resting potential (``v_rest``)."""
+    return c.v_rest
 
 
 def step(x: torch.Tensor, state: LIState, params: LIParams | LICoeffs) -> tuple[torch.Tensor, LIState]:
@@ -86,4 +91,4 @@ def step(x: torch.Tensor, state: LIState, params: LIParams | LICoeffs) -> tuple[
     return v, LIState(v)
 
 
-MODEL = NeuronModel("li", LIParams, LIState, init_state, step, spiking=False)
+MODEL = NeuronModel("li", LIParams, LIState, init_state, step, spiking=False, rest_v=rest_v)

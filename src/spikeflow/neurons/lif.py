@@ -19,8 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import torch
-
+from .._lazy import torch
 from ._base import (
     MembraneCoeffs,
     MembraneParams,
@@ -29,6 +28,7 @@ from ._base import (
     integrate_membrane,
     rest_state,
     scaled,
+    state_dtype,
 )
 
 
@@ -56,12 +56,18 @@ class LIFState(NamedTuple):
 def init_state(
     shape: tuple[int, ...],
     params: LIFParams | MembraneCoeffs,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     device: torch.device | str | None = None,
 ) -> LIFState:
     """A neuron at rest: ``v = v_rest`` and not refractory."""
+    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, LIFParams) else params
-    return rest_state(LIFState, shape, c.v_rest, dtype, device)
+    return rest_state(LIFState, shape, rest_v(c), dtype, device)
+
+
+def rest_v(c: MembraneCoeffs) -> float:
+    """The resting potential (``v_rest``); every other state field rests at 0."""
+    return c.v_rest
 
 
 def step(
@@ -84,4 +90,4 @@ def step(
     return z, LIFState(v, refractory)
 
 
-MODEL = NeuronModel("lif", LIFParams, LIFState, init_state, step)
+MODEL = NeuronModel("lif", LIFParams, LIFState, init_state, step, rest_v=rest_v)

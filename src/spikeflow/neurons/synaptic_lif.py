@@ -25,9 +25,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import torch
-
 from .. import _checks
+from .._lazy import torch
 from ._base import (
     MembraneCoeffs,
     MembraneParams,
@@ -36,6 +35,7 @@ from ._base import (
     fire_and_reset,
     integrate_membrane,
     rest_state,
+    state_dtype,
 )
 
 
@@ -102,12 +102,18 @@ class SynapticLIFState(NamedTuple):
 def init_state(
     shape: tuple[int, ...],
     params: SynapticLIFParams | SynapticLIFCoeffs,
-    dtype: torch.dtype = torch.float32,
+    dtype: torch.dtype | None = None,
     device: torch.device | str | None = None,
 ) -> SynapticLIFState:
     """At rest: ``v = v_rest``, no synaptic current, not refractory."""
+    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, SynapticLIFParams) else params
-    return rest_state(SynapticLIFState, shape, c.membrane.v_rest, dtype, device)
+    return rest_state(SynapticLIFState, shape, rest_v(c), dtype, device)
+
+
+def rest_v(c: SynapticLIFCoeffs) -> float:
+    """The resting potential (``v_rest``); every other state field rests at 0."""
+    return c.membrane.v_rest
 
 
 def step(
@@ -125,4 +131,4 @@ def step(
     return z, SynapticLIFState(v, c.decay_syn * i, refractory)
 
 
-MODEL = NeuronModel("synaptic_lif", SynapticLIFParams, SynapticLIFState, init_state, step)
+MODEL = NeuronModel("synaptic_lif", SynapticLIFParams, SynapticLIFState, init_state, step, rest_v=rest_v)

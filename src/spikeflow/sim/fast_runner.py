@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from .._progress import ProgressBar
 from ..neurons import adex, cuba_lif, hodgkin_huxley, izhikevich, lif
@@ -95,8 +94,8 @@ def _pack(net: Network):  # noqa: ANN202
             params[sl, :3] = (c.v_peak, c.dt_ms, c.substeps)
             for col, name in enumerate("abcd"):
                 value = getattr(c, name)
-                nparam[sl, col] = value.double().numpy() if isinstance(value, torch.Tensor) else value
-            g_ex[sl] = pop.state.u.numpy()
+                nparam[sl, col] = np.asarray(value, dtype=np.float64)  # a number or per neuron (CPU tensor)
+            g_ex[sl] = pop.state.u
         elif pop.module is hodgkin_huxley:
             code[sl] = F.HH_CODE
             c = pop.coeffs
@@ -114,7 +113,7 @@ def _pack(net: Network):  # noqa: ANN202
                 "dt_ms",
             )
             params[sl, : len(names)] = [getattr(c, name) for name in names]
-            g_ex[sl], g_in[sl], refr[sl] = pop.state.m.numpy(), pop.state.h.numpy(), pop.state.n.numpy()
+            g_ex[sl], g_in[sl], refr[sl] = pop.state.m, pop.state.h, pop.state.n
         elif pop.module is adex:
             code[sl] = F.ADEX_CODE
             c = pop.coeffs
@@ -124,18 +123,18 @@ def _pack(net: Network):  # noqa: ANN202
                 c.dt_ms / c.substeps,
                 c.substeps,
             ]
-            g_ex[sl] = pop.state.w.numpy()
+            g_ex[sl] = pop.state.w
         elif pop.module is cuba_lif:
             code[sl], params[sl] = F.CUBA_CODE, F.cuba_row(pop.coeffs)
-            g_ex[sl], g_in[sl] = pop.state.i_ex.numpy(), pop.state.i_in.numpy()
+            g_ex[sl], g_in[sl] = pop.state.i_ex, pop.state.i_in
         else:
             code[sl], params[sl] = F.COND_CODE, F.cond_row(pop.coeffs)
-            g_ex[sl], g_in[sl] = pop.state.g_ex.numpy(), pop.state.g_in.numpy()
+            g_ex[sl], g_in[sl] = pop.state.g_ex, pop.state.g_in
         if pop.source is None:
-            v[sl] = pop.state.v.numpy()
+            v[sl] = pop.state.v
             if "refractory" in pop.state._fields:
-                refr[sl] = pop.state.refractory.numpy()
-        buf[:, :, sl] = pop.buffer.numpy()
+                refr[sl] = pop.state.refractory
+        buf[:, :, sl] = pop.buffer
     indptr, targets, weights, delays, rings, uniform_delay = _static_synapses(net, offsets, total)
     pops = list(offsets)
     pop_lo = np.array([offsets[p] for p in pops], dtype=np.int64)
@@ -191,7 +190,7 @@ def _unpack_plastic(net: Network, plastic: tuple) -> None:
 
 
 def _global(sel, offsets) -> np.ndarray:  # noqa: ANN001
-    return np.concatenate([idx.numpy() + offsets[pop] for pop, idx in sel.parts])
+    return np.concatenate([idx + offsets[pop] for pop, idx in sel.parts])
 
 
 def run_fast(net: Network, steps: int, progress: bool) -> None:
@@ -236,7 +235,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
                 ext[:k_steps] = 0.0
                 for k in range(k_steps if per_step else 0):
                     for pop, x in net.external_input().items():
-                        ext[k, offsets[pop] : offsets[pop] + pop.n] = x.numpy()
+                        ext[k, offsets[pop] : offsets[pop] + pop.n] = x
                 for pop, x in net.drive_chunk(net.step_count, k_steps).items():
                     ext[:k_steps, offsets[pop] : offsets[pop] + pop.n] += x
                 for pop in sources:
@@ -282,8 +281,8 @@ def _deliver(mons, lookups, steps: np.ndarray, ids: np.ndarray) -> None:  # noqa
         local = lut[ids]
         keep = local >= 0
         if keep.any():
-            m._steps.append(torch.from_numpy(steps[keep].copy()))
-            m._ids.append(torch.from_numpy(local[keep].copy()))
+            m._steps.append(steps[keep])  # boolean indexing copies
+            m._ids.append(local[keep])
 
 
 def _sample(mons, cols, rows: np.ndarray, t0: int, ran: int, every: int) -> None:  # noqa: ANN001
@@ -291,7 +290,7 @@ def _sample(mons, cols, rows: np.ndarray, t0: int, ran: int, every: int) -> None
     start = 0
     for m, c in zip(mons, cols):
         for r, t in zip(rows, times):
-            m._values.append(torch.from_numpy(r[start : start + c.size].copy()))
+            m._values.append(r[start : start + c.size].copy())
             m._times.append(t)
         start += c.size
 
@@ -299,19 +298,19 @@ def _sample(mons, cols, rows: np.ndarray, t0: int, ran: int, every: int) -> None
 def _unpack(net, offsets, v, g_ex, g_in, refr, buf) -> None:  # noqa: ANN001
     for pop, off in offsets.items():
         sl = slice(off, off + pop.n)
-        pop.buffer = torch.from_numpy(buf[:, :, sl].copy())
+        pop.buffer = buf[:, :, sl].copy()
         if pop.source is not None:
             continue
-        fields = {"v": torch.from_numpy(v[sl].copy()), "refractory": torch.from_numpy(refr[sl].copy())}
+        fields = {"v": v[sl].copy(), "refractory": refr[sl].copy()}
         if pop.module is izhikevich:
-            fields = {"v": fields["v"], "u": torch.from_numpy(g_ex[sl].copy())}
+            fields = {"v": fields["v"], "u": g_ex[sl].copy()}
         elif pop.module is adex:
-            fields = {"v": fields["v"], "w": torch.from_numpy(g_ex[sl].copy())}
+            fields = {"v": fields["v"], "w": g_ex[sl].copy()}
         elif pop.module is hodgkin_huxley:
             gates = (g_ex, g_in, refr)
-            fields = {"v": fields["v"], **{g: torch.from_numpy(a[sl].copy()) for g, a in zip("mhn", gates)}}
+            fields = {"v": fields["v"], **{g: a[sl].copy() for g, a in zip("mhn", gates)}}
         elif pop.module is not lif:
             names = ("i_ex", "i_in") if pop.module is cuba_lif else ("g_ex", "g_in")
-            fields[names[0]] = torch.from_numpy(g_ex[sl].copy())
-            fields[names[1]] = torch.from_numpy(g_in[sl].copy())
+            fields[names[0]] = g_ex[sl].copy()
+            fields[names[1]] = g_in[sl].copy()
         pop.state = pop.state._replace(**fields)

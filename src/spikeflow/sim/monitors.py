@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Selection
@@ -20,16 +19,18 @@ class SpikeMonitor:
 
     selection: Selection
     dt_ms: float
-    _steps: list[torch.Tensor] = field(default_factory=list)
-    _ids: list[torch.Tensor] = field(default_factory=list)
+    _steps: list[np.ndarray] = field(default_factory=list)  # int64 step numbers
+    _ids: list[np.ndarray] = field(default_factory=list)  # int64 indices in the selection
 
     @property
     def times_ms(self) -> np.ndarray:
-        return (torch.cat(self._steps).double() * self.dt_ms).numpy() if self._steps else np.zeros(0)
+        """Spike times (ms), ``[spikes]`` float64, in the order recorded (by step)."""
+        return np.concatenate(self._steps) * self.dt_ms if self._steps else np.zeros(0)
 
     @property
     def senders(self) -> np.ndarray:
-        return torch.cat(self._ids).numpy() if self._ids else np.zeros(0, dtype=np.int64)
+        """Index within the selection of each spike's neuron, ``[spikes]`` int64."""
+        return np.concatenate(self._ids) if self._ids else np.zeros(0, dtype=np.int64)
 
     def by_neuron(self) -> tuple[np.ndarray, np.ndarray]:
         """``(times_ms, senders)`` of all spikes ordered by neuron, then time."""
@@ -54,13 +55,15 @@ class StateMonitor:
     variable: str
     every: int
     dt_ms: float
-    _values: list[torch.Tensor] = field(default_factory=list)
+    _values: list[np.ndarray] = field(default_factory=list)  # one [neurons] row per sample
     _times: list[int] = field(default_factory=list)
 
     @property
     def values(self) -> np.ndarray:
-        return torch.stack(self._values).numpy() if self._values else np.zeros((0, len(self.selection)))
+        """``[samples, neurons]`` recorded values (the variable's unit)."""
+        return np.stack(self._values) if self._values else np.zeros((0, len(self.selection)))
 
     @property
     def times_ms(self) -> np.ndarray:
+        """Sample times (ms), ``[samples]``."""
         return np.asarray(self._times, dtype=np.float64) * self.dt_ms

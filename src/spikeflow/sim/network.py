@@ -24,6 +24,11 @@ with two receptors go to ``buffer[1]``, everything else to ``buffer[0]``, so tho
 see the two kinds of spikes of one step apart (other models only ever use ring 0).
 ``delay_ms`` is rounded to the nearest whole number of steps (a warning says so when it
 is not a multiple of ``dt_ms``); delays below one step are refused.
+
+State, ring buffers, selections and recordings are NumPy arrays, so a network that runs
+on the fast CPU backend never imports torch (1 to 1.7 s and 220 MiB of a process, see
+:mod:`spikeflow._lazy`); the reference backend wraps them as tensors (no copy) for the
+models' torch ``step`` functions.
 """
 
 from __future__ import annotations
@@ -35,9 +40,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import torch
 
 from .. import _checks
+from .._lazy import is_tensor, torch
 from .._progress import ProgressBar
 from ..learning.plasticity import STDP, RewardSTDP
 from ..neurons import (
@@ -56,10 +61,41 @@ from .plastic import PlasticProjection
 from .sources import SOURCES, NoiseInput, SourceSpikes, SourceState, WaveformInput
 from .synapses import SynapseGroup, group_projections, two_receptors
 
+_DTYPES = ("float32", "float64")
+
 _MODULES = {
     m.MODEL.params_cls: m
     for m in (lif, synaptic_lif, cond_lif, cuba_lif, adex, izhikevich, hodgkin_huxley, leaky_integrator)
 }
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    """The NumPy float type of ``dtype`` (None: float64; a torch, NumPy or string float32
+    or float64), without importing torch."""
+    if dtype is None:
+        return np.dtype(np.float64)
+    name = str(dtype).removeprefix("torch.")
+    if name not in _DTYPES:
+        raise ValueError(f"dtype must be float32 or float64 (torch, NumPy or a string), got {dtype!r}")
+    return np.dtype(name)
+
+
+def _rest_state(pop: Population) -> Any:
+    """``pop``'s model at rest as NumPy arrays: built directly where the model declares a
+    resting potential (``NeuronModel.rest_v``), else from its torch ``init_state``."""
+    model, n, dtype = pop.module.MODEL, pop.n, pop.net.float_dtype
+    if model.rest_v is not None:
+        v = model.rest_v(pop.coeffs)
+        return model.state_cls(*(np.full(n, v if f == "v" else 0.0, dtype) for f in model.state_cls._fields))
+    state = pop.module.init_state((n,), pop.coeffs, getattr(torch, dtype.name))
+    return model.state_cls(*(t.numpy() for t in state))
+
+
+def _as_array(values: Any, dtype: np.dtype | type = np.float64) -> np.ndarray:
+    """``values`` (a number, sequence, NumPy array or CPU tensor) as a NumPy array."""
+    if is_tensor(values):
+        values = values.detach().cpu().numpy()
+    return np.asarray(values, dtype=dtype)
 
 
 def _check_variable(pop: Population, name: str) -> None:
@@ -71,10 +107,11 @@ def _check_variable(pop: Population, name: str) -> None:
 class Selection:
     """Neurons of one or more populations: ``pop[10:20]``, ``exc | inh``.
 
-    ``parts`` is a list of ``(population, indices)`` with ``indices`` a LongTensor.
+    ``parts`` is a list of ``(population, indices)`` with ``indices`` an int64 NumPy
+    array of neuron indices within the population.
     """
 
-    def __init__(self, parts: list[tuple[Population, torch.Tensor]]) -> None:
+    def __init__(self, parts: list[tuple[Population, np.ndarray]]) -> None:
         self.parts = parts
 
     def __len__(self) -> int:
@@ -93,7 +130,8 @@ class Population(Selection):
     """``n`` neurons of one model; a :class:`Selection` of all of them.
 
     Attributes:
-        name, n, params: as given; state: the model's state NamedTuple of ``[n]`` tensors.
+        name, n, params: as given; state: the model's state NamedTuple of ``[n]`` NumPy
+            arrays (the network's float type; ``torch.from_numpy`` shares them).
     """
 
     def __init__(self, net: Network, n: int, params: Any, name: str) -> None:
@@ -106,25 +144,28 @@ class Population(Selection):
         else:
             self.module = _MODULES[type(params)]
             self.coeffs = params.coeffs()
-            self.state = self.module.init_state((n,), self.coeffs, net.dtype)
-        self.buffer: torch.Tensor | None = None
-        super().__init__([(self, torch.arange(n))])
+            self.state = _rest_state(self)
+        self.buffer: np.ndarray | None = None  # [2, max delay + 1, n] ring buffers
+        super().__init__([(self, np.arange(n))])
 
     def __getitem__(self, key: int | slice | Sequence[int]) -> Selection:
-        idx = torch.arange(self.n)[key]
-        return Selection([(self, idx.reshape(-1))])
+        idx = np.arange(self.n)[key]
+        return Selection([(self, np.asarray(idx).reshape(-1))])
 
     def set_state(self, name: str, values: float | np.ndarray | torch.Tensor) -> None:
-        """Set a state variable (e.g. random initial potentials) for all neurons."""
+        """Set a state variable (e.g. random initial potentials) for all neurons: one value
+        or ``[n]`` values (NumPy array, sequence or tensor)."""
         _check_variable(self, name)
-        t = torch.as_tensor(values, dtype=self.net.dtype).expand(self.n).clone()
-        self.state = self.state._replace(**{name: t})
+        values = _as_array(values, self.net.float_dtype)
+        if values.ndim > 1 or (values.ndim == 1 and values.size != self.n):
+            raise ValueError(f"values for {name!r} must be one value or {self.n}, got shape {values.shape}")
+        self.state = self.state._replace(**{name: np.broadcast_to(values, (self.n,)).copy()})
 
 
-def _indices(selected: torch.Tensor, local: np.ndarray) -> np.ndarray:
+def _indices(selected: np.ndarray, local: np.ndarray) -> np.ndarray:
     """Neuron indices (within the population) of the synapse ends ``local`` (indices
     into the selection ``selected``), as int32 where they fit."""
-    idx = selected.numpy()
+    idx = selected
     if idx.size and int(idx.max()) < 2**31:
         idx = idx.astype(np.int32)
     return idx[local]
@@ -146,22 +187,21 @@ class Network:
     Args:
         dt_ms: step (ms), > 0.
         seed: seed of connectivity and input randomness.
-        dtype: floating type of the state (float64 by default, as NEST and Brian2 use).
+        dtype: floating type of the state: float64 (default, as NEST and Brian2 use) or
+            float32, as a torch or NumPy dtype or a string.
         backend: ``"auto"`` (the fast CPU backend when Numba is installed and the network
             fits it: LIF and exponential-synapse conductance LIF populations, state
             monitors of ``v`` only, float64), ``"reference"`` (torch, any model and
             device) or ``"fast"`` (refuses networks it cannot run).
     """
 
-    def __init__(
-        self, dt_ms: float = 0.1, seed: int = 0, dtype: torch.dtype = torch.float64, backend: str = "auto"
-    ) -> None:
+    def __init__(self, dt_ms: float = 0.1, seed: int = 0, dtype: Any = None, backend: str = "auto") -> None:
         self.dt_ms = _checks.positive("dt_ms", dt_ms)
         self.backend = _checks.choice("backend", backend, ("auto", "reference", "fast"))
         self.seed = seed
-        self.dtype = dtype
+        self.float_dtype = _float_dtype(dtype)
         self.rng = np.random.default_rng(seed)
-        self.generator = torch.Generator().manual_seed(seed)
+        self._generator = None
         self.populations: list[Population] = []
         self.projections: list[_Projection] = []
         self.plastic: list[PlasticProjection] = []
@@ -171,6 +211,19 @@ class Network:
         self.monitors: list[SpikeMonitor | StateMonitor] = []
         self.step_count = 0
         self._built: list | None = None
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The state's floating type as a torch dtype (imports torch)."""
+        return getattr(torch, self.float_dtype.name)
+
+    @property
+    def generator(self) -> torch.Generator:
+        """The torch generator of the Poisson inputs (seeded with ``seed``; made on first
+        use, so that networks without Poisson inputs do not import torch)."""
+        if self._generator is None:
+            self._generator = torch.Generator().manual_seed(self.seed)
+        return self._generator
 
     # ----------------------------------------------------------------- construction
     def population(self, n: int, params: Any, name: str | None = None) -> Population:
@@ -274,7 +327,7 @@ class Network:
                 if pairs is not None:
                     src, dst = rules.explicit(n_pre, n_post, *pairs)
                 elif p is not None:
-                    same = pre_pop is post_pop and torch.equal(pre_idx, post_idx)
+                    same = pre_pop is post_pop and np.array_equal(pre_idx, post_idx)
                     src, dst = rules.fixed_probability(
                         n_pre, n_post, p, self.rng, autapses=autapses or not same
                     )
@@ -376,9 +429,7 @@ class Network:
         ``dt_ms`` from ``start_ms`` (units as in :meth:`step_current`)."""
         start = self._input_step("start_ms", start_ms)
         self._check_current_target(target)
-        v = np.asarray(
-            values.detach().cpu() if isinstance(values, torch.Tensor) else values, dtype=np.float64
-        )
+        v = _as_array(values)
         if v.ndim == 1:
             v = np.repeat(v[:, None], len(target), axis=1)
         if v.ndim != 2 or v.shape[1] != len(target) or v.shape[0] < 2:
@@ -431,7 +482,7 @@ class Network:
         for pop in self.populations:
             if pop.buffer is None or pop.buffer.shape[1] < max_delay + 1:
                 old = pop.buffer
-                pop.buffer = torch.zeros(2, max_delay + 1, pop.n, dtype=self.dtype)
+                pop.buffer = np.zeros((2, max_delay + 1, pop.n), dtype=self.float_dtype)
                 if old is not None:  # keep spikes in flight when the network grows
                     for k in range(old.shape[1]):
                         pop.buffer[:, (self.step_count + k) % pop.buffer.shape[1]] = old[
@@ -468,8 +519,8 @@ class Network:
 
         if importlib.util.find_spec("numba") is None:
             return "Numba is not installed (pip install 'spikeflow[fast]')"
-        if self.dtype != torch.float64:
-            return f"it runs in float64, the network uses {self.dtype}"
+        if self.float_dtype != np.float64:
+            return f"it runs in float64, the network uses {self.float_dtype}"
         for pop in self.populations:
             if pop.source or pop.module in (lif, cuba_lif, izhikevich, adex):
                 continue
@@ -487,10 +538,10 @@ class Network:
             return "its state monitors must all record 'v' with the same 'every'"
         return None
 
-    def external_input(self) -> dict[Population, torch.Tensor]:
-        """Draw this step's Poisson input per population (both backends call this, in the
-        same order, so the same seed gives the same input; noise inputs come from
-        :meth:`drive_chunk`)."""
+    def external_input(self) -> dict[Population, np.ndarray]:
+        """Draw this step's Poisson input per population, ``[n]`` arrays (both backends call
+        this, in the same order, so the same seed gives the same input; noise inputs come
+        from :meth:`drive_chunk`)."""
         ext: dict[Population, torch.Tensor] = {}
         for pop in self.populations:
             for sel, lam, w in self.poisson_inputs:
@@ -499,8 +550,8 @@ class Network:
                         lam_t = torch.full((len(idx),), lam, dtype=self.dtype)
                         draw = torch.poisson(lam_t, generator=self.generator)
                         x = ext.setdefault(pop, torch.zeros(pop.n, dtype=self.dtype))
-                        x[idx] += w * draw
-        return ext
+                        x[torch.from_numpy(idx)] += w * draw
+        return {pop: x.numpy() for pop, x in ext.items()}
 
     def drive_chunk(self, t0: int, k: int) -> dict[Population, np.ndarray]:
         """The noise inputs and injected currents of steps ``t0 .. t0 + k - 1`` summed per
@@ -525,63 +576,69 @@ class Network:
         return out
 
     @staticmethod
-    def _input(pop: Population, rows: torch.Tensor, ext: torch.Tensor | None) -> Any:
+    def _input(pop: Population, rows: np.ndarray, ext: np.ndarray | None) -> Any:
         """A step's input for ``pop`` from its two ring-buffer rows ``[2, n]`` and the
         external input: the pair ``(excitatory, inhibitory)`` for two-receptor models (the
         external input split by sign), ring 0 plus the external input otherwise (ring 1 is
         fed only for two-receptor models, see :class:`~spikeflow.sim.synapses.SynapseGroup`)."""
         if two_receptors(pop):
             if ext is None:
-                return rows[0].clone(), rows[1].clone()
-            return rows[0] + ext.clamp(min=0), rows[1] + ext.clamp(max=0)
-        return rows[0] + ext if ext is not None else rows[0].clone()
+                return torch.from_numpy(rows[0].copy()), torch.from_numpy(rows[1].copy())
+            return (
+                torch.from_numpy(rows[0] + np.maximum(ext, 0.0)),
+                torch.from_numpy(rows[1] + np.minimum(ext, 0.0)),
+            )
+        return torch.from_numpy(rows[0] + ext if ext is not None else rows[0].copy())
 
     def _step(self) -> None:
         t = self.step_count
-        spikes = {}
+        spikes: dict[Population, np.ndarray] = {}
         ext = self.external_input()
         for pop, x in self.drive_chunk(t, 1).items():
-            noise = torch.from_numpy(x[0]).to(self.dtype)
+            noise = x[0].astype(self.float_dtype)
             ext[pop] = ext[pop] + noise if pop in ext else noise
         for pop in self.populations:
             slot = t % pop.buffer.shape[1]
             x = self._input(pop, pop.buffer[:, slot], ext.get(pop))
-            pop.buffer[:, slot].zero_()
+            pop.buffer[:, slot] = 0.0
             if pop.source is not None:
-                spikes[pop] = torch.from_numpy(pop.source.chunk(t, 1)[0]).to(self.dtype)
+                spikes[pop] = pop.source.chunk(t, 1)[0].astype(self.float_dtype)
                 continue
-            z, state = pop.module.step(x, pop.state, pop.coeffs)
-            if not bool(torch.isfinite(state[0]).all()):
-                bad = int(torch.nonzero(~torch.isfinite(state[0]))[0])
+            state = pop.module.MODEL.state_cls(*(torch.from_numpy(a) for a in pop.state))
+            z, state = pop.module.step(x, state, pop.coeffs)
+            state = pop.module.MODEL.state_cls(*(a.numpy() for a in state))
+            bad = np.flatnonzero(~np.isfinite(state[0]))
+            if bad.size:
                 raise FloatingPointError(
                     f"NaN or infinite {state._fields[0]} at step {t} ({t * self.dt_ms:g} ms) in population "
-                    f"{pop.name!r}, neuron {bad}: reduce dt_ms or check the parameters and inputs"
+                    f"{pop.name!r}, neuron {int(bad[0])}: reduce dt_ms or check the parameters and inputs"
                 )
             pop.state = state
-            spikes[pop] = z
+            spikes[pop] = z.numpy()
         for g in self._built:
             z = spikes[g.pre]
-            if bool(z.any()):
+            if z.any():
                 row = (t + g.delay) % g.post.buffer.shape[1]
-                g.post.buffer[g.receptor, row] += (g.matrix(self.dtype) @ z.unsqueeze(1)).squeeze(1)
+                arriving = g.matrix(self.dtype) @ torch.from_numpy(z).unsqueeze(1)
+                g.post.buffer[g.receptor, row] += arriving.squeeze(1).numpy()
         reward = self.rewards.pop(t, 0.0)
         for proj in self.plastic:
-            pre_fired = torch.nonzero(spikes[proj.pre]).flatten().numpy()
-            post_fired = torch.nonzero(spikes[proj.post]).flatten().numpy()
+            pre_fired = np.flatnonzero(spikes[proj.pre])
+            post_fired = np.flatnonzero(spikes[proj.post])
             proj.step(t, pre_fired, post_fired, proj.post.buffer, reward)
         self.step_count += 1
         for m in self.monitors:
             if isinstance(m, SpikeMonitor):
                 offset = 0
                 for pop, idx in m.selection.parts:
-                    hit = torch.nonzero(spikes[pop][idx] > 0).flatten()
-                    if hit.numel():
-                        m._steps.append(torch.full((hit.numel(),), t, dtype=torch.int64))
+                    hit = np.flatnonzero(spikes[pop][idx] > 0)
+                    if hit.size:
+                        m._steps.append(np.full(hit.size, t, dtype=np.int64))
                         m._ids.append(hit + offset)
                     offset += len(idx)
             elif t % m.every == 0:
                 m._values.append(
-                    torch.cat([getattr(pop.state, m.variable)[idx] for pop, idx in m.selection.parts])
+                    np.concatenate([getattr(pop.state, m.variable)[idx] for pop, idx in m.selection.parts])
                 )
                 m._times.append(t)
 

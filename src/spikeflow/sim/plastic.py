@@ -24,7 +24,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from ..learning.plasticity import STDP, RewardSTDP
 from .synapses import two_receptors
@@ -118,7 +117,7 @@ class PlasticProjection:
         t: int,
         pre_fired: np.ndarray,
         post_fired: np.ndarray,
-        post_buffer: torch.Tensor,
+        post_buffer: np.ndarray,
         reward: float = 0.0,
     ) -> None:
         """One step (reference backend): ``pre_fired``/``post_fired`` are the indices of the
@@ -140,7 +139,7 @@ class PlasticProjection:
             if syn.size == 0:
                 continue
             targets = self.dst[syn]
-            row.index_add_(0, torch.from_numpy(targets), torch.from_numpy(self.sign * w[syn]))
+            np.add.at(row, targets, self.sign * w[syn])
             scale = w[syn] - w_min if mult else 1.0
             change = scale * (tr[2, targets] * (a2m + a3m * tr[1, i]))
             if modulated:

@@ -160,7 +160,7 @@ def drive_layout(parts: list) -> list:
     the parts of a selection that a drive feeds (computed once, used every chunk)."""
     layout = []
     for pop, idx in parts:
-        i = idx.numpy()
+        i = np.asarray(idx)
         whole = i.size == pop.n and bool((i == np.arange(pop.n)).all())
         layout.append((pop, None if whole else i, i.size))
     return layout

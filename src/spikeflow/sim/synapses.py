@@ -13,7 +13,8 @@ import warnings
 from typing import Any
 
 import numpy as np
-import torch
+
+from .._lazy import torch
 
 
 def two_receptors(pop: Any) -> bool:

@@ -1,0 +1,74 @@
+"""A simulation on the fast CPU backend imports neither torch nor the trainable layers
+(spikeflow._lazy); the reference backend still runs on torch, in float32 or float64."""
+
+import importlib.util
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+import spikeflow
+from spikeflow._lazy import LazyModule, is_tensor
+from spikeflow.neurons import CondLIFParams, LIFParams
+from spikeflow.sim import Network
+
+needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="needs Numba")
+
+_SCRIPT = """
+import json, sys
+import spikeflow
+from spikeflow.models.coba import run_coba
+stats = run_coba(400, 50.0, seed=3, progress=False).statistics()
+print(json.dumps({"torch": "torch" in sys.modules, "nn": "spikeflow.nn" in sys.modules,
+                  "n_spikes": stats["n_spikes"], "version": spikeflow.__version__}))
+"""
+
+
+@needs_numba
+def test_a_coba_run_on_the_fast_backend_never_imports_torch():
+    out = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["torch"] is False and result["nn"] is False
+    assert result["n_spikes"] > 0 and result["version"] == spikeflow.__version__
+
+
+def test_lazy_module_loads_on_first_use_and_then_serves_the_real_attributes():
+    name = "colorsys"  # a standard-library module nothing here imports
+    sys.modules.pop(name, None)
+    lazy = LazyModule(name)
+    assert name not in sys.modules and "not loaded" in repr(lazy)
+    assert lazy.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
+    real = sys.modules[name]
+    assert lazy.hls_to_rgb is real.hls_to_rgb and "hls_to_rgb" in vars(lazy)
+    with pytest.raises(AttributeError):
+        lazy.no_such_function  # noqa: B018
+
+
+def test_subpackages_load_on_attribute_access():
+    assert spikeflow.nn.LIF is importlib.import_module("spikeflow.nn").LIF
+    assert "nn" in dir(spikeflow) and "sim" in spikeflow.__all__
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        spikeflow.nope  # noqa: B018
+    assert spikeflow.learning.accuracy is importlib.import_module("spikeflow.learning.losses").accuracy
+    assert is_tensor(torch.zeros(1)) and not is_tensor(np.zeros(1))
+
+
+def test_network_state_is_numpy_and_the_reference_backend_keeps_float32():
+    net = Network(dt_ms=0.1, seed=0, dtype=torch.float32, backend="reference")
+    pop = net.population(5, CondLIFParams(dt_ms=0.1))
+    pop.set_state("v", torch.linspace(-60.0, -51.0, 5))
+    assert pop.state.v.dtype == np.float32 and net.dtype == torch.float32
+    net.run(2.0, progress=False)
+    assert all(a.dtype == np.float32 for a in pop.state) and pop.buffer.dtype == np.float32
+    assert Network(dtype="float64").float_dtype == np.float64
+
+
+def test_bad_dtype_and_state_shape_are_refused():
+    with pytest.raises(ValueError, match="dtype must be float32 or float64.*int32"):
+        Network(dtype=torch.int32)
+    pop = Network().population(4, LIFParams(dt_ms=0.1))
+    with pytest.raises(ValueError, match=r"values for 'v' must be one value or 4, got shape \(3,\)"):
+        pop.set_state("v", [1.0, 2.0, 3.0])
