@@ -185,6 +185,17 @@ def test_simulate_cli_json(tmp_path, capsys):
     assert (tmp_path / "coba.png").exists()
 
 
+def test_simulate_cli_backends_give_the_same_statistics(tmp_path, capsys):
+    out = {}
+    for backend in ("fast", "reference"):
+        args = ["simulate", "cuba", "--neurons", "300", "--duration-ms", "150", "--seed", "2"]
+        assert cli.main([*args, "--backend", backend, "--json", "--quiet", "--out", str(tmp_path)]) == 0
+        out[backend] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["fast"]["backend"] == "fast" and out["reference"]["backend"] == "reference"
+    assert out["fast"]["n_spikes"] == out["reference"]["n_spikes"] > 0
+    assert out["fast"]["cv_isi"] == out["reference"]["cv_isi"] > 0.1
+
+
 # ------------------------------------------------------------------ the fast backend
 def _with_backend(build, backend):
     net, *monitors = build()

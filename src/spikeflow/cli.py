@@ -194,13 +194,17 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         print(f"spikeflow simulate {label}: {neurons} neurons, {args.duration_ms:g} ms, seed {args.seed}")
     progress = not args.quiet
     if args.network == "coba":
-        result = run_coba(neurons, args.duration_ms, seed=args.seed, progress=progress)
+        result = run_coba(neurons, args.duration_ms, seed=args.seed, progress=progress, backend=args.backend)
     elif args.network == "cuba":
-        result = run_cuba(neurons, args.duration_ms, seed=args.seed, progress=progress)
+        result = run_cuba(neurons, args.duration_ms, seed=args.seed, progress=progress, backend=args.backend)
     elif args.network == "izhikevich":
-        result = run_izhikevich_network(neurons, args.duration_ms, seed=args.seed, progress=progress)
+        result = run_izhikevich_network(
+            neurons, args.duration_ms, seed=args.seed, progress=progress, backend=args.backend
+        )
     else:
-        result = run_brunel(args.regime, neurons, args.duration_ms, seed=args.seed, progress=progress)
+        result = run_brunel(
+            args.regime, neurons, args.duration_ms, seed=args.seed, progress=progress, backend=args.backend
+        )
     stats = result.statistics()
     t, s = result.spikes.times_ms, result.spikes.senders
     shown = s < min(args.neurons, 500)
@@ -222,7 +226,12 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             "self-sustained COBA network does so for some seeds in Brian2 and NEST too (2 to 4 of 20 "
             "seeds, docs/validation.md): try another --seed"
         )
-    run_info = {"network": label, "neurons": neurons, "duration_ms": args.duration_ms}
+    run_info = {
+        "network": label,
+        "neurons": neurons,
+        "duration_ms": args.duration_ms,
+        "backend": args.backend,
+    }
     _emit(args, lines, {**stats, **run_info, "seed": args.seed, "figure": str(figure)})
     return 0
 
@@ -334,6 +343,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--duration-ms", type=float, default=1000.0)
     sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument(
+        "--backend",
+        default="auto",
+        choices=["auto", "fast", "reference"],
+        help="simulation backend: auto (fast when it can run the network), fast (Numba), reference (torch)",
+    )
     sim.add_argument("--out", default="spikeflow-simulate", help="folder for the figure")
     _add_output_options(sim)
     sim.set_defaults(func=_cmd_simulate)

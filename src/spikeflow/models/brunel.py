@@ -34,8 +34,10 @@ def run_brunel(
     duration_ms: float = 1000.0,
     seed: int = 1,
     progress: bool = True,
+    backend: str = "auto",
 ) -> NetworkRun:
-    """Build and run Brunel's network in ``regime`` (``SR``, ``AI``, ``SIfast``, ``SIslow``)."""
+    """Build and run Brunel's network in ``regime`` (``SR``, ``AI``, ``SIfast``, ``SIslow``)
+    on ``backend`` (``"auto"``, ``"fast"`` or ``"reference"``)."""
     _checks.choice("regime", regime, list(REGIMES))
     _checks.positive_int("neurons", neurons)
     if neurons < 50:
@@ -48,7 +50,7 @@ def run_brunel(
     nu_thr_hz = theta / (J * c_exc * tau) * 1e3
     start = time.perf_counter()
     params = LIFParams(tau_mem_ms=tau, dt_ms=dt, v_th=theta, v_reset=10.0, reset="value", refractory_ms=2.0)
-    net = Network(dt_ms=dt, seed=seed)
+    net = Network(dt_ms=dt, seed=seed, backend=backend)
     exc = net.population(n_exc, params, name="exc")
     inh = net.population(neurons - n_exc, params, name="inh")
     net.connect(exc, exc | inh, indegree=c_exc, weight=J, delay_ms=1.5)

@@ -59,15 +59,24 @@ class NetworkRun:
         }
 
 
-def brette_network(params, neurons: int, w_exc: float, w_inh: float, dt_ms: float, seed: int):  # noqa: ANN001, ANN201
+def brette_network(  # noqa: ANN201
+    params,  # noqa: ANN001
+    neurons: int,
+    w_exc: float,
+    w_inh: float,
+    dt_ms: float,
+    seed: int,
+    backend: str = "auto",
+):
     """The random E/I network of Brette et al. (2007): ``neurons`` of ``params``, 80 %
     excitatory, connection probability 0.02 at 4000 neurons (scaled to keep 80 inputs),
-    weights ``w_exc`` and ``w_inh`` (>= 0; inhibition by receptor), one-step delays.
+    weights ``w_exc`` and ``w_inh`` (>= 0; inhibition by receptor), one-step delays,
+    simulated on ``backend`` (see :class:`~spikeflow.sim.Network`).
     Returns ``(network, excitatory, inhibitory)``."""
     _checks.positive_int("neurons", neurons)
     if neurons < 10:
         raise ValueError(f"neurons must be >= 10 for an 80/20 split, got {neurons}")
-    net = Network(dt_ms=dt_ms, seed=seed)
+    net = Network(dt_ms=dt_ms, seed=seed, backend=backend)
     n_exc = int(round(0.8 * neurons))
     exc = net.population(n_exc, params, name="exc")
     inh = net.population(neurons - n_exc, params, name="inh")
@@ -92,15 +101,22 @@ def run_timed(net: Network, duration_ms: float, started: float, progress: bool) 
 
 
 def run_coba(
-    neurons: int = 4000, duration_ms: float = 1000.0, seed: int = 1, dt_ms: float = 0.1, progress: bool = True
+    neurons: int = 4000,
+    duration_ms: float = 1000.0,
+    seed: int = 1,
+    dt_ms: float = 0.1,
+    progress: bool = True,
+    backend: str = "auto",
 ) -> NetworkRun:
-    """Build and run the COBA network; returns its spike monitor and timings."""
+    """Build and run the COBA network (``duration_ms`` ms of steps of ``dt_ms``) on
+    ``backend`` (``"auto"``, ``"fast"`` or ``"reference"``); returns its spike monitor and
+    timings."""
     start = time.perf_counter()
     params = CondLIFParams(
         C_m=200.0, g_L=10.0, E_L=-60.0, V_th=-50.0, V_reset=-60.0, t_ref_ms=5.0, E_ex=0.0,
         E_in=-80.0, tau_syn_ex_ms=5.0, tau_syn_in_ms=10.0, dt_ms=dt_ms,
     )  # fmt: skip
-    net, exc, inh = brette_network(params, neurons, 6.0, 67.0, dt_ms, seed)
+    net, exc, inh = brette_network(params, neurons, 6.0, 67.0, dt_ms, seed, backend)
     # initial state of Brette et al.'s (2007) script: V = E_L + N(-5, 5) mV, and
     # conductances N(4, 1.5) and N(20, 12) in units of g_L (10 nS), clipped at 0
     rng = net.rng  # one seed drives everything: the draws follow the connections'

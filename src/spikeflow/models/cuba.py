@@ -14,12 +14,18 @@ from .coba import NetworkRun, brette_network, run_timed
 
 
 def run_cuba(
-    neurons: int = 4000, duration_ms: float = 1000.0, seed: int = 1, dt_ms: float = 0.1, progress: bool = True
+    neurons: int = 4000,
+    duration_ms: float = 1000.0,
+    seed: int = 1,
+    dt_ms: float = 0.1,
+    progress: bool = True,
+    backend: str = "auto",
 ) -> NetworkRun:
-    """Build and run the CUBA network; returns its spike monitor and timings."""
+    """Build and run the CUBA network on ``backend`` (``"auto"``, ``"fast"`` or
+    ``"reference"``); returns its spike monitor and timings."""
     start = time.perf_counter()
     net, exc, inh = brette_network(
-        CubaLIFParams(dt_ms=dt_ms), neurons, 60 * 0.27 / 10, 20 * 4.5 / 10, dt_ms, seed
+        CubaLIFParams(dt_ms=dt_ms), neurons, 60 * 0.27 / 10, 20 * 4.5 / 10, dt_ms, seed, backend
     )
     rng = net.rng  # one seed drives everything: the draws follow the connections'
     for pop in (exc, inh):

@@ -21,9 +21,14 @@ from .coba import NetworkRun, run_timed
 
 
 def run_izhikevich_network(
-    neurons: int = 1000, duration_ms: float = 1000.0, seed: int = 1, progress: bool = True
+    neurons: int = 1000,
+    duration_ms: float = 1000.0,
+    seed: int = 1,
+    progress: bool = True,
+    backend: str = "auto",
 ) -> NetworkRun:
-    """Build and run the network (``neurons`` split 80/20)."""
+    """Build and run the network (``neurons`` split 80/20) on ``backend`` (``"auto"``,
+    ``"fast"`` or ``"reference"``)."""
     _checks.positive_int("neurons", neurons)
     if neurons < 10:
         raise ValueError(f"neurons must be >= 10 for an 80/20 split, got {neurons}")
@@ -42,7 +47,7 @@ def run_izhikevich_network(
         a=0.02 + 0.08 * ri, b=0.25 - 0.05 * ri, c=torch.full((n_inh,), -65.0, dtype=torch.float64),
         d=torch.full((n_inh,), 2.0, dtype=torch.float64), **common,
     )  # fmt: skip
-    net = Network(dt_ms=1.0, seed=seed)
+    net = Network(dt_ms=1.0, seed=seed, backend=backend)
     exc = net.population(n_exc, exc_params, name="exc")
     inh = net.population(n_inh, inh_params, name="inh")
     rng = np.random.default_rng(seed)
