@@ -136,6 +136,7 @@ def run_steps(  # noqa: ANN201
                 _izh_range(lo, hi, p, nparam, slot, k, v, g_ex, buf, ext, has_ext, spk)
             elif pop_code[q] == HH_CODE:
                 _hh_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
+                _mark_not_finite(v[lo:hi], spk[lo:hi])  # (outside the fast-math function)
             elif pop_code[q] == ADEX_CODE:
                 _adex_range(lo, hi, p, slot, k, v, g_ex, buf, ext, has_ext, spk)
             elif pop_code[q] == SOURCE_CODE:
@@ -147,7 +148,7 @@ def run_steps(  # noqa: ANN201
                 _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk, scratch,
                             scratch_bits, scratch_scale)  # fmt: skip
             # end of the model dispatch (fast_specialise.py keeps the branches a network needs)
-        n_fired = _gather_fired(v, spk, fired)
+        n_fired = _gather_fired(spk, fired)
         if n_fired < 0:
             return n_rec, n_state, k, -n_fired - 1
         for f in range(n_fired):
@@ -182,22 +183,30 @@ def run_steps(  # noqa: ANN201
 
 
 @nb.njit(inline="always", **_opts)
-def _gather_fired(v, spk, fired):  # noqa: ANN001, ANN202
+def _mark(z, v_new):  # noqa: ANN001, ANN202
+    """A neuron's entry in the step's spike array: its spike ``z`` (0 or 1), or NaN when
+    its new potential ``v_new`` is not finite (``v - v`` is 0 for every finite ``v`` and
+    NaN otherwise), so that :func:`_gather_fired` finds both in one array."""
+    return z + (v_new - v_new)
+
+
+@nb.njit(inline="always", **_opts)
+def _gather_fired(spk, fired):  # noqa: ANN001, ANN202
     """Indices of the neurons that fired (``spk > 0``) into ``fired``; returns their count,
-    or ``-(i + 1)`` for the first neuron ``i`` whose potential is not finite. Blocks of 128
-    neurons with neither are passed over after one vectorised test (``v - v`` is 0 for
-    every finite ``v`` and NaN otherwise)."""
+    or ``-(i + 1)`` for the first neuron ``i`` whose potential is not finite (``spk`` NaN,
+    see :func:`_mark`). Blocks of 128 neurons with neither are passed over after one
+    vectorised test."""
     n = 0
-    N = v.shape[0]
+    N = spk.shape[0]
     for b0 in range(0, N, 128):
         b1 = b0 + 128 if b0 + 128 < N else N
-        vb, sb = v[b0:b1], spk[b0:b1]
+        sb = spk[b0:b1]
         flag = False
         for j in range(b1 - b0):
-            flag |= (sb[j] > 0) | ((vb[j] - vb[j]) != 0.0)
+            flag |= sb[j] != 0.0  # true for a spike and for NaN
         if flag:
             for j in range(b1 - b0):
-                if not math.isfinite(vb[j]):
+                if sb[j] != sb[j]:
                     return -(b0 + j + 1)
                 if sb[j] > 0:
                     fired[n] = b0 + j
@@ -264,7 +273,7 @@ def _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk):  # no
             u = u - z * (u - v_reset)
         rf[j] = _refractory_next(rf[j], z, n_ref)
         vv[j] = u
-        ss[j] = z
+        ss[j] = _mark(z, u)
 
 
 @nb.njit(**_opts)
@@ -285,7 +294,7 @@ def _cuba_range(lo, hi, p, slot, k, v, i_ex, i_in, refractory, buf, ext, has_ext
         ii[j] = d_in * b
         rf[j] = _refractory_next(rf[j], z, n_ref)
         vv[j] = u
-        ss[j] = z
+        ss[j] = _mark(z, u)
 
 
 LN2_HI, LN2_LO, INV_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10, 1.0 / math.log(2.0)
@@ -361,7 +370,7 @@ def _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext
         u = u - z * (u - v_reset)
         rf[j] = _refractory_next(rf[j], z, n_ref)
         vv[j] = u
-        ss[j] = z
+        ss[j] = _mark(z, u)
 
 
 @nb.njit(**_opts)
@@ -464,7 +473,16 @@ def _izh_range(lo, hi, p, nparam, slot, k, v, u, buf, ext, has_ext, spk):  # noq
         ui = ui + z * d
         vv[j] = vi
         uu[j] = ui
-        ss[j] = z
+        ss[j] = _mark(z, vi)
+
+
+@nb.njit(**_opts)
+def _mark_not_finite(vv, ss):  # noqa: ANN001, ANN202
+    """:func:`_mark` for a whole range, called after a fast-math range function (Numba's
+    fast-math flags reach every function such a function calls, and their no-NaN
+    assumption would fold ``v - v`` to 0 there)."""
+    for j in range(vv.shape[0]):
+        ss[j] += vv[j] - vv[j]
 
 
 @nb.njit(fastmath=True, **_opts)
@@ -564,4 +582,4 @@ def _adex_range(lo, hi, p, slot, k, v, w_state, buf, ext, has_ext, spk):  # noqa
             vi = vi - z * (vi - v_reset)
             wi = wi + z * b
             z_total = min(z_total + z, 1.0)
-        vv[j], ww[j], ss[j] = vi, wi, z_total
+        vv[j], ww[j], ss[j] = vi, wi, _mark(z_total, vi)
