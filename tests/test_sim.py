@@ -204,6 +204,45 @@ def test_simulate_cli_backends_give_the_same_statistics(tmp_path, capsys):
     assert out["fast"]["cv_isi"] == out["reference"]["cv_isi"] > 0.1
 
 
+@pytest.mark.parametrize("backend", ["fast", "reference"])
+def test_rate_monitor_counts_each_step_of_its_selection(backend):
+    if backend == "fast":
+        pytest.importorskip("numba")
+    net, spikes, _ = _poisson_net()
+    net.backend = backend
+    net.run(10.0, progress=False)  # the rate monitor starts here, at step 100
+    exc, inh = net.populations
+    rate = net.record_rate(exc[10:40] | inh)
+    net.run(20.0, progress=False)
+    net.run(15.0, progress=False)  # a second run appends
+    counts = rate.counts
+    assert counts.shape == (350,) and counts.dtype == np.int64 and counts.sum() > 30
+    # the spike monitor's spikes of the same neurons, counted per step
+    t, s = spikes.times_ms, spikes.senders
+    chosen = ((s >= 10) & (s < 40)) | (s >= 50)
+    steps = np.round(t[chosen] / 0.1).astype(np.int64)
+    np.testing.assert_array_equal(counts, np.bincount(steps[steps >= 100] - 100, minlength=350))
+    np.testing.assert_allclose(rate.times_ms[[0, -1]], [10.0, 44.9])
+    np.testing.assert_allclose(rate.rate_hz, counts / (50 * 1e-4))
+    smooth = rate.smoothed_hz(2.0)  # 21 steps
+    assert smooth.shape == (350,) and smooth[200] == pytest.approx(rate.rate_hz[190:211].mean())
+    with pytest.raises(ValueError, match="width_ms must be > 0"):
+        rate.smoothed_hz(0.0)
+
+
+def test_rate_monitor_is_the_same_on_both_backends():
+    pytest.importorskip("numba")
+    out = {}
+    for backend in ("fast", "reference"):
+        net, _, _ = _poisson_net(seed=5)
+        net.backend = backend
+        rate = net.record_rate(net.populations[0])
+        net.run(30.0, progress=False)
+        out[backend] = rate.counts
+    np.testing.assert_array_equal(out["fast"], out["reference"])
+    assert out["fast"].sum() > 0
+
+
 # ------------------------------------------------------------------ the fast backend
 def _with_backend(build, backend):
     net, *monitors = build()

@@ -195,13 +195,14 @@ def _global(sel, offsets) -> np.ndarray:  # noqa: ANN001
 
 def run_fast(net: Network, steps: int, progress: bool) -> None:
     """Advance ``net`` by ``steps`` steps on the fast backend."""
-    from .network import SpikeMonitor, StateMonitor
+    from .network import RateMonitor, SpikeMonitor, StateMonitor
 
     offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays, rings, uniform_delay = _pack(
         net
     )
     total = v.size
-    spike_mons = [m for m in net.monitors if isinstance(m, SpikeMonitor)]
+    # rate monitors receive their neurons' spikes like spike monitors, counted per step
+    spike_mons = [m for m in net.monitors if isinstance(m, (SpikeMonitor, RateMonitor))]
     state_mons = [m for m in net.monitors if isinstance(m, StateMonitor)]
     record = np.full(total, -1, dtype=np.int64)
     lookups = []
@@ -253,7 +254,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
                     uniform_delay, record, rec_steps, rec_ids, 0,
                     state_idx, every, state_out, 0, rewards[first:], plastic, work,
                 )  # fmt: skip
-                _deliver(spike_mons, lookups, rec_steps[:n_rec], rec_ids[:n_rec])
+                _deliver(spike_mons, lookups, rec_steps[:n_rec], rec_ids[:n_rec], net.step_count, ran)
                 _sample(state_mons, state_cols, state_out[:n_state], net.step_count, ran, every)
                 net.step_count += ran
                 first += ran
@@ -276,11 +277,16 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
         _unpack_plastic(net, plastic)
 
 
-def _deliver(mons, lookups, steps: np.ndarray, ids: np.ndarray) -> None:  # noqa: ANN001
+def _deliver(mons, lookups, steps: np.ndarray, ids: np.ndarray, t0: int, ran: int) -> None:  # noqa: ANN001
+    """Hand the spikes of steps ``t0 .. t0 + ran - 1`` to the spike and rate monitors."""
+    from .network import RateMonitor
+
     for m, lut in zip(mons, lookups):
         local = lut[ids]
         keep = local >= 0
-        if keep.any():
+        if isinstance(m, RateMonitor):
+            m._counts.append(np.bincount(steps[keep] - t0, minlength=ran).astype(np.int64))
+        elif keep.any():
             m._steps.append(steps[keep])  # boolean indexing copies
             m._ids.append(local[keep])
 

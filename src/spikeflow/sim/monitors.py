@@ -1,5 +1,6 @@
-"""Monitors: the spikes and state variables of a selection, filled as a network runs
-(memory grows only with what is recorded)."""
+"""Monitors: the spikes, state variables and population rate of a selection, filled as
+a network runs (memory grows only with what is recorded: a spike monitor with the
+spikes, a state monitor with samples x neurons, a rate monitor with one count per step)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .. import _checks
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Selection
@@ -67,3 +70,41 @@ class StateMonitor:
     def times_ms(self) -> np.ndarray:
         """Sample times (ms), ``[samples]``."""
         return np.asarray(self._times, dtype=np.float64) * self.dt_ms
+
+
+@dataclass
+class RateMonitor:
+    """Population rate of a selection: how many of its neurons fired in each step, from
+    the step it was created on (one integer per step, whatever the number of spikes).
+
+    ``counts`` is ``[steps]`` (int64), ``times_ms`` the steps' start times (ms) and
+    ``rate_hz`` the instantaneous population rate ``counts / (neurons * dt)`` in Hz.
+    """
+
+    selection: Selection
+    dt_ms: float
+    first_step: int
+    _counts: list[np.ndarray] = field(default_factory=list)
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Spikes of the selection in each recorded step, ``[steps]`` int64."""
+        return np.concatenate(self._counts) if self._counts else np.zeros(0, dtype=np.int64)
+
+    @property
+    def times_ms(self) -> np.ndarray:
+        """Start time (ms) of each recorded step, ``[steps]``."""
+        return (self.first_step + np.arange(self.counts.size)) * self.dt_ms
+
+    @property
+    def rate_hz(self) -> np.ndarray:
+        """Population rate (Hz) in each step, ``[steps]``: spikes per neuron per second."""
+        return self.counts / (len(self.selection) * self.dt_ms * 1e-3)
+
+    def smoothed_hz(self, width_ms: float) -> np.ndarray:
+        """``rate_hz`` averaged over a centred window of ``width_ms`` (rounded to an odd
+        number of steps; at the edges over the steps that exist), ``[steps]``."""
+        width = int(round(_checks.positive("width_ms", width_ms) / self.dt_ms)) // 2 * 2 + 1
+        rate = self.rate_hz
+        kernel = np.ones(width)
+        return np.convolve(rate, kernel, "same") / np.convolve(np.ones_like(rate), kernel, "same")

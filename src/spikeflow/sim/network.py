@@ -56,7 +56,7 @@ from ..neurons import (
     synaptic_lif,
 )
 from . import connect as rules
-from .monitors import SpikeMonitor, StateMonitor
+from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .plastic import PlasticProjection
 from .sources import SOURCES, NoiseInput, SourceSpikes, SourceState, WaveformInput
 from .synapses import SynapseGroup, group_projections, two_receptors
@@ -208,7 +208,7 @@ class Network:
         self.rewards: dict[int, float] = {}
         self.poisson_inputs: list[tuple[Selection, float, float]] = []
         self.drives: list[NoiseInput | WaveformInput] = []  # noise and given currents
-        self.monitors: list[SpikeMonitor | StateMonitor] = []
+        self.monitors: list[SpikeMonitor | StateMonitor | RateMonitor] = []
         self.step_count = 0
         self._built: list | None = None
 
@@ -466,6 +466,16 @@ class Network:
         self.monitors.append(m)
         return m
 
+    def record_rate(self, selection: Selection) -> RateMonitor:
+        """Record the population rate of ``selection`` from now on: its spike count in every
+        step (one integer per step, however many spikes; see
+        :class:`~spikeflow.sim.monitors.RateMonitor`)."""
+        if not isinstance(selection, Selection):
+            raise TypeError(f"selection must be a population or selection, got {type(selection).__name__}")
+        m = RateMonitor(selection, self.dt_ms, self.step_count)
+        self.monitors.append(m)
+        return m
+
     def record_state(self, selection: Selection, variable: str, every: int = 1) -> StateMonitor:
         """Record state ``variable`` of ``selection`` every ``every`` steps."""
         _checks.positive_int("every", every)
@@ -628,7 +638,10 @@ class Network:
             proj.step(t, pre_fired, post_fired, proj.post.buffer, reward)
         self.step_count += 1
         for m in self.monitors:
-            if isinstance(m, SpikeMonitor):
+            if isinstance(m, RateMonitor):
+                m._counts.append(np.array([sum(int(np.count_nonzero(spikes[pop][idx] > 0))
+                                               for pop, idx in m.selection.parts)]))  # fmt: skip
+            elif isinstance(m, SpikeMonitor):
                 offset = 0
                 for pop, idx in m.selection.parts:
                     hit = np.flatnonzero(spikes[pop][idx] > 0)
