@@ -77,3 +77,5 @@ def test_bad_dtype_and_state_shape_are_refused():
     pop = Network().population(4, LIFParams(dt_ms=0.1))
     with pytest.raises(ValueError, match=r"values for 'v' must be one value or 4, got shape \(3,\)"):
         pop.set_state("v", [1.0, 2.0, 3.0])
+    pop.set_state("v", [-55.0])  # one value for all
+    np.testing.assert_array_equal(pop.state.v, np.full(4, -55.0))

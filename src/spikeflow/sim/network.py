@@ -157,7 +157,7 @@ class Population(Selection):
         or ``[n]`` values (NumPy array, sequence or tensor)."""
         _check_variable(self, name)
         values = _as_array(values, self.net.float_dtype)
-        if values.ndim > 1 or (values.ndim == 1 and values.size != self.n):
+        if values.ndim > 1 or (values.ndim == 1 and values.size not in (1, self.n)):
             raise ValueError(f"values for {name!r} must be one value or {self.n}, got shape {values.shape}")
         self.state = self.state._replace(**{name: np.broadcast_to(values, (self.n,)).copy()})
 
