@@ -74,6 +74,28 @@ def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
     return u, z
 
 
+@nb.njit(**_opts)
+def place_synapses(
+    src, dst, pre_offset, post_offset, cursor, targets, kinds, kind, weights, weight, delays, delay
+):  # noqa: ANN001, ANN201, E501
+    """Place one group's synapses into CSR arrays by source neuron: synapse ``j`` goes to
+    slot ``cursor[src[j] + pre_offset]`` (then advanced), so groups placed in turn keep
+    their order and each group's own order within a source (what a stable sort would give,
+    without an 8-byte permutation per synapse). Writes its target (``dst[j] +
+    post_offset``), and where those arrays are not empty its kind, weight and delay."""
+    for j in range(src.shape[0]):
+        i = src[j] + pre_offset
+        p = cursor[i]
+        cursor[i] = p + 1
+        targets[p] = dst[j] + post_offset
+        if kinds.shape[0] > 0:
+            kinds[p] = kind
+        if weights.shape[0] > 0:
+            weights[p] = weight[j]
+        if delays.shape[0] > 0:
+            delays[p] = delay
+
+
 def work_arrays(n: int) -> tuple:
     """The scratch arrays of :func:`run_steps` for ``n`` neurons: fired indices, this
     step's spikes, the conductance update's exponent arguments, targets and mantissas
@@ -85,16 +107,18 @@ def work_arrays(n: int) -> tuple:
 @nb.njit(**_opts)
 def run_steps(  # noqa: ANN201
     n_steps, t0, pop_lo, pop_hi, pop_code, pop_params, nparam, v, g_ex, g_in, refractory, buf, ext, has_ext,  # noqa: ANN001, E501
-    indptr, targets, weights, delays, rings, uniform_delay, record, rec_steps, rec_ids, n_rec, state_idx,
-    state_every, state_out, n_state, rewards, plastic, work,
+    indptr, targets, kinds, weights, delays, rings, uniform_delay, record, rec_steps, rec_ids, n_rec,
+    state_idx, state_every, state_out, n_state, rewards, plastic, work,
 ):  # fmt: skip
     """Advance ``n_steps`` steps from absolute step ``t0``. Population ``k`` holds neurons
     ``pop_lo[k]:pop_hi[k]`` of model ``pop_code[k]`` with parameters ``pop_params[k]``.
     ``ext [n_steps, N]`` is the external input (read only when ``has_ext``: without inputs
     the reference adds nothing); static synapses are CSR by source neuron (``indptr``,
-    unsigned ``targets``, ``weights``, ``delays`` in steps, ``rings``: 1 where the synapse
-    feeds the inhibitory ring of a two-receptor model), and ``uniform_delay`` is
-    their common delay when they share one (else -1); spikes of neurons with ``record[i]
+    unsigned ``targets``, ``delays`` in steps) with each synapse's weight and ring (1 where
+    it feeds the inhibitory ring of a two-receptor model) at entry ``kinds[s]`` of
+    ``weights`` and ``rings`` (a kind: synapses that share one weight, 1 byte a synapse)
+    or, where ``kinds`` is empty, at entry ``s``; ``uniform_delay`` is their common delay
+    when they share one (else -1); spikes of neurons with ``record[i]
     >= 0`` are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``)
     from ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps
     from row ``n_state``. ``plastic`` is the tuple of plastic-projection arrays made by
@@ -112,6 +136,7 @@ def run_steps(  # noqa: ANN201
     N = v.shape[0]
     L = buf.shape[1]
     fired, spk, scratch, scratch_bits, scratch_scale = work
+    by_kind = kinds.shape[0] > 0
     for i in range(N):
         spk[i] = 0.0
     n_recorded = 0
@@ -153,22 +178,24 @@ def run_steps(  # noqa: ANN201
             return n_rec, n_state, k, -n_fired - 1
         for f in range(n_fired):
             i = fired[f]
-            tg, wt = targets[indptr[i] : indptr[i + 1]], weights[indptr[i] : indptr[i + 1]]
-            rg = rings[indptr[i] : indptr[i + 1]]  # 1: inhibitory onto a two-receptor model
+            a, b = indptr[i], indptr[i + 1]
+            tg, ks = targets[a:b], kinds[a:b]
             if uniform_delay > 0:  # one ring-buffer row for all synapses
                 row = slot + uniform_delay  # (t + delay) % L without a division: delay < L
                 row = row - L if row >= L else row
                 b_ex, b_in = buf[0, row], buf[1, row]
                 for s in range(tg.shape[0]):
-                    if rg[s]:
-                        b_in[tg[s]] += wt[s]
+                    q = ks[s] if by_kind else a + s  # the synapse's weight and ring entry
+                    if rings[q]:
+                        b_in[tg[s]] += weights[q]
                     else:
-                        b_ex[tg[s]] += wt[s]
+                        b_ex[tg[s]] += weights[q]
             else:
-                dl = delays[indptr[i] : indptr[i + 1]]
+                dl = delays[a:b]
                 for s in range(tg.shape[0]):
+                    q = ks[s] if by_kind else a + s
                     row = slot + dl[s]
-                    buf[rg[s], row - L if row >= L else row, tg[s]] += wt[s]
+                    buf[rings[q], row - L if row >= L else row, tg[s]] += weights[q]
             if record[i] >= 0:
                 rec_steps[n_rec] = t
                 rec_ids[n_rec] = record[i]

@@ -22,9 +22,13 @@ CHUNK = 1000
 
 
 def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
-    """The static projections as CSR by presynaptic neuron ``(indptr, targets, weights,
-    delays)``, cached on the network until its projections change (repeated short runs
-    do not rebuild a million synapses each time)."""
+    """The static projections as CSR by presynaptic neuron ``(indptr, targets, kinds,
+    weights, delays, rings, uniform_delay)`` for :func:`~spikeflow.sim.fast_cpu.run_steps`,
+    cached on the network until its projections change (repeated short runs do not
+    rebuild a million synapses each time). Where every group of synapses has one weight
+    (the common case), ``kinds`` is each synapse's group (1 byte) and ``weights`` and
+    ``rings`` hold one entry per group; else ``kinds`` is empty and they hold one entry
+    per synapse."""
     cached = getattr(net, "_fast_synapses", None)
     if cached is not None and cached[0] is net._built:
         return cached[1]
@@ -34,37 +38,34 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     # handling, which keeps the delivery loop short)
     index = np.uint32 if total < 2**32 else np.int64
     # one delay for all synapses (the common case): the loop then never reads per-synapse
-    # delays, so none are kept (4 bytes a synapse, and as much again while sorting)
+    # delays, so none are kept (4 bytes a synapse)
     uniform = groups[0].delay if n_syn and all(g.delay == groups[0].delay for g in groups) else -1
-    pre = np.empty(n_syn, dtype=index)  # the sort key
-    targets = np.empty(n_syn, index)
-    group = np.empty(n_syn, np.uint16 if len(groups) < 2**16 else np.int64)  # each synapse's group
-    delays = np.empty(n_syn if uniform < 0 else 0, np.int32)
-    starts = np.cumsum([0] + [g.src.size for g in groups])
-    for k, g in enumerate(groups):
-        sl = slice(starts[k], starts[k + 1])
-        np.add(g.src, np.int64(offsets[g.pre]), out=pre[sl], casting="unsafe")
-        np.add(g.dst, np.int64(offsets[g.post]), out=targets[sl], casting="unsafe")
-        group[sl] = k
-        if uniform < 0:
-            delays[sl] = g.delay
-    # by presynaptic neuron; within one, the groups' order and each group's own order
-    order = np.argsort(pre, kind="stable")
+    # the target's ring buffer (see SynapseGroup.receptor) and the weight: looked up by
+    # group where each group has one weight (a zero-stride view) and there are at most
+    # 256 groups, so a synapse carries one byte for both instead of nine
+    by_kind = len(groups) <= 256 and all(g.weight.strides[0] == 0 for g in groups if g.weight.size)
     indptr = np.zeros(total + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pre, minlength=total), out=indptr[1:])
-    del pre
-    targets, group = targets[order], group[order]
-    if uniform < 0:
-        delays = delays[order]
-    # the target's ring buffer (see SynapseGroup.receptor) and the weight, per group where
-    # a group has one weight (a zero-stride view): no unsorted per-synapse copy to sort
-    rings = np.array([g.receptor for g in groups], np.uint8)[group]
-    if all(g.weight.strides[0] == 0 for g in groups if g.weight.size):
-        weights = np.array([g.weight[0] if g.weight.size else 0.0 for g in groups])[group]
+    for g in groups:  # synapses per source neuron, then where each source's run starts
+        lo = offsets[g.pre] + 1
+        indptr[lo : lo + g.pre.n] += np.bincount(g.src, minlength=g.pre.n)
+    np.cumsum(indptr, out=indptr)
+    cursor = indptr[:-1].copy()
+    targets = np.empty(n_syn, index)
+    marks = np.empty(n_syn, np.uint8)  # each synapse's group (by kind) or ring (per synapse)
+    weights = np.empty(0 if by_kind else n_syn)
+    delays = np.empty(n_syn if uniform < 0 else 0, np.int32)
+    for k, g in enumerate(groups):
+        own = weights if by_kind else np.ascontiguousarray(g.weight, dtype=np.float64)
+        mark = k if by_kind else g.receptor
+        F.place_synapses(g.src, g.dst, offsets[g.pre], offsets[g.post], cursor, targets, marks, mark,
+                         weights, own, delays, g.delay)  # fmt: skip
+    del cursor
+    if by_kind:
+        kinds, rings = marks, np.array([g.receptor for g in groups], np.uint8)
+        weights = np.array([g.weight[0] if g.weight.size else 0.0 for g in groups])
     else:
-        weights = np.concatenate([np.asarray(g.weight, np.float64) for g in groups])[order]
-    del order, group
-    arrays = (indptr, targets, weights, delays, rings, uniform)
+        kinds, rings = np.zeros(0, np.uint8), marks
+    arrays = (indptr, targets, kinds, weights, delays, rings, uniform)
     net._fast_synapses = (net._built, arrays)
     return arrays
 
@@ -135,14 +136,14 @@ def _pack(net: Network):  # noqa: ANN202
             if "refractory" in pop.state._fields:
                 refr[sl] = pop.state.refractory
         buf[:, :, sl] = pop.buffer
-    indptr, targets, weights, delays, rings, uniform_delay = _static_synapses(net, offsets, total)
+    synapses = _static_synapses(net, offsets, total)
     pops = list(offsets)
     pop_lo = np.array([offsets[p] for p in pops], dtype=np.int64)
     pop_hi = np.array([offsets[p] + p.n for p in pops], dtype=np.int64)
     pop_code = np.array([code[offsets[p]] for p in pops], dtype=np.int64)
     pop_params = np.stack([params[offsets[p]] for p in pops])
     layout = (pop_lo, pop_hi, pop_code, pop_params, nparam)
-    return offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays, rings, uniform_delay
+    return offsets, layout, v, g_ex, g_in, refr, buf, synapses
 
 
 def pack_plastic(net: Network, offsets: dict) -> tuple:
@@ -197,9 +198,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     """Advance ``net`` by ``steps`` steps on the fast backend."""
     from .network import RateMonitor, SpikeMonitor, StateMonitor
 
-    offsets, layout, v, g_ex, g_in, refr, buf, indptr, targets, weights, delays, rings, uniform_delay = _pack(
-        net
-    )
+    offsets, layout, v, g_ex, g_in, refr, buf, synapses = _pack(net)
     total = v.size
     # rate monitors receive their neurons' spikes like spike monitors, counted per step
     spike_mons = [m for m in net.monitors if isinstance(m, (SpikeMonitor, RateMonitor))]
@@ -250,8 +249,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
             while first < k_steps:
                 n_rec, n_state, ran, status = run_steps(
                     k_steps - first, net.step_count, *layout, v, g_ex, g_in, refr, buf,
-                    ext[first:] if has_ext else ext, has_ext, indptr, targets, weights, delays, rings,
-                    uniform_delay, record, rec_steps, rec_ids, 0,
+                    ext[first:] if has_ext else ext, has_ext, *synapses, record, rec_steps, rec_ids, 0,
                     state_idx, every, state_out, 0, rewards[first:], plastic, work,
                 )  # fmt: skip
                 _deliver(spike_mons, lookups, rec_steps[:n_rec], rec_ids[:n_rec], net.step_count, ran)
