@@ -193,6 +193,14 @@ def test_simulate_cli_json(tmp_path, capsys):
     assert (tmp_path / "coba.png").exists()
 
 
+def test_simulate_cli_says_when_coba_fell_silent(tmp_path, capsys):
+    # seed 1 falls silent after the transient (as 3 of seeds 1-20 do; seed 3 keeps firing)
+    for seed, silent in (("1", True), ("3", False)):
+        args = ["simulate", "coba", "--duration-ms", "300", "--seed", seed, "--out", str(tmp_path)]
+        assert cli.main(args) == 0
+        assert ("activity died out" in capsys.readouterr().out) is silent
+
+
 def test_simulate_cli_backends_give_the_same_statistics(tmp_path, capsys):
     out = {}
     for backend in ("fast", "reference"):

@@ -223,8 +223,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if args.network == "coba" and stats["mean_rate_hz"] < 1.0:
         lines.append(
             "note: the activity died out after the initial transient (mean rate below 1 Hz); the "
-            "self-sustained COBA network does so for some seeds in Brian2 and NEST too (2 to 4 of 20 "
-            "seeds, docs/validation.md): try another --seed"
+            "self-sustained COBA network does so for some seeds in every simulator (of seeds 1-20: "
+            "spikeflow 3, Brian2 4, NEST 1; docs/validation.md): try another --seed"
         )
     run_info = {
         "network": label,
