@@ -236,6 +236,8 @@ def test_rate_monitor_counts_each_step_of_its_selection(backend):
     assert smooth.shape == (350,) and smooth[200] == pytest.approx(rate.rate_hz[190:211].mean())
     with pytest.raises(ValueError, match="width_ms must be > 0"):
         rate.smoothed_hz(0.0)
+    with pytest.raises(TypeError, match="selection must be a population or selection, got list"):
+        net.record_rate([0, 1])
 
 
 def test_rate_monitor_is_the_same_on_both_backends():

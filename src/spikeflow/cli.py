@@ -193,18 +193,15 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"spikeflow simulate {label}: {neurons} neurons, {args.duration_ms:g} ms, seed {args.seed}")
     progress = not args.quiet
+    run = {"seed": args.seed, "progress": progress, "backend": args.backend}
     if args.network == "coba":
-        result = run_coba(neurons, args.duration_ms, seed=args.seed, progress=progress, backend=args.backend)
+        result = run_coba(neurons, args.duration_ms, **run)
     elif args.network == "cuba":
-        result = run_cuba(neurons, args.duration_ms, seed=args.seed, progress=progress, backend=args.backend)
+        result = run_cuba(neurons, args.duration_ms, **run)
     elif args.network == "izhikevich":
-        result = run_izhikevich_network(
-            neurons, args.duration_ms, seed=args.seed, progress=progress, backend=args.backend
-        )
+        result = run_izhikevich_network(neurons, args.duration_ms, **run)
     else:
-        result = run_brunel(
-            args.regime, neurons, args.duration_ms, seed=args.seed, progress=progress, backend=args.backend
-        )
+        result = run_brunel(args.regime, neurons, args.duration_ms, **run)
     stats = result.statistics()
     t, s = result.spikes.times_ms, result.spikes.senders
     shown = s < min(args.neurons, 500)

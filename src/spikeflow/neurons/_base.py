@@ -230,7 +230,9 @@ class NeuronModel:
 
 
 def rest_state(state_cls: type, shape, v_rest, dtype, device):  # noqa: ANN001, ANN201
-    """A state of ``state_cls`` at rest: field ``v`` filled with ``v_rest``, the others zero."""
+    """A state of ``state_cls`` at rest: field ``v`` filled with ``v_rest``, the others zero
+    (``dtype`` None: float32)."""
+    dtype = state_dtype(dtype)
     return state_cls(
         *(
             full_state(shape, v_rest, dtype, device)
@@ -243,13 +245,16 @@ def rest_state(state_cls: type, shape, v_rest, dtype, device):  # noqa: ANN001, 
 
 def state_dtype(dtype: torch.dtype | None) -> torch.dtype:
     """The dtype of a new state: ``dtype``, or float32 when ``None`` (the default of every
-    ``init_state``; a default written as ``torch.float32`` would import torch when the
-    module is imported, see :mod:`spikeflow._lazy`)."""
+    ``init_state``, resolved by :func:`full_state` and :func:`rest_state`; a default written
+    as ``torch.float32`` would import torch when the module is imported, see
+    :mod:`spikeflow._lazy`)."""
     return torch.float32 if dtype is None else dtype
 
 
 def full_state(shape, value, dtype, device) -> torch.Tensor:  # noqa: ANN001
-    """A state tensor of ``shape`` filled with ``value`` (a float or a tensor broadcastable to it)."""
+    """A state tensor of ``shape`` filled with ``value`` (a float or a tensor broadcastable to
+    it); ``dtype`` None: float32."""
+    dtype = state_dtype(dtype)
     if isinstance(value, torch.Tensor):
         return value.detach().to(dtype=dtype, device=device).expand(shape).clone()
     return torch.full(shape, float(value), dtype=dtype, device=device)

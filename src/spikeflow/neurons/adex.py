@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from .. import _checks, surrogate
 from .._lazy import torch
-from ._base import NeuronModel, rest_state, state_dtype
+from ._base import NeuronModel, rest_state
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,6 @@ class AdExState(NamedTuple):
 
 def init_state(shape, params, dtype=None, device=None) -> AdExState:  # noqa: ANN001
     """At rest: ``V = E_L``, ``w = 0``."""
-    dtype = state_dtype(dtype)
     return rest_state(AdExState, shape, rest_v(params), dtype, device)
 
 

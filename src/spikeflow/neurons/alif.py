@@ -30,7 +30,6 @@ from ._base import (
     integrate_membrane,
     rest_state,
     scaled,
-    state_dtype,
 )
 
 
@@ -91,7 +90,6 @@ def init_state(
     device: torch.device | str | None = None,
 ) -> ALIFState:
     """At rest: ``v = v_rest``, no adaptation, not refractory."""
-    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, ALIFParams) else params
     return rest_state(ALIFState, shape, c.membrane.v_rest, dtype, device)
 

@@ -32,7 +32,6 @@ from ._base import (
     fire_and_reset,
     hold_refractory,
     rest_state,
-    state_dtype,
     value_reset,
 )
 
@@ -123,7 +122,6 @@ class CondLIFState(NamedTuple):
 
 def init_state(shape, params, dtype=None, device=None) -> CondLIFState:  # noqa: ANN001
     """At rest: ``V = E_L``, no conductance, not refractory."""
-    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, CondLIFParams) else params
     return rest_state(CondLIFState, shape, rest_v(c), dtype, device)
 

@@ -27,7 +27,6 @@ from ._base import (
     fire_and_reset,
     hold_refractory,
     rest_state,
-    state_dtype,
     value_reset,
 )
 from .synaptic_lif import current_to_voltage
@@ -105,7 +104,6 @@ class CubaLIFState(NamedTuple):
 
 def init_state(shape, params, dtype=None, device=None) -> CubaLIFState:  # noqa: ANN001
     """At rest: ``V = E_L``, no current."""
-    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, CubaLIFParams) else params
     return rest_state(CubaLIFState, shape, rest_v(c), dtype, device)
 

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from .. import _checks, surrogate
 from .._lazy import torch
-from ._base import NeuronModel, full_state, state_dtype
+from ._base import NeuronModel, full_state
 
 INTEGRATORS = {"exp_euler": 0.1, "rk4": 0.05}  # largest stable dt (ms) at 6.3 degC
 
@@ -114,7 +114,6 @@ def rates(v: torch.Tensor, q10: float = 1.0):  # noqa: ANN201
 
 def init_state(shape, params, dtype=None, device=None) -> HHState:  # noqa: ANN001
     """Rest at -65 mV with every gate at its steady state there."""
-    dtype = state_dtype(dtype)
     v = full_state(shape, -65.0, dtype, device)
     am, bm, ah, bh, an, bn = rates(v, params.q10)
     return HHState(v, am / (am + bm), ah / (ah + bh), an / (an + bn))

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from .. import _checks, surrogate
 from .._lazy import is_tensor, torch
-from ._base import NeuronModel, full_state, state_dtype
+from ._base import NeuronModel, full_state
 
 #: (a, b, c, d) of the firing patterns in Izhikevich (2003), Fig. 2.
 PATTERNS = {
@@ -97,9 +97,8 @@ class IzhikevichState(NamedTuple):
 
 def init_state(shape, params, dtype=None, device=None) -> IzhikevichState:  # noqa: ANN001
     """``v = -65`` mV and ``u = b v``, the paper's initial condition."""
-    dtype = state_dtype(dtype)
     v = full_state(shape, -65.0, dtype, device)
-    b = params.b.to(dtype) if isinstance(params.b, torch.Tensor) else params.b
+    b = params.b.to(v.dtype) if isinstance(params.b, torch.Tensor) else params.b
     return IzhikevichState(v, b * v)
 
 

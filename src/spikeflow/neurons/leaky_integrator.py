@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from .. import _checks
 from .._lazy import torch
-from ._base import INPUT_MODES, NeuronModel, exp_decay, input_gain, rest_state, scaled, state_dtype
+from ._base import INPUT_MODES, NeuronModel, exp_decay, input_gain, rest_state, scaled
 
 
 class LICoeffs(NamedTuple):
@@ -71,7 +71,6 @@ def init_state(
     device: torch.device | str | None = None,
 ) -> LIState:
     """At rest: ``v = v_rest``."""
-    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, LIParams) else params
     return rest_state(LIState, shape, rest_v(c), dtype, device)
 

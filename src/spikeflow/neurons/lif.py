@@ -28,7 +28,6 @@ from ._base import (
     integrate_membrane,
     rest_state,
     scaled,
-    state_dtype,
 )
 
 
@@ -60,7 +59,6 @@ def init_state(
     device: torch.device | str | None = None,
 ) -> LIFState:
     """A neuron at rest: ``v = v_rest`` and not refractory."""
-    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, LIFParams) else params
     return rest_state(LIFState, shape, rest_v(c), dtype, device)
 

@@ -35,7 +35,6 @@ from ._base import (
     fire_and_reset,
     integrate_membrane,
     rest_state,
-    state_dtype,
 )
 
 
@@ -106,7 +105,6 @@ def init_state(
     device: torch.device | str | None = None,
 ) -> SynapticLIFState:
     """At rest: ``v = v_rest``, no synaptic current, not refractory."""
-    dtype = state_dtype(dtype)
     c = params.coeffs() if isinstance(params, SynapticLIFParams) else params
     return rest_state(SynapticLIFState, shape, rest_v(c), dtype, device)
 

@@ -2,9 +2,10 @@
 sparse delayed projections (static or plastic), Poisson inputs and monitors (spikes,
 state variables, population rate)."""
 
-from .monitors import RateMonitor
-from .network import Network, Population, Selection, SpikeMonitor, StateMonitor
+from .monitors import RateMonitor, SpikeMonitor, StateMonitor
+from .network import Network
 from .plastic import PlasticProjection
+from .populations import Population, Selection
 from .sources import PoissonSource, SpikeTimes
 
 __all__ = [

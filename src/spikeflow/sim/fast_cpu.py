@@ -77,7 +77,7 @@ def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
 @nb.njit(**_opts)
 def place_synapses(
     src, dst, pre_offset, post_offset, cursor, targets, kinds, kind, weights, weight, delays, delay
-):  # noqa: ANN001, ANN201, E501
+):  # noqa: ANN001, ANN201
     """Place one group's synapses into CSR arrays by source neuron: synapse ``j`` goes to
     slot ``cursor[src[j] + pre_offset]`` (then advanced), so groups placed in turn keep
     their order and each group's own order within a source (what a stable sort would give,
@@ -509,7 +509,7 @@ def _mark_not_finite(vv, ss):  # noqa: ANN001, ANN202
     fast-math flags reach every function such a function calls, and their no-NaN
     assumption would fold ``v - v`` to 0 there)."""
     for j in range(vv.shape[0]):
-        ss[j] += vv[j] - vv[j]
+        ss[j] = _mark(ss[j], vv[j])
 
 
 @nb.njit(fastmath=True, **_opts)

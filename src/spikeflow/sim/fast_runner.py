@@ -13,6 +13,7 @@ from .._progress import ProgressBar
 from ..neurons import adex, cuba_lif, hodgkin_huxley, izhikevich, lif
 from . import fast_cpu as F
 from .fast_specialise import run_steps_for
+from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .plastic import N_PLASTIC_PARAMS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -196,8 +197,6 @@ def _global(sel, offsets) -> np.ndarray:  # noqa: ANN001
 
 def run_fast(net: Network, steps: int, progress: bool) -> None:
     """Advance ``net`` by ``steps`` steps on the fast backend."""
-    from .network import RateMonitor, SpikeMonitor, StateMonitor
-
     offsets, layout, v, g_ex, g_in, refr, buf, synapses = _pack(net)
     total = v.size
     # rate monitors receive their neurons' spikes like spike monitors, counted per step
@@ -277,8 +276,6 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
 
 def _deliver(mons, lookups, steps: np.ndarray, ids: np.ndarray, t0: int, ran: int) -> None:  # noqa: ANN001
     """Hand the spikes of steps ``t0 .. t0 + ran - 1`` to the spike and rate monitors."""
-    from .network import RateMonitor
-
     for m, lut in zip(mons, lookups):
         local = lut[ids]
         keep = local >= 0

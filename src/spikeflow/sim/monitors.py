@@ -12,7 +12,7 @@ import numpy as np
 from .. import _checks
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Selection
+    from .populations import Selection
 
 
 @dataclass

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from .. import _checks
-from .._lazy import is_tensor, torch
+from .._lazy import torch
 from .._progress import ProgressBar
 from ..learning.plasticity import STDP, RewardSTDP
 from ..neurons import (
@@ -53,20 +53,15 @@ from ..neurons import (
     izhikevich,
     leaky_integrator,
     lif,
-    synaptic_lif,
 )
 from . import connect as rules
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .plastic import PlasticProjection
-from .sources import SOURCES, NoiseInput, SourceSpikes, SourceState, WaveformInput
+from .populations import MODULES, Population, Selection, as_array, check_variable
+from .sources import SOURCES, NoiseInput, WaveformInput
 from .synapses import SynapseGroup, group_projections, two_receptors
 
 _DTYPES = ("float32", "float64")
-
-_MODULES = {
-    m.MODEL.params_cls: m
-    for m in (lif, synaptic_lif, cond_lif, cuba_lif, adex, izhikevich, hodgkin_huxley, leaky_integrator)
-}
 
 
 def _float_dtype(dtype: Any) -> np.dtype:
@@ -78,88 +73,6 @@ def _float_dtype(dtype: Any) -> np.dtype:
     if name not in _DTYPES:
         raise ValueError(f"dtype must be float32 or float64 (torch, NumPy or a string), got {dtype!r}")
     return np.dtype(name)
-
-
-def _rest_state(pop: Population) -> Any:
-    """``pop``'s model at rest as NumPy arrays: built directly where the model declares a
-    resting potential (``NeuronModel.rest_v``), else from its torch ``init_state``."""
-    model, n, dtype = pop.module.MODEL, pop.n, pop.net.float_dtype
-    if model.rest_v is not None:
-        v = model.rest_v(pop.coeffs)
-        return model.state_cls(*(np.full(n, v if f == "v" else 0.0, dtype) for f in model.state_cls._fields))
-    state = pop.module.init_state((n,), pop.coeffs, getattr(torch, dtype.name))
-    return model.state_cls(*(t.numpy() for t in state))
-
-
-def _as_array(values: Any, dtype: np.dtype | type = np.float64) -> np.ndarray:
-    """``values`` (a number, sequence, NumPy array or CPU tensor) as a NumPy array."""
-    if is_tensor(values):
-        values = values.detach().cpu().numpy()
-    return np.asarray(values, dtype=dtype)
-
-
-def _check_variable(pop: Population, name: str) -> None:
-    if name not in pop.state._fields:
-        model = type(pop.params).__name__
-        raise ValueError(f"{pop.name} ({model}) has no state {name!r}; it has {pop.state._fields}")
-
-
-class Selection:
-    """Neurons of one or more populations: ``pop[10:20]``, ``exc | inh``.
-
-    ``parts`` is a list of ``(population, indices)`` with ``indices`` an int64 NumPy
-    array of neuron indices within the population.
-    """
-
-    def __init__(self, parts: list[tuple[Population, np.ndarray]]) -> None:
-        self.parts = parts
-
-    def __len__(self) -> int:
-        return sum(len(idx) for _, idx in self.parts)
-
-    def __or__(self, other: Selection) -> Selection:
-        if not isinstance(other, Selection):
-            raise TypeError(f"can only join populations or selections, got {type(other).__name__}")
-        return Selection(self.parts + other.parts)
-
-    def __repr__(self) -> str:
-        return " | ".join(f"{p.name}[{len(i)} neurons]" for p, i in self.parts)
-
-
-class Population(Selection):
-    """``n`` neurons of one model; a :class:`Selection` of all of them.
-
-    Attributes:
-        name, n, params: as given; state: the model's state NamedTuple of ``[n]`` NumPy
-            arrays (the network's float type; ``torch.from_numpy`` shares them).
-    """
-
-    def __init__(self, net: Network, n: int, params: Any, name: str) -> None:
-        self.net, self.n, self.params, self.name = net, n, params, name
-        self.source: SourceSpikes | None = None
-        if isinstance(params, SOURCES):
-            self.module = self.coeffs = None
-            self.source = SourceSpikes(params, n, net.dt_ms, net.seed, len(net.populations))
-            self.state = SourceState()
-        else:
-            self.module = _MODULES[type(params)]
-            self.coeffs = params.coeffs()
-            self.state = _rest_state(self)
-        self.buffer: np.ndarray | None = None  # [2, max delay + 1, n] ring buffers
-        super().__init__([(self, np.arange(n))])
-
-    def __getitem__(self, key: int | slice | Sequence[int]) -> Selection:
-        idx = np.arange(self.n)[key]
-        return Selection([(self, np.asarray(idx).reshape(-1))])
-
-    def set_state(self, name: str, values: float | np.ndarray | torch.Tensor) -> None:
-        """Set a state variable (e.g. random initial potentials) for all neurons: one value
-        or ``[n]`` values (NumPy array, sequence or tensor)."""
-        _check_variable(self, name)
-        values = _as_array(values, self.net.float_dtype)
-        if values.ndim > 1 or (values.ndim == 1 and values.size not in (1, self.n)):
-            raise ValueError(f"values for {name!r} must be one value or {self.n}, got shape {values.shape}")
-        self.state = self.state._replace(**{name: np.broadcast_to(values, (self.n,)).copy()})
 
 
 def _indices(selected: np.ndarray, local: np.ndarray) -> np.ndarray:
@@ -231,8 +144,8 @@ class Network:
         source (:class:`~spikeflow.sim.sources.PoissonSource`,
         :class:`~spikeflow.sim.sources.SpikeTimes`)."""
         _checks.positive_int("n", n)
-        if type(params) not in _MODULES and not isinstance(params, SOURCES):
-            allowed = [c.__name__ for c in (*_MODULES, *SOURCES)]
+        if type(params) not in MODULES and not isinstance(params, SOURCES):
+            allowed = [c.__name__ for c in (*MODULES, *SOURCES)]
             raise TypeError(f"params must be one of {allowed}, got {type(params).__name__}")
         if not math.isclose(getattr(params, "dt_ms", self.dt_ms), self.dt_ms):
             raise ValueError(f"params.dt_ms={params.dt_ms} differs from the network's dt_ms={self.dt_ms}")
@@ -429,7 +342,7 @@ class Network:
         ``dt_ms`` from ``start_ms`` (units as in :meth:`step_current`)."""
         start = self._input_step("start_ms", start_ms)
         self._check_current_target(target)
-        v = _as_array(values)
+        v = as_array(values)
         if v.ndim == 1:
             v = np.repeat(v[:, None], len(target), axis=1)
         if v.ndim != 2 or v.shape[1] != len(target) or v.shape[0] < 2:
@@ -480,7 +393,7 @@ class Network:
         """Record state ``variable`` of ``selection`` every ``every`` steps."""
         _checks.positive_int("every", every)
         for pop, _ in selection.parts:
-            _check_variable(pop, variable)
+            check_variable(pop, variable)
         m = StateMonitor(selection, variable, every, self.dt_ms)
         self.monitors.append(m)
         return m
@@ -614,9 +527,8 @@ class Network:
             if pop.source is not None:
                 spikes[pop] = pop.source.chunk(t, 1)[0].astype(self.float_dtype)
                 continue
-            state = pop.module.MODEL.state_cls(*(torch.from_numpy(a) for a in pop.state))
-            z, state = pop.module.step(x, state, pop.coeffs)
-            state = pop.module.MODEL.state_cls(*(a.numpy() for a in state))
+            z, state = pop.module.step(x, pop.state._make(map(torch.from_numpy, pop.state)), pop.coeffs)
+            state = state._make(a.numpy() for a in state)
             bad = np.flatnonzero(~np.isfinite(state[0]))
             if bad.size:
                 raise FloatingPointError(

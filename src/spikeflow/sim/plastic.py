@@ -29,7 +29,7 @@ from ..learning.plasticity import STDP, RewardSTDP
 from .synapses import two_receptors
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .network import Population
+    from .populations import Population
 
 # columns of a projection's parameter row (shared with the fast backend)
 (K_A2P, K_A3P, K_A2M, K_A3M, K_D1, K_DX, K_DM, K_DY, K_NEAREST, K_MULT, K_WMIN, K_WMAX, K_SIGN, K_DELAY,

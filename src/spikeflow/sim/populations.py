@@ -1,0 +1,114 @@
+"""Populations and selections of the network simulator: ``n`` neurons of one model (or
+a spike source) with their state as NumPy arrays, and selections of neurons across
+populations (``pop[10:20]``, ``exc | inh``) that connections, inputs and monitors take."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .._lazy import is_tensor, torch
+from ..neurons import (
+    adex,
+    cond_lif,
+    cuba_lif,
+    hodgkin_huxley,
+    izhikevich,
+    leaky_integrator,
+    lif,
+    synaptic_lif,
+)
+from .sources import SOURCES, SourceSpikes, SourceState
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .network import Network
+
+MODULES = {  # parameter dataclass -> its model's module
+    m.MODEL.params_cls: m
+    for m in (lif, synaptic_lif, cond_lif, cuba_lif, adex, izhikevich, hodgkin_huxley, leaky_integrator)
+}
+
+
+def _rest_state(pop: Population) -> Any:
+    """``pop``'s model at rest as NumPy arrays: built directly where the model declares a
+    resting potential (``NeuronModel.rest_v``), else from its torch ``init_state``."""
+    model, n, dtype = pop.module.MODEL, pop.n, pop.net.float_dtype
+    if model.rest_v is not None:
+        v = model.rest_v(pop.coeffs)
+        return model.state_cls(*(np.full(n, v if f == "v" else 0.0, dtype) for f in model.state_cls._fields))
+    state = pop.module.init_state((n,), pop.coeffs, getattr(torch, dtype.name))
+    return model.state_cls(*(t.numpy() for t in state))
+
+
+def as_array(values: Any, dtype: np.dtype | type = np.float64) -> np.ndarray:
+    """``values`` (a number, sequence, NumPy array or CPU tensor) as a NumPy array."""
+    if is_tensor(values):
+        values = values.detach().cpu().numpy()
+    return np.asarray(values, dtype=dtype)
+
+
+def check_variable(pop: Population, name: str) -> None:
+    """Raise unless ``pop``'s model has the state variable ``name``."""
+    if name not in pop.state._fields:
+        model = type(pop.params).__name__
+        raise ValueError(f"{pop.name} ({model}) has no state {name!r}; it has {pop.state._fields}")
+
+
+class Selection:
+    """Neurons of one or more populations: ``pop[10:20]``, ``exc | inh``.
+
+    ``parts`` is a list of ``(population, indices)`` with ``indices`` an int64 NumPy
+    array of neuron indices within the population.
+    """
+
+    def __init__(self, parts: list[tuple[Population, np.ndarray]]) -> None:
+        self.parts = parts
+
+    def __len__(self) -> int:
+        return sum(len(idx) for _, idx in self.parts)
+
+    def __or__(self, other: Selection) -> Selection:
+        if not isinstance(other, Selection):
+            raise TypeError(f"can only join populations or selections, got {type(other).__name__}")
+        return Selection(self.parts + other.parts)
+
+    def __repr__(self) -> str:
+        return " | ".join(f"{p.name}[{len(i)} neurons]" for p, i in self.parts)
+
+
+class Population(Selection):
+    """``n`` neurons of one model; a :class:`Selection` of all of them.
+
+    Attributes:
+        name, n, params: as given; state: the model's state NamedTuple of ``[n]`` NumPy
+            arrays (the network's float type; ``torch.from_numpy`` shares them).
+    """
+
+    def __init__(self, net: Network, n: int, params: Any, name: str) -> None:
+        self.net, self.n, self.params, self.name = net, n, params, name
+        self.source: SourceSpikes | None = None
+        if isinstance(params, SOURCES):
+            self.module = self.coeffs = None
+            self.source = SourceSpikes(params, n, net.dt_ms, net.seed, len(net.populations))
+            self.state = SourceState()
+        else:
+            self.module = MODULES[type(params)]
+            self.coeffs = params.coeffs()
+            self.state = _rest_state(self)
+        self.buffer: np.ndarray | None = None  # [2, max delay + 1, n] ring buffers
+        super().__init__([(self, np.arange(n))])
+
+    def __getitem__(self, key: int | slice | Sequence[int]) -> Selection:
+        idx = np.arange(self.n)[key]
+        return Selection([(self, np.asarray(idx).reshape(-1))])
+
+    def set_state(self, name: str, values: float | np.ndarray | torch.Tensor) -> None:
+        """Set a state variable (e.g. random initial potentials) for all neurons: one value
+        or ``[n]`` values (NumPy array, sequence or tensor)."""
+        check_variable(self, name)
+        values = as_array(values, self.net.float_dtype)
+        if values.ndim > 1 or (values.ndim == 1 and values.size not in (1, self.n)):
+            raise ValueError(f"values for {name!r} must be one value or {self.n}, got shape {values.shape}")
+        self.state = self.state._replace(**{name: np.broadcast_to(values, (self.n,)).copy()})
