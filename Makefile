@@ -21,4 +21,4 @@ demo: $(VENV)/bin/python
 test: $(VENV)/bin/python
 	$(PIP) -e ".[dev]"
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(VENV)/bin/python -m pytest
+	SPIKEFLOW_REQUIRE_COMPILED_LOOP=1 $(VENV)/bin/python -m pytest

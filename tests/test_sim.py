@@ -10,7 +10,7 @@ import torch
 
 from spikeflow import cli
 from spikeflow.neurons import AdExParams, CondLIFParams, CubaLIFParams, HHParams, IzhikevichParams, LIFParams
-from spikeflow.sim import Network
+from spikeflow.sim import Network, fast_compiled
 
 
 def _pulse_net(delay_ms, dt=0.1):
@@ -208,6 +208,7 @@ def test_simulate_cli_backends_give_the_same_statistics(tmp_path, capsys):
         assert cli.main([*args, "--backend", backend, "--json", "--quiet", "--out", str(tmp_path)]) == 0
         out[backend] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["fast"]["backend"] == "fast" and out["reference"]["backend"] == "reference"
+    assert out["fast"]["fast_loop"] == fast_compiled.status()  # "compiled ahead of time" or why not
     assert out["fast"]["n_spikes"] == out["reference"]["n_spikes"] > 0
     assert out["fast"]["cv_isi"] == out["reference"]["cv_isi"] > 0.1
 

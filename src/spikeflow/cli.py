@@ -186,6 +186,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .models.coba import run_coba
     from .models.cuba import run_cuba
     from .models.izhikevich_network import run_izhikevich_network
+    from .sim import fast_compiled
 
     neurons = args.neurons or {"coba": 4000, "cuba": 4000, "brunel": 12500, "izhikevich": 1000}[args.network]
     args.neurons = neurons
@@ -228,6 +229,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         "neurons": neurons,
         "duration_ms": args.duration_ms,
         "backend": args.backend,
+        "fast_loop": fast_compiled.status(),  # the fast backend's loop: compiled at install, or Numba JIT
     }
     _emit(args, lines, {**stats, **run_info, "seed": args.seed, "figure": str(figure)})
     return 0
@@ -344,7 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--backend",
         default="auto",
         choices=["auto", "fast", "reference"],
-        help="simulation backend: auto (fast when it can run the network), fast (Numba), reference (torch)",
+        help="simulation backend: auto (fast when it can run the network), fast (the loop compiled at "
+        "install, else Numba), reference (torch)",
     )
     sim.add_argument("--out", default="spikeflow-simulate", help="folder for the figure")
     _add_output_options(sim)

@@ -1,4 +1,6 @@
-"""The simulator's fast CPU backend: the whole time loop in one Numba function.
+"""The simulator's fast CPU backend: the whole time loop in one Numba function, compiled
+ahead of time at install (:mod:`spikeflow.sim.fast_compiled`) or, without that, by Numba's
+JIT on first use (:mod:`spikeflow.sim.fast_specialise`).
 
 All populations share one index space of ``N`` neurons. Each neuron has a model code (0:
 LIF, 1: conductance-based LIF with exponential synapses, 2: current-based LIF with two
@@ -26,7 +28,21 @@ import math
 import numba as nb
 import numpy as np
 
-LIF_CODE, COND_CODE, CUBA_CODE, SOURCE_CODE, IZH_CODE, HH_CODE, ADEX_CODE = 0, 1, 2, 3, 4, 5, 6
+from .fast_layout import (  # noqa: F401  (the runner and fast_specialise read them here too)
+    ADEX_CODE,
+    COND_CODE,
+    CUBA_CODE,
+    HH_CODE,
+    IZH_CODE,
+    LIF_CODE,
+    N_PARAMS,
+    SOURCE_CODE,
+    cond_row,
+    cuba_row,
+    lif_row,
+    work_arrays,
+)
+
 (A_CM, A_GL, A_EL, A_DT, A_VT, A_VPEAK, A_VRESET, A_A, A_B, A_TAUW, A_IE, A_H, A_SUB) = range(13)
 E1, E25, E3 = math.exp(1.0), math.exp(2.5), math.exp(3.0)
 (H_CM, H_GNA, H_GK, H_GL, H_ENA, H_EK, H_EL, H_Q10, H_IE, H_THR, H_DT) = range(11)
@@ -35,35 +51,8 @@ E1, E25, E3 = math.exp(1.0), math.exp(2.5), math.exp(3.0)
 (P_DECAY, P_GAIN, P_VTH, P_VRESET, P_VREST, P_RESET, P_REF, P_DETACH) = range(8)
 (C_CM, C_GL, C_EL, C_EEX, C_EIN, C_VTH, C_VRESET, C_REF, C_DEX, C_DIN, C_MEX, C_MIN, C_IE, C_DT) = range(14)
 (U_DM, U_DEX, U_DIN, U_PEX, U_PIN, U_EL, U_VTH, U_VRESET, U_REF) = range(9)
-N_PARAMS = 14
 
 _opts = {"nogil": True, "cache": True, "error_model": "numpy"}
-
-
-def lif_row(c) -> np.ndarray:  # noqa: ANN001
-    """Parameter row of a LIF neuron from its coefficients."""
-    row = np.zeros(N_PARAMS)
-    reset = {"subtract": 0.0, "value": 1.0, "none": 2.0}[c.reset]
-    row[:7] = (c.decay, c.gain, c.v_th, c.v_reset, c.v_rest, reset, c.refractory_steps)
-    return row
-
-
-def cond_row(c) -> np.ndarray:  # noqa: ANN001
-    """Parameter row of a conductance-based LIF neuron from its coefficients."""
-    p = c.p
-    return np.array(
-        [p.C_m, p.g_L, p.E_L, p.E_ex, p.E_in, p.V_th, p.V_reset, c.ref_steps, c.decay_ex,
-         c.decay_in, c.mean_ex, c.mean_in, p.I_e, p.dt_ms],
-        dtype=np.float64,
-    )  # fmt: skip
-
-
-def cuba_row(c) -> np.ndarray:  # noqa: ANN001
-    """Parameter row of a current-based LIF with two synaptic currents."""
-    row = np.zeros(N_PARAMS)
-    p = c.p
-    row[:9] = (c.decay_m, c.decay_ex, c.decay_in, c.p_ex, c.p_in, p.E_L, p.V_th, p.V_reset, c.ref_steps)
-    return row
 
 
 @nb.njit(inline="always", **_opts)
@@ -94,14 +83,6 @@ def place_synapses(
             weights[p] = weight[j]
         if delays.shape[0] > 0:
             delays[p] = delay
-
-
-def work_arrays(n: int) -> tuple:
-    """The scratch arrays of :func:`run_steps` for ``n`` neurons: fired indices, this
-    step's spikes, the conductance update's exponent arguments, targets and mantissas
-    ``[3, n]``, and its powers of two (as int64 bits, and the same bytes as float64)."""
-    bits = np.empty(n, dtype=np.int64)
-    return np.empty(n, dtype=np.int64), np.zeros(n), np.empty((3, n)), bits, bits.view(np.float64)
 
 
 @nb.njit(**_opts)

@@ -1,7 +1,9 @@
 """Drives :func:`spikeflow.sim.fast_cpu.run_steps` for a :class:`~spikeflow.sim.Network`:
 packs the populations into flat arrays, runs chunks of steps, hands the recorded spikes
 and potentials to the monitors, and unpacks the state so that a later run (on either
-backend) continues from it."""
+backend) continues from it. The loop is the ahead-of-time compiled one
+(:mod:`spikeflow.sim.fast_compiled`) where it is installed, else Numba's JIT, which is
+then imported on first use."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ import numpy as np
 
 from .._progress import ProgressBar
 from ..neurons import adex, cuba_lif, hodgkin_huxley, izhikevich, lif
-from . import fast_cpu as F
-from .fast_specialise import run_steps_for
+from . import fast_compiled
+from . import fast_layout as F
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .plastic import N_PLASTIC_PARAMS
 
@@ -20,6 +22,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
 CHUNK = 1000
+
+
+def _compiled(total: int) -> fast_compiled.CompiledLoop | None:
+    """The compiled loop where it can run a network of ``total`` neurons (it takes 4-byte
+    targets), else ``None``: compile with Numba."""
+    return fast_compiled.load() if total < 2**32 else None
 
 
 def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
@@ -55,11 +63,16 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     marks = np.empty(n_syn, np.uint8)  # each synapse's group (by kind) or ring (per synapse)
     weights = np.empty(0 if by_kind else n_syn)
     delays = np.empty(n_syn if uniform < 0 else 0, np.int32)
+    compiled = _compiled(total)
+    if compiled is not None:
+        place = compiled.place_synapses
+    else:
+        from .fast_cpu import place_synapses as place
     for k, g in enumerate(groups):
         own = weights if by_kind else np.ascontiguousarray(g.weight, dtype=np.float64)
         mark = k if by_kind else g.receptor
-        F.place_synapses(g.src, g.dst, offsets[g.pre], offsets[g.post], cursor, targets, marks, mark,
-                         weights, own, delays, g.delay)  # fmt: skip
+        place(g.src, g.dst, offsets[g.pre], offsets[g.post], cursor, targets, marks, mark,
+              weights, own, delays, g.delay)  # fmt: skip
     del cursor
     if by_kind:
         kinds, rings = marks, np.array([g.receptor for g in groups], np.uint8)
@@ -220,7 +233,13 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     bar = ProgressBar(-(-steps // CHUNK), "simulating", enabled=progress and steps >= 1000)
     done = 0
     plastic = pack_plastic(net, offsets)
-    run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0)
+    compiled = _compiled(total)
+    if compiled is not None:
+        run_steps = compiled.run_steps
+    else:
+        from .fast_specialise import run_steps_for
+
+        run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0)
     sources = [p for p in net.populations if p.source is not None]
     per_step = bool(net.poisson_inputs)
     has_ext = per_step or bool(sources) or bool(net.drives)

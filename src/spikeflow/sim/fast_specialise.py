@@ -1,4 +1,6 @@
-"""The fast backend's step loop specialised to one network's neuron models.
+"""The fast backend's step loop specialised to one network's neuron models, for the Numba
+JIT path (where the ahead-of-time compiled loop of :mod:`spikeflow.sim.fast_compiled` is
+not installed, or ``SPIKEFLOW_FAST_LOOP=jit``).
 
 :func:`spikeflow.sim.fast_cpu.run_steps` handles every model the fast backend knows, so
 its first compile (no Numba cache yet) compiles all of them: about 6 s on the project's

@@ -440,8 +440,13 @@ class Network:
         """Why the fast CPU backend cannot run this network, or ``None`` if it can."""
         import importlib.util
 
-        if importlib.util.find_spec("numba") is None:
-            return "Numba is not installed (pip install 'spikeflow[fast]')"
+        from . import fast_compiled
+
+        if fast_compiled.load() is None and importlib.util.find_spec("numba") is None:
+            return (
+                f"its loop is not compiled ({fast_compiled.status()}) and Numba is not installed "
+                "(pip install 'spikeflow[fast]')"
+            )
         if self.float_dtype != np.float64:
             return f"it runs in float64, the network uses {self.float_dtype}"
         for pop in self.populations:

@@ -1,0 +1,141 @@
+"""The ahead-of-time compiled loop (spikeflow.sim.fast_compiled): present where the install
+built it, the same spikes, potentials and weights as the Numba JIT loop, no Numba import,
+checked arguments, and never used when built from other sources."""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from spikeflow.learning import plasticity as P
+from spikeflow.neurons import AdExParams, CondLIFParams, CubaLIFParams, HHParams, IzhikevichParams, LIFParams
+from spikeflow.sim import Network, PoissonSource, SpikeTimes, fast_compiled, fast_runner
+
+compiled = fast_compiled.load()
+needs_compiled = pytest.mark.skipif(compiled is None, reason=f"no compiled loop: {fast_compiled.status()}")
+needs_numba = pytest.mark.skipif(importlib.util.find_spec("numba") is None, reason="needs Numba")
+
+
+def test_the_install_built_the_compiled_loop_where_required():
+    # `make test` (CI) sets this: a build that silently fell back to the JIT must fail there
+    if os.environ.get("SPIKEFLOW_REQUIRE_COMPILED_LOOP") != "1":
+        pytest.skip("SPIKEFLOW_REQUIRE_COMPILED_LOOP is not set")
+    assert compiled is not None, fast_compiled.status()
+    assert fast_compiled.status() == "compiled ahead of time"
+
+
+def _every_model_network(seed: int):
+    """Six neuron models, two kinds of source, static synapses with two delays, a
+    reward-modulated plastic projection, injected currents and all three monitors."""
+    dt = 0.025
+    net = Network(dt_ms=dt, seed=seed, backend="fast")
+    poisson = net.population(80, PoissonSource(40.0), name="poisson")
+    times = net.population(3, SpikeTimes([[2.0, 30.0, 31.0], [10.0], [50.0, 90.0]]), name="times")
+    cond = net.population(30, CondLIFParams(E_L=-70.0, V_th=-54.0, dt_ms=dt), name="cond")
+    cuba = net.population(30, CubaLIFParams(dt_ms=dt), name="cuba")
+    lif = net.population(20, LIFParams(tau_mem_ms=10.0, dt_ms=dt, refractory_ms=1.0), name="lif")
+    izh = net.population(4, IzhikevichParams(dt_ms=dt), name="izh")
+    adex = net.population(4, AdExParams(dt_ms=dt, substeps=1), name="adex")
+    hh = net.population(3, HHParams(dt_ms=dt), name="hh")
+    net.connect(poisson, cond, p=0.3, weight=2.0, receptor="exc", delay_ms=0.5)
+    net.connect(cond, cond | cuba, p=0.2, weight=3.0, receptor="inh", delay_ms=1.0)
+    net.connect(poisson, cuba, p=0.4, weight=4.0, delay_ms=0.5)
+    net.connect(lif, lif, p=0.3, weight=0.2, delay_ms=1.0)
+    net.poisson_input(lif, n_inputs=30, rate_hz=50.0, weight=0.3)
+    rule = P.RewardSTDP(P.STDP(a_plus=0.01, a_minus=0.012, w_max=5.0), tau_eligibility_ms=50.0)
+    plastic = net.connect_plastic(poisson, cond, rule, p=0.2, weight=1.0)
+    net.schedule_reward(40.0, 1.0)
+    net.step_current(izh, [0.0, 5.0, 10.0, 20.0], start_ms=5.0)
+    net.step_current(adex, [0.0, 500.0, 800.0, 1500.0], start_ms=5.0)
+    net.step_current(hh, [2.0, 8.0, 15.0], start_ms=5.0)
+    spikes = net.record_spikes(net.populations[0] | times | cond | cuba | lif | izh | adex | hh)
+    rate = net.record_rate(cond | cuba)
+    v = net.record_state(cond[:3] | hh | adex[:2], "v", every=4)
+    return net, spikes, rate, v, plastic
+
+
+@needs_compiled
+@needs_numba
+def test_compiled_and_jit_loops_give_identical_results(monkeypatch):
+    out = {}
+    for loop in ("compiled", "jit"):
+        if loop == "jit":
+            monkeypatch.setattr(fast_runner, "_compiled", lambda total: None)
+        net, spikes, rate, v, plastic = _every_model_network(seed=3)
+        net.run(60.0, progress=False)
+        net.run(40.0, progress=False)  # continuing
+        out[loop] = (spikes.times_ms, spikes.senders, rate.counts, v.values, plastic.weights)
+    senders = out["compiled"][1]
+    # every model fired (population offsets: 80 poisson, 3 times, 30 cond, 30 cuba, 20 lif, 4, 4, 3)
+    edges = np.cumsum([0, 80, 3, 30, 30, 20, 4, 4, 3])
+    assert (np.histogram(senders, edges)[0] > 0).all()
+    assert not np.array_equal(out["compiled"][4], np.ones_like(out["compiled"][4]))  # weights moved
+    for a, b in zip(out["compiled"], out["jit"]):
+        np.testing.assert_array_equal(a, b)
+
+
+@needs_compiled
+def test_compiled_loop_checks_its_arguments():
+    n = 4
+    with pytest.raises(TypeError, match="expected 32 arguments, got 2"):
+        compiled.run_steps(1, 0)
+    targets = np.zeros(3, np.uint32)
+    cursor = np.zeros(n, np.int64)
+    empty = np.zeros(0)
+    args = [np.zeros(3, np.int32), np.zeros(3, np.int32), 0, 0, cursor, targets, np.zeros(3, np.uint8), 0,
+            empty, empty, np.zeros(0, np.int32), 1]  # fmt: skip
+    compiled.place_synapses(*args)  # valid: three synapses of source 0 to target 0
+    assert cursor[0] == 3
+    bad = list(args)
+    bad[5] = np.zeros(3, np.int64)
+    with pytest.raises(TypeError, match="argument 'targets' must be a C-contiguous uint32 array"):
+        compiled.place_synapses(*bad)
+    bad = list(args)
+    bad[4] = np.zeros(2 * n, np.int64)[::2]
+    with pytest.raises(TypeError, match=r"'cursor' .*\(C-contiguous: False\)"):
+        compiled.place_synapses(*bad)
+    bad = list(args)
+    bad[7] = 1.5
+    with pytest.raises(TypeError, match="argument 'kind' must be a int64 scalar, got 1.5"):
+        compiled.place_synapses(*bad)
+    # src and dst of another integer type are converted, not misread
+    cursor[:] = [0, 2, 3, 3]  # where each source's synapses start
+    compiled.place_synapses(np.array([0, 0, 1], np.int16), np.array([2, 1, 0], np.uint8), *args[2:])
+    assert cursor.tolist() == [2, 3, 3, 3] and targets.tolist() == [2, 1, 0]
+
+
+@needs_compiled
+def test_a_loop_built_from_other_sources_is_not_used(monkeypatch):
+    try:
+        monkeypatch.setattr(fast_compiled, "source_digest", lambda: -1)
+        assert fast_compiled.load(refresh=True) is None
+        assert "built from other sources" in fast_compiled.status()
+        monkeypatch.undo()
+        monkeypatch.setenv("SPIKEFLOW_FAST_LOOP", "jit")
+        assert fast_compiled.load(refresh=True) is None and "SPIKEFLOW_FAST_LOOP" in fast_compiled.status()
+    finally:
+        monkeypatch.undo()
+        assert fast_compiled.load(refresh=True) is not None
+
+
+_SCRIPT = """
+import json, sys
+from spikeflow.models.coba import run_coba
+from spikeflow.sim import fast_compiled
+stats = run_coba(400, 50.0, seed=3, progress=False, backend="fast").statistics()
+print(json.dumps({"numba": "numba" in sys.modules, "torch": "torch" in sys.modules,
+                  "loop": fast_compiled.status(), "n_spikes": stats["n_spikes"]}))
+"""
+
+
+@needs_compiled
+def test_a_simulation_on_the_compiled_loop_imports_neither_numba_nor_torch():
+    out = subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result == {"numba": False, "torch": False, "loop": "compiled ahead of time",
+                      "n_spikes": result["n_spikes"]}  # fmt: skip
+    assert result["n_spikes"] > 20
