@@ -3,9 +3,10 @@ process each per round, spikeflow's fast backend then Brian2's compiled binary (
 build directory made once before the first round, so every round's binary is warm).
 
     python benchmarks/alternate_loops.py --peer-python /path/to/brian2-env/bin/python
-        [--network cuba] [--seed 1] [--rounds 8]
+        [--network cuba|coba|izhikevich] [--seed 1] [--rounds 8]
 
-For loops of tens of milliseconds (CUBA: 50 to 90 ms on 2 cores) single runs swing by
+For loops of tens of milliseconds (CUBA: 50 to 90 ms on 2 cores, the Izhikevich network
+20 to 40 ms) single runs swing by
 about 30 % on a shared machine; taking turns exposes both simulators to the same drift.
 Prints each round, the medians and their ratio, and one JSON object.
 """
@@ -24,9 +25,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 SPIKEFLOW = (
     "import json, sys\n"
-    "from spikeflow.models.{net} import run_{net}\n"
-    "print(json.dumps({{'loop_s': run_{net}(seed={seed}, progress=False).run_s}}))\n"
+    "from spikeflow.models.{module} import run_{module}\n"
+    "print(json.dumps({{'loop_s': run_{module}(seed={seed}, progress=False).run_s}}))\n"
 )
+MODULES = {"coba": "coba", "cuba": "cuba", "izhikevich": "izhikevich_network"}
 
 
 def last_json(cmd: list[str], env: dict | None = None) -> dict:
@@ -37,7 +39,7 @@ def last_json(cmd: list[str], env: dict | None = None) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--peer-python", required=True, help="interpreter with brian2")
-    ap.add_argument("--network", choices=["coba", "cuba"], default="cuba")
+    ap.add_argument("--network", choices=sorted(MODULES), default="cuba")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=8)
     args = ap.parse_args()
@@ -45,7 +47,7 @@ def main() -> None:
     brian2 = [args.peer_python, str(HERE / "peers" / "brian2_nets.py"), args.network, "standalone",
               str(args.seed), "1000", "4000"]  # fmt: skip
     last_json(brian2, env)  # builds the binary once
-    mine = [sys.executable, "-c", SPIKEFLOW.format(net=args.network, seed=args.seed)]
+    mine = [sys.executable, "-c", SPIKEFLOW.format(module=MODULES[args.network], seed=args.seed)]
     rounds = []
     for k in range(args.rounds):
         sf = last_json(mine)["loop_s"]
