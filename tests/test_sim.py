@@ -86,6 +86,41 @@ def test_connectivity_rules():
     assert proj.weight.tolist() == [1.0, 2.0, 3.0] and proj.dst.tolist() == [1, 1, 2]
 
 
+def test_rules_on_selections_of_several_populations_address_them_as_a_whole():
+    net = Network(seed=2)
+    a = net.population(30, LIFParams(dt_ms=0.1), name="a")
+    b = net.population(20, LIFParams(dt_ms=0.1), name="b")
+    c = net.population(50, LIFParams(dt_ms=0.1), name="c")
+
+    def added(count: int) -> list:
+        return [(q.pre.name, q.post.name, q.src.tolist(), q.dst.tolist(), q.weight.tolist())
+                for q in net.projections[-count:]]  # fmt: skip
+
+    # explicit pairs index each selection as a whole (a[10:] | b: index 20 is b[0]; c | a:
+    # index 50 is a[0]) and their weights follow them
+    pairs = ([0, 25, 39, 3], [49, 50, 0, 79])
+    assert net.connect(a[10:] | b, c | a, pairs=pairs, weight=[1.0, 2.0, 3.0, 4.0]) == 4
+    assert added(4) == [
+        ("a", "c", [10], [49], [1.0]),
+        ("a", "a", [13], [29], [4.0]),
+        ("b", "c", [19], [0], [3.0]),
+        ("b", "a", [5], [0], [2.0]),
+    ]
+    # an in-degree counts sources across all of pre, an out-degree targets across all of post
+    assert net.connect(a | b, c, indegree=5) == 250
+    (_, _, _, dst_a, _), (_, _, _, dst_b, _) = added(2)
+    assert np.bincount(dst_a + dst_b, minlength=50).tolist() == [5] * 50 and dst_a and dst_b
+    assert net.connect(c, a | b, outdegree=4) == 200
+    (_, _, src_a, _, _), (_, _, src_b, _, _) = added(2)
+    assert np.bincount(src_a + src_b, minlength=50).tolist() == [4] * 50 and src_a and src_b
+    # one-to-one pairs the selections' neurons in order
+    assert net.connect(a | b, c, rule="one_to_one") == 50
+    assert added(2) == [("a", "c", list(range(30)), list(range(30)), [1.0] * 30),
+                        ("b", "c", list(range(20)), list(range(30, 50)), [1.0] * 20)]  # fmt: skip
+    with pytest.raises(ValueError, match=r"post indices must lie in \[0, 79\], got \[80, 80\]"):
+        net.connect(a[10:] | b, c | a, pairs=([0], [80]))
+
+
 def test_poisson_input_drives_the_expected_mean():
     # a non-leaky, never-firing integrator accumulates n * rate * t * weight on average
     net = Network(dt_ms=0.1, seed=2)
