@@ -33,7 +33,7 @@ RUSAGES = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)  # standalone runs a 
 def main() -> None:
     net_name, mode, seed, duration_ms = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     neurons = int(sys.argv[5]) if len(sys.argv) > 5 else 4000
-    n_exc, p_connect = int(round(0.8 * neurons)), min(1.0, 0.02 * 4000 / neurons)
+    p_connect = min(1.0, 0.02 * 4000 / neurons)
     start = time.perf_counter()
     import brian2 as b2
 
@@ -46,7 +46,7 @@ def main() -> None:
         b2.prefs.codegen.target = "cython"
     b2.seed(seed)
     b2.defaultclock.dt = (0.5 if net_name == "izhikevich" else 0.1) * b2.ms
-    ms, mV, nS, pF = b2.ms, b2.mV, b2.nS, b2.pF
+    ms = b2.ms
     n_total = 1000 if net_name == "izhikevich" else neurons
     if net_name == "izhikevich":
         eqs = """
@@ -75,33 +75,8 @@ def main() -> None:
         ci.connect()
         ce.w = "0.5 * rand()"
         ci.w = "-rand()"
-    elif net_name == "coba":
-        eqs = """
-        dv/dt = (gl*(El - v) + ge*(Ee - v) + gi*(Ei - v)) / C : volt (unless refractory)
-        dge/dt = -ge / taue : siemens
-        dgi/dt = -gi / taui : siemens
-        """
-        ns = {"gl": 10 * nS, "El": -60 * mV, "Ee": 0 * mV, "Ei": -80 * mV, "C": 200 * pF,
-              "taue": 5 * ms, "taui": 10 * ms}  # fmt: skip
-        group = b2.NeuronGroup(neurons, eqs, threshold="v > -50*mV", reset="v = -60*mV",
-                               refractory=5 * ms, method="exponential_euler", namespace=ns)  # fmt: skip
-        group.v = "-60*mV + (randn() * 5 - 5) * mV"
-        group.ge = "clip((randn() * 1.5 + 4) * 10 * nS, 0*nS, 1000*nS)"
-        group.gi = "clip((randn() * 12 + 20) * 10 * nS, 0*nS, 1000*nS)"
-        ce = b2.Synapses(group[:n_exc], group, on_pre="ge += 6*nS")
-        ci = b2.Synapses(group[n_exc:], group, on_pre="gi += 67*nS")
     else:
-        eqs = """
-        dv/dt = (ge + gi - (v - El)) / taum : volt (unless refractory)
-        dge/dt = -ge / taue : volt
-        dgi/dt = -gi / taui : volt
-        """
-        ns = {"El": -49 * mV, "taum": 20 * ms, "taue": 5 * ms, "taui": 10 * ms}
-        group = b2.NeuronGroup(neurons, eqs, threshold="v > -50*mV", reset="v = -60*mV",
-                               refractory=5 * ms, method="exact", namespace=ns)  # fmt: skip
-        group.v = "-60*mV + rand() * 10 * mV"
-        ce = b2.Synapses(group[:n_exc], group, on_pre="ge += 1.62*mV")
-        ci = b2.Synapses(group[n_exc:], group, on_pre="gi -= 9*mV")
+        group, ce, ci = brette_model(b2, net_name, neurons)
     if net_name != "izhikevich":
         ce.connect(p=p_connect)
         ci.connect(p=p_connect)
@@ -129,6 +104,42 @@ def main() -> None:
         "process_s": time.perf_counter() - start, "neurons": n_total,
         "peak_rss_mib": max(resource.getrusage(r).ru_maxrss for r in RUSAGES) / 1024,
     }))  # fmt: skip
+
+
+def brette_model(b2, net_name: str, neurons: int) -> tuple:  # noqa: ANN001
+    """COBA or CUBA (Brette et al. 2007) in Brian2 module ``b2``: ``(group, ce, ci)``, the
+    ``neurons`` with their random initial state and the excitatory (first 80 %) and
+    inhibitory synapses, not yet connected."""
+    ms, mV, nS, pF = b2.ms, b2.mV, b2.nS, b2.pF
+    n_exc = int(round(0.8 * neurons))
+    if net_name == "coba":
+        eqs = """
+        dv/dt = (gl*(El - v) + ge*(Ee - v) + gi*(Ei - v)) / C : volt (unless refractory)
+        dge/dt = -ge / taue : siemens
+        dgi/dt = -gi / taui : siemens
+        """
+        ns = {"gl": 10 * nS, "El": -60 * mV, "Ee": 0 * mV, "Ei": -80 * mV, "C": 200 * pF,
+              "taue": 5 * ms, "taui": 10 * ms}  # fmt: skip
+        group = b2.NeuronGroup(neurons, eqs, threshold="v > -50*mV", reset="v = -60*mV",
+                               refractory=5 * ms, method="exponential_euler", namespace=ns)  # fmt: skip
+        group.v = "-60*mV + (randn() * 5 - 5) * mV"
+        group.ge = "clip((randn() * 1.5 + 4) * 10 * nS, 0*nS, 1000*nS)"
+        group.gi = "clip((randn() * 12 + 20) * 10 * nS, 0*nS, 1000*nS)"
+        ce = b2.Synapses(group[:n_exc], group, on_pre="ge += 6*nS")
+        ci = b2.Synapses(group[n_exc:], group, on_pre="gi += 67*nS")
+    else:
+        eqs = """
+        dv/dt = (ge + gi - (v - El)) / taum : volt (unless refractory)
+        dge/dt = -ge / taue : volt
+        dgi/dt = -gi / taui : volt
+        """
+        ns = {"El": -49 * mV, "taum": 20 * ms, "taue": 5 * ms, "taui": 10 * ms}
+        group = b2.NeuronGroup(neurons, eqs, threshold="v > -50*mV", reset="v = -60*mV",
+                               refractory=5 * ms, method="exact", namespace=ns)  # fmt: skip
+        group.v = "-60*mV + rand() * 10 * mV"
+        ce = b2.Synapses(group[:n_exc], group, on_pre="ge += 1.62*mV")
+        ci = b2.Synapses(group[n_exc:], group, on_pre="gi -= 9*mV")
+    return group, ce, ci
 
 
 if __name__ == "__main__":

@@ -59,6 +59,18 @@ class NetworkRun:
         }
 
 
+COBA_WEIGHTS_NS = (6.0, 67.0)  # excitatory and inhibitory conductance jumps
+
+
+def coba_params(dt_ms: float = 0.1) -> CondLIFParams:
+    """COBA's neuron: C_m 200 pF, g_L 10 nS, E_L -60 mV, threshold -50 mV, reset -60 mV,
+    5 ms refractory, reversal potentials 0 and -80 mV, synaptic time constants 5 and 10 ms."""
+    return CondLIFParams(
+        C_m=200.0, g_L=10.0, E_L=-60.0, V_th=-50.0, V_reset=-60.0, t_ref_ms=5.0, E_ex=0.0,
+        E_in=-80.0, tau_syn_ex_ms=5.0, tau_syn_in_ms=10.0, dt_ms=dt_ms,
+    )  # fmt: skip
+
+
 def brette_network(  # noqa: ANN201
     params,  # noqa: ANN001
     neurons: int,
@@ -67,12 +79,15 @@ def brette_network(  # noqa: ANN201
     dt_ms: float,
     seed: int,
     backend: str = "auto",
+    pairs: tuple | None = None,
 ):
     """The random E/I network of Brette et al. (2007): ``neurons`` of ``params``, 80 %
     excitatory, connection probability 0.02 at 4000 neurons (scaled to keep 80 inputs),
     weights ``w_exc`` and ``w_inh`` (>= 0; inhibition by receptor), one-step delays,
-    simulated on ``backend`` (see :class:`~spikeflow.sim.Network`).
-    Returns ``(network, excitatory, inhibitory)``."""
+    simulated on ``backend`` (see :class:`~spikeflow.sim.Network`). ``pairs`` replaces the
+    random draw by given connections ``((exc_src, exc_dst), (inh_src, inh_dst))``: sources
+    index their population, targets the whole network (excitatory neurons first), as
+    another simulator exported them. Returns ``(network, excitatory, inhibitory)``."""
     _checks.positive_int("neurons", neurons)
     if neurons < 10:
         raise ValueError(f"neurons must be >= 10 for an 80/20 split, got {neurons}")
@@ -80,9 +95,11 @@ def brette_network(  # noqa: ANN201
     n_exc = int(round(0.8 * neurons))
     exc = net.population(n_exc, params, name="exc")
     inh = net.population(neurons - n_exc, params, name="inh")
-    p = min(1.0, 0.02 * 4000 / neurons)
-    net.connect(exc, exc | inh, p=p, weight=w_exc, receptor="exc", delay_ms=dt_ms)
-    net.connect(inh, exc | inh, p=p, weight=w_inh, receptor="inh", delay_ms=dt_ms)
+    rule = {"p": min(1.0, 0.02 * 4000 / neurons)}
+    for k, (pop, weight, receptor) in enumerate(((exc, w_exc, "exc"), (inh, w_inh, "inh"))):
+        if pairs is not None:
+            rule = {"pairs": pairs[k]}
+        net.connect(pop, exc | inh, **rule, weight=weight, receptor=receptor, delay_ms=dt_ms)
     return net, exc, inh
 
 
@@ -112,11 +129,7 @@ def run_coba(
     ``backend`` (``"auto"``, ``"fast"`` or ``"reference"``); returns its spike monitor and
     timings."""
     start = time.perf_counter()
-    params = CondLIFParams(
-        C_m=200.0, g_L=10.0, E_L=-60.0, V_th=-50.0, V_reset=-60.0, t_ref_ms=5.0, E_ex=0.0,
-        E_in=-80.0, tau_syn_ex_ms=5.0, tau_syn_in_ms=10.0, dt_ms=dt_ms,
-    )  # fmt: skip
-    net, exc, inh = brette_network(params, neurons, 6.0, 67.0, dt_ms, seed, backend)
+    net, exc, inh = brette_network(coba_params(dt_ms), neurons, *COBA_WEIGHTS_NS, dt_ms, seed, backend)
     # initial state of Brette et al.'s (2007) script: V = E_L + N(-5, 5) mV, and
     # conductances N(4, 1.5) and N(20, 12) in units of g_L (10 nS), clipped at 0
     rng = net.rng  # one seed drives everything: the draws follow the connections'
