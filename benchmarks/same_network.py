@@ -5,15 +5,18 @@ the seed-to-seed spread of the networks drops out of the comparison: what differ
 simulators alone.
 
     python benchmarks/same_network.py --peer-python /path/to/brian2-env/bin/python
-        [--networks coba cuba] [--seeds 1 2 3 4 5] [--duration-ms 1000] [--fine-dt-ms 0.01]
+        [--nest-python /path/to/nest-env/bin/python] [--networks coba cuba] [--seeds 1 2 3 4 5]
+        [--duration-ms 1000] [--fine-dt-ms 0.01]
 
 For each network and seed: both mean rates and mean CVs of ISI, how many of the first
 spikes (ordered by step and neuron) are identical in both, and the step of the first
 difference (after it the two runs, chaotic networks, part ways in detail). With
 ``--fine-dt-ms``, spikeflow also runs the same network at that step (delays of one such
-step): a reference closer to the continuous-time dynamics, against which both
-simulators' dt = 0.1 ms runs can be compared. Then the mean paired differences of the
-rates with their standard errors. Prints a table and one JSON object.
+step): a reference closer to the continuous-time dynamics, against which the
+simulators' dt = 0.1 ms runs can be compared. With ``--nest-python``, NEST runs the same
+network too (``peers/nest_same_network.py``; NEST feels a spike one step later, see
+there). Then the mean paired differences of the rates with their standard errors. Prints
+a table and one JSON object.
 """
 
 from __future__ import annotations
@@ -60,13 +63,19 @@ def spikeflow_run(
     return spikes.times_ms, spikes.senders.astype(np.int64)
 
 
-def compare(net_name: str, seed: int, duration_ms: float, peer_python: str, fine_dt_ms: float | None) -> dict:
+def compare(net_name: str, seed: int, duration_ms: float, args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "net.npz"
-        subprocess.run([peer_python, str(HERE / "peers" / "brian2_export.py"), net_name, str(seed),
+        path, nest_out = Path(tmp) / "net.npz", Path(tmp) / "nest.npz"
+        subprocess.run([args.peer_python, str(HERE / "peers" / "brian2_export.py"), net_name, str(seed),
                         str(duration_ms), str(path)], check=True, capture_output=True)  # fmt: skip
         with np.load(path) as data:
             exported = {k: data[k] for k in data.files}
+        if args.nest_python:
+            script = str(HERE / "peers" / "nest_same_network.py")
+            subprocess.run([args.nest_python, script, net_name, str(path), str(duration_ms), str(nest_out)],
+                           check=True, capture_output=True)  # fmt: skip
+            with np.load(nest_out) as data:
+                nest_t, nest_i, nest_version = data["spike_t"], data["spike_i"], str(data["version"])
     b_steps = np.round(exported["spike_t"] / DT_MS).astype(np.int64)
     b_ids = exported["spike_i"].astype(np.int64)
     s_times, s_ids = spikeflow_run(net_name, exported, duration_ms)
@@ -76,7 +85,7 @@ def compare(net_name: str, seed: int, duration_ms: float, peer_python: str, fine
     n = min(a.size, b.size)
     same = (s_steps[a][:n] == b_steps[b][:n]) & (s_ids[a][:n] == b_ids[b][:n])
     first = int(np.argmin(same)) if not same.all() else n
-    seconds, n = duration_ms / 1e3, exported["v"].size
+    seconds, n, fine_dt_ms = duration_ms / 1e3, exported["v"].size, args.fine_dt_ms
     row = {
         "network": net_name, "seed": seed, "brian2": str(exported["version"]),
         "spikeflow_rate_hz": s_ids.size / n / seconds, "brian2_rate_hz": b_ids.size / n / seconds,
@@ -85,6 +94,8 @@ def compare(net_name: str, seed: int, duration_ms: float, peer_python: str, fine
         "first_difference_ms": float(min(s_steps[a][first] if first < a.size else np.inf,
                                          b_steps[b][first] if first < b.size else np.inf) * DT_MS),
     }  # fmt: skip
+    if args.nest_python:
+        row.update(nest=nest_version, nest_rate_hz=nest_i.size / n / seconds, nest_cv=mean_cv(nest_t, nest_i))
     if fine_dt_ms:
         f_times, f_ids = spikeflow_run(net_name, exported, duration_ms, fine_dt_ms)
         row["fine_rate_hz"] = f_ids.size / n / seconds
@@ -99,22 +110,27 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     ap.add_argument("--duration-ms", type=float, default=1000.0)
     ap.add_argument("--fine-dt-ms", type=float, default=None, help="also run spikeflow at this step")
+    ap.add_argument("--nest-python", default=None, help="interpreter with nest: run NEST on the network too")
     args = ap.parse_args()
     rows = []
     print(f"{'network':8}{'seed':>5}{'spikeflow Hz':>14}{'Brian2 Hz':>11}{'CV sf':>8}{'CV B2':>8}"
-          f"{'same first':>12}{'differ at ms':>14}{'fine-dt Hz':>12}", flush=True)  # fmt: skip
+          f"{'same first':>12}{'differ at ms':>14}{'fine-dt Hz':>12}{'NEST Hz':>9}", flush=True)  # fmt: skip
     for net_name in args.networks:
         for seed in args.seeds:
-            r = compare(net_name, seed, args.duration_ms, args.peer_python, args.fine_dt_ms)
+            r = compare(net_name, seed, args.duration_ms, args)
             rows.append(r)
             print(f"{net_name:8}{seed:>5}{r['spikeflow_rate_hz']:>14.3f}{r['brian2_rate_hz']:>11.3f}"
                   f"{r['spikeflow_cv'] or float('nan'):>8.3f}{r['brian2_cv'] or float('nan'):>8.3f}"
                   f"{r['identical_first_spikes']:>12}{r['first_difference_ms']:>14.1f}"
-                  f"{r.get('fine_rate_hz', float('nan')):>12.3f}", flush=True)  # fmt: skip
+                  f"{r.get('fine_rate_hz', float('nan')):>12.3f}{r.get('nest_rate_hz', float('nan')):>9.3f}",
+                  flush=True)  # fmt: skip
     summary = {}
     pairs = [("spikeflow_rate_hz", "brian2_rate_hz")]
+    if args.nest_python:
+        pairs += [("spikeflow_rate_hz", "nest_rate_hz"), ("nest_rate_hz", "brian2_rate_hz")]
     if args.fine_dt_ms:
-        pairs += [("spikeflow_rate_hz", "fine_rate_hz"), ("brian2_rate_hz", "fine_rate_hz")]
+        pairs += [(f"{sim}_rate_hz", "fine_rate_hz") for sim in ("spikeflow", "brian2")]
+        pairs += [("nest_rate_hz", "fine_rate_hz")] if args.nest_python else []
     for net_name in args.networks:
         for one, other in pairs:
             # runs that fell silent in either are left out of the rate comparison
