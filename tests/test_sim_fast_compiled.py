@@ -115,6 +115,13 @@ def test_a_loop_built_from_other_sources_is_not_used(monkeypatch):
         assert fast_compiled.load(refresh=True) is None
         assert "built from other sources" in fast_compiled.status()
         monkeypatch.undo()
+
+        def unreadable() -> int:
+            raise FileNotFoundError("fast_cpu.py")
+
+        monkeypatch.setattr(fast_compiled, "source_digest", unreadable)
+        assert fast_compiled.load(refresh=True) is None and "cannot read" in fast_compiled.status()
+        monkeypatch.undo()
         monkeypatch.setenv("SPIKEFLOW_FAST_LOOP", "jit")
         assert fast_compiled.load(refresh=True) is None and "SPIKEFLOW_FAST_LOOP" in fast_compiled.status()
     finally:

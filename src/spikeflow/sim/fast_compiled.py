@@ -162,7 +162,11 @@ def _find() -> tuple[CompiledLoop | None, str]:
         module = importlib.import_module(f"{__package__}.{MODULE}")
     except ImportError as exc:
         return None, f"Numba JIT (no compiled loop: {exc})"
-    if module.source_digest() != source_digest():
+    try:
+        current = source_digest()
+    except OSError as exc:  # sources not readable (e.g. a zipped install): cannot vouch for it
+        return None, f"Numba JIT (cannot read the loop's sources to check the compiled one: {exc})"
+    if module.source_digest() != current:
         return None, (
             "Numba JIT (the compiled loop was built from other sources: reinstall, or run "
             "python -m spikeflow.sim.fast_compiled, to rebuild it)"
