@@ -95,10 +95,9 @@ def brette_network(  # noqa: ANN201
     n_exc = int(round(0.8 * neurons))
     exc = net.population(n_exc, params, name="exc")
     inh = net.population(neurons - n_exc, params, name="inh")
-    rule = {"p": min(1.0, 0.02 * 4000 / neurons)}
+    p = min(1.0, 0.02 * 4000 / neurons)
     for k, (pop, weight, receptor) in enumerate(((exc, w_exc, "exc"), (inh, w_inh, "inh"))):
-        if pairs is not None:
-            rule = {"pairs": pairs[k]}
+        rule = {"p": p} if pairs is None else {"pairs": pairs[k]}
         net.connect(pop, exc | inh, **rule, weight=weight, receptor=receptor, delay_ms=dt_ms)
     return net, exc, inh
 

@@ -1,11 +1,17 @@
 """Seeded connectivity rules: each returns ``(pre, post)`` index arrays (int64) of the
-synapses between ``n_pre`` and ``n_post`` neurons."""
+synapses between ``n_pre`` and ``n_post`` neurons; and how a rule's draw over selections
+of several populations is split into per-population synapse groups."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import _checks
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .populations import Population, Selection
 
 RULES = ("fixed_probability", "fixed_indegree", "fixed_outdegree", "one_to_one", "all_to_all")
 
@@ -91,3 +97,48 @@ def explicit(n_pre: int, n_post: int, pre: object, post: object):  # noqa: ANN20
     if post.size and (post.min() < 0 or post.max() >= n_post):
         raise ValueError(f"post indices must lie in [0, {n_post - 1}], got [{post.min()}, {post.max()}]")
     return pre, post
+
+
+def blocks(sel: Selection, whole: bool) -> list[list[tuple[Population, np.ndarray]]]:
+    """The blocks a connection rule draws over: the selection's parts together, or each."""
+    return [sel.parts] if whole else [[part] for part in sel.parts]
+
+
+def block_size(block: list[tuple[Population, np.ndarray]]) -> int:
+    """Neurons in a block of selection parts."""
+    return sum(len(idx) for _, idx in block)
+
+
+def split(pre_block, post_block, src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> list[tuple]:  # noqa: ANN001
+    """The synapses ``src -> dst`` (indices into the blocks' concatenated parts) with
+    signed weights ``w`` (one, or one per synapse) as ``(pre population, post population,
+    pre indices, post indices, weights)`` per pair of parts; pairs without synapses are
+    left out unless both blocks are one part. One weight for all becomes a zero-stride
+    view, not a float64 per synapse (at 64 000 neurons x 80 synapses that is 41 MB)."""
+    out = []
+    single = len(pre_block) == 1 and len(post_block) == 1
+    a0 = 0
+    for pre_pop, pre_idx in pre_block:
+        b0 = 0
+        for post_pop, post_idx in post_block:
+            if single:
+                s, d, ws = src, dst, w
+            else:
+                keep = (src >= a0) & (src < a0 + len(pre_idx)) & (dst >= b0) & (dst < b0 + len(post_idx))
+                s, d, ws = src[keep] - a0, dst[keep] - b0, (w[keep] if w.ndim else w)
+            b0 += len(post_idx)
+            if single or s.size:
+                weights = np.broadcast_to(ws, s.shape) if not ws.ndim else ws.copy()
+                ends = population_indices(pre_idx, s), population_indices(post_idx, d)
+                out.append((pre_pop, post_pop, *ends, weights))
+        a0 += len(pre_idx)
+    return out
+
+
+def population_indices(selected: np.ndarray, local: np.ndarray) -> np.ndarray:
+    """Neuron indices (within the population) of the synapse ends ``local`` (indices
+    into the selection ``selected``), as int32 where they fit."""
+    idx = selected
+    if idx.size and int(idx.max()) < 2**31:
+        idx = idx.astype(np.int32)
+    return idx[local]

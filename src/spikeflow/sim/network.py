@@ -75,49 +75,6 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return np.dtype(name)
 
 
-def _blocks(sel: Selection, whole: bool) -> list[list[tuple[Population, np.ndarray]]]:
-    """The blocks a connection rule draws over: the selection's parts together, or each."""
-    return [sel.parts] if whole else [[part] for part in sel.parts]
-
-
-def _block_size(block: list[tuple[Population, np.ndarray]]) -> int:
-    return sum(len(idx) for _, idx in block)
-
-
-def _split(pre_block, post_block, src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> list[tuple]:  # noqa: ANN001
-    """The synapses ``src -> dst`` (indices into the blocks' concatenated parts) with
-    signed weights ``w`` (one, or one per synapse) as ``(pre population, post population,
-    pre indices, post indices, weights)`` per pair of parts; pairs without synapses are
-    left out unless both blocks are one part. One weight for all becomes a zero-stride
-    view, not a float64 per synapse (at 64 000 neurons x 80 synapses that is 41 MB)."""
-    out = []
-    single = len(pre_block) == 1 and len(post_block) == 1
-    a0 = 0
-    for pre_pop, pre_idx in pre_block:
-        b0 = 0
-        for post_pop, post_idx in post_block:
-            if single:
-                s, d, ws = src, dst, w
-            else:
-                keep = (src >= a0) & (src < a0 + len(pre_idx)) & (dst >= b0) & (dst < b0 + len(post_idx))
-                s, d, ws = src[keep] - a0, dst[keep] - b0, (w[keep] if w.ndim else w)
-            b0 += len(post_idx)
-            if single or s.size:
-                weights = np.broadcast_to(ws, s.shape) if not ws.ndim else ws.copy()
-                out.append((pre_pop, post_pop, _indices(pre_idx, s), _indices(post_idx, d), weights))
-        a0 += len(pre_idx)
-    return out
-
-
-def _indices(selected: np.ndarray, local: np.ndarray) -> np.ndarray:
-    """Neuron indices (within the population) of the synapse ends ``local`` (indices
-    into the selection ``selected``), as int32 where they fit."""
-    idx = selected
-    if idx.size and int(idx.max()) < 2**31:
-        idx = idx.astype(np.int32)
-    return idx[local]
-
-
 @dataclass
 class _Projection:
     pre: Population
@@ -278,9 +235,9 @@ class Network:
         pre_whole = pairs is not None or rule == "one_to_one" or indegree is not None
         post_whole = pairs is not None or rule == "one_to_one" or outdegree is not None
         out = []
-        for pre_block in _blocks(pre, pre_whole):
-            for post_block in _blocks(post, post_whole):
-                n_pre, n_post = _block_size(pre_block), _block_size(post_block)
+        for pre_block in rules.blocks(pre, pre_whole):
+            for post_block in rules.blocks(post, post_whole):
+                n_pre, n_post = rules.block_size(pre_block), rules.block_size(post_block)
                 if pairs is not None:
                     src, dst = rules.explicit(n_pre, n_post, *pairs)
                 elif p is not None:
@@ -304,7 +261,7 @@ class Network:
                     )
                 if w.ndim and w.size != src.size:
                     raise ValueError(f"weight has {w.size} values for {src.size} synapses")
-                out.extend(_split(pre_block, post_block, src, dst, np.float64(sign) * w))
+                out.extend(rules.split(pre_block, post_block, src, dst, np.float64(sign) * w))
         return out
 
     def schedule_reward(self, time_ms: float, amount: float) -> None:
