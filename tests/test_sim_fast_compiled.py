@@ -129,6 +129,39 @@ def test_a_loop_built_from_other_sources_is_not_used(monkeypatch):
         assert fast_compiled.load(refresh=True) is not None
 
 
+def test_cpu_flags_are_read_and_compared(tmp_path):
+    x86 = tmp_path / "cpuinfo_x86"
+    x86.write_text("processor\t: 0\nflags\t\t: fpu pni avx avx2 fma\n\nprocessor\t: 1\nflags\t\t: fpu\n")
+    arm = tmp_path / "cpuinfo_arm"
+    arm.write_text("processor\t: 0\nFeatures\t: fp asimd sve\nCPU part\t: 0xd0c\n")
+    assert fast_compiled.cpu_flags(x86) == {"fpu", "pni", "avx", "avx2", "fma"}  # the first line only
+    assert fast_compiled.cpu_flags(arm) == {"fp", "asimd", "sve"}
+    assert fast_compiled.cpu_flags(tmp_path / "absent") is None
+    mask = fast_compiled.flags_mask(fast_compiled.cpu_flags(x86))
+    assert bin(mask).count("1") == 4  # fpu is not a code-generation extension
+    assert fast_compiled.missing_flags(mask, frozenset({"pni", "avx", "fma"})) == ["avx2"]
+    assert fast_compiled.missing_flags(mask, frozenset({"pni", "avx", "avx2", "fma", "sse4_2"})) == []
+    assert fast_compiled.missing_flags(mask, None) == []  # nothing to check against
+    assert fast_compiled.flags_mask(None) == 0
+
+
+@needs_compiled
+def test_a_loop_built_for_a_cpu_with_more_extensions_is_not_used(monkeypatch):
+    mask = compiled.module.cpu_flags_mask()
+    here = fast_compiled.cpu_flags()
+    if not mask or here is None:
+        pytest.skip("the compiled loop records no CPU extensions (generic build, or no /proc/cpuinfo)")
+    assert fast_compiled.missing_flags(mask, here) == []  # built on (a CPU like) this one
+    lacking = fast_compiled.missing_flags(mask, frozenset())[-1]  # e.g. avx512f on this machine
+    try:
+        monkeypatch.setattr(fast_compiled, "cpu_flags", lambda: here - {lacking})
+        assert fast_compiled.load(refresh=True) is None
+        assert f"built for a CPU with {lacking}, which this CPU lacks" in fast_compiled.status()
+    finally:
+        monkeypatch.undo()
+        assert fast_compiled.load(refresh=True) is not None
+
+
 _SCRIPT = """
 import json, sys
 from spikeflow.models.coba import run_coba

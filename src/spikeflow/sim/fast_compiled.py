@@ -16,6 +16,13 @@ compiles with Numba on first use, as before. ``SPIKEFLOW_FAST_LOOP=jit`` forces 
 path. A compiled function does not check its arguments' types (a wrong dtype would read
 memory wrongly), so :class:`CompiledLoop` checks every argument against the signature it
 was compiled for and raises :class:`TypeError` naming the one that does not match.
+
+Code built for this machine's CPU uses its instruction-set extensions (AVX-512, ...);
+the module records the build machine's (:data:`CPU_FLAGS`, as Linux lists them in
+``/proc/cpuinfo``), and :func:`load` does not use it on a CPU that lacks one of them (an
+install shared between machines, a copied environment), where running it would kill the
+process with an illegal instruction: the JIT, which compiles for the CPU it runs on,
+takes over and :func:`status` names the missing extensions.
 """
 
 from __future__ import annotations
@@ -30,6 +37,16 @@ import numpy as np
 
 MODULE = "_fast_loop"  # spikeflow.sim._fast_loop
 _SOURCES = ("fast_cpu.py", "fast_layout.py", "fast_compiled.py")
+
+# instruction-set extensions that code compiled for a CPU model may use, as Linux names
+# them in /proc/cpuinfo (x86 "flags", where "pni" is SSE3 and "abm" LZCNT; Arm "Features");
+# a bit each in the module's record
+CPU_FLAGS = (
+    "pni", "ssse3", "sse4_1", "sse4_2", "popcnt", "avx", "avx2", "fma", "f16c", "bmi1", "bmi2",
+    "abm", "movbe", "adx", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx512ifma",
+    "avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg", "avx512_vpopcntdq", "avx512_bf16",
+    "avx512_fp16", "avx_vnni", "amx_tile", "asimd", "asimdhp", "asimddp", "sve", "sve2", "i8mm", "bf16",
+)  # fmt: skip
 
 # argument specs: (name, dtype, ndim) with ndim 0 for a scalar, or (name, [specs]) for a tuple
 _PLASTIC = [("par", "float64", 2), ("ranges", "int64", 2), ("pre_ptr", "int64", 1),
@@ -76,6 +93,34 @@ def source_digest() -> int:
     for name in _SOURCES:
         h.update((here / name).read_bytes())
     return int(h.hexdigest()[:15], 16)
+
+
+def cpu_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> frozenset[str] | None:
+    """This CPU's instruction-set extensions as the kernel lists them (the first
+    ``flags`` or ``Features`` line of ``cpuinfo``), or ``None`` where that cannot be read
+    (not Linux)."""
+    try:
+        with open(cpuinfo, encoding="ascii", errors="replace") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key.strip() in ("flags", "Features"):
+                    return frozenset(value.split())
+    except OSError:
+        return None
+    return None
+
+
+def flags_mask(flags: frozenset[str] | None) -> int:
+    """The bits of :data:`CPU_FLAGS` that ``flags`` holds (0 for ``None``)."""
+    return sum(1 << i for i, name in enumerate(CPU_FLAGS) if flags and name in flags)
+
+
+def missing_flags(mask: int, flags: frozenset[str] | None) -> list[str]:
+    """The extensions recorded in ``mask`` that ``flags`` lacks (none when ``flags`` is
+    ``None``: nothing to check against)."""
+    if flags is None:
+        return []
+    return [name for i, name in enumerate(CPU_FLAGS) if mask >> i & 1 and name not in flags]
 
 
 def _check(where: str, specs: list, values: tuple) -> None:
@@ -171,6 +216,12 @@ def _find() -> tuple[CompiledLoop | None, str]:
             "Numba JIT (the compiled loop was built from other sources: reinstall, or run "
             "python -m spikeflow.sim.fast_compiled, to rebuild it)"
         )
+    missing = missing_flags(module.cpu_flags_mask(), cpu_flags())
+    if missing:
+        return None, (
+            f"Numba JIT (the compiled loop was built for a CPU with {', '.join(missing)}, which this "
+            "CPU lacks: reinstall on this machine, or build with SPIKEFLOW_TARGET_CPU=generic)"
+        )
     return CompiledLoop(module), "compiled ahead of time"
 
 
@@ -197,7 +248,9 @@ def build(output_dir: str | os.PathLike, target_cpu: str | None = None) -> Path:
     Needs Numba and a C compiler. ``target_cpu`` is an LLVM CPU name (default
     ``$SPIKEFLOW_TARGET_CPU``, else this machine's CPU, as the JIT uses; pass
     ``"generic"`` for a module that runs on any CPU of the architecture: the same spikes,
-    but COBA's loop took 2.5 times as long without vector instructions)."""
+    but COBA's loop took 2.5 times as long without vector instructions). Built for this
+    machine's CPU, the module records its extensions (see :func:`load`); for
+    ``"generic"`` or another named CPU, none (the one who names it knows where it runs)."""
     import llvmlite.binding as llvm
     from numba import types
     from numba.pycc import CC
@@ -206,14 +259,16 @@ def build(output_dir: str | os.PathLike, target_cpu: str | None = None) -> Path:
 
     cc = CC(MODULE)
     cc.output_dir = os.fspath(output_dir)
-    cc.target_cpu = target_cpu or os.environ.get("SPIKEFLOW_TARGET_CPU") or llvm.get_host_cpu_name()
+    host = llvm.get_host_cpu_name()
+    cc.target_cpu = target_cpu or os.environ.get("SPIKEFLOW_TARGET_CPU") or host
     for export, (function, specs, n_returned) in EXPORTS.items():
         result = types.UniTuple(types.int64, n_returned) if n_returned else types.none
         signature = result(*(_numba_type(s) for s in specs))
         cc.export(export, signature)(_entry(getattr(fast_cpu, function), [s[0] for s in specs]))
-    scope = {"DIGEST": source_digest()}
-    exec("def source_digest():\n    return DIGEST\n", scope)  # noqa: S102
+    scope = {"DIGEST": source_digest(), "FLAGS": flags_mask(cpu_flags()) if cc.target_cpu == host else 0}
+    exec("def source_digest():\n    return DIGEST\ndef cpu_flags_mask():\n    return FLAGS\n", scope)  # noqa: S102
     cc.export("source_digest", types.int64())(scope["source_digest"])
+    cc.export("cpu_flags_mask", types.int64())(scope["cpu_flags_mask"])
     cc.compile()
     return Path(output_dir) / cc.output_file
 
