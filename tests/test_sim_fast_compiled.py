@@ -26,6 +26,12 @@ def test_the_install_built_the_compiled_loop_where_required():
         pytest.skip("SPIKEFLOW_REQUIRE_COMPILED_LOOP is not set")
     assert compiled is not None, fast_compiled.status()
     assert fast_compiled.status() == "compiled ahead of time"
+    for name, cpu in fast_compiled.tiers():  # the modules for other CPUs, and what they need
+        module = importlib.import_module(f"spikeflow.sim.{name}")
+        assert module.source_digest() == fast_compiled.source_digest()
+        if cpu is not None:
+            needs = fast_compiled.flags_mask(frozenset(fast_compiled.LEVEL_FLAGS.get(cpu, ())))
+            assert module.cpu_flags_mask() == needs and (cpu != "generic" or needs == 0)
 
 
 def _every_model_network(seed: int):
@@ -76,6 +82,39 @@ def test_compiled_and_jit_loops_give_identical_results(monkeypatch):
     assert not np.array_equal(out["compiled"][4], np.ones_like(out["compiled"][4]))  # weights moved
     for a, b in zip(out["compiled"], out["jit"]):
         np.testing.assert_array_equal(a, b)
+
+
+def _tier_loops() -> dict:
+    """The compiled modules of every tier present (module name: CompiledLoop)."""
+    loops = {}
+    for name, _ in fast_compiled.tiers():
+        try:
+            loops[name] = fast_compiled.CompiledLoop(importlib.import_module(f"spikeflow.sim.{name}"))
+        except ImportError:
+            pass
+    return loops
+
+
+@needs_compiled
+def test_every_cpu_tier_gives_the_same_spikes(monkeypatch):
+    out = {}
+    loops = _tier_loops()
+    if len(loops) < 2:
+        pytest.skip(f"only {list(loops)} built")
+    for name, loop in loops.items():
+        monkeypatch.setattr(fast_runner, "_compiled", lambda total, loop=loop: loop)
+        net, spikes, rate, v, plastic = _every_model_network(seed=4)
+        net.run(60.0, progress=False)
+        out[name] = (spikes.times_ms, spikes.senders, rate.counts, v.values, plastic.weights)
+    host = out.pop(fast_compiled.MODULE)
+    assert host[0].size > 500
+    for other in out.values():
+        for a, b in zip(host[:3] + host[4:], other[:3] + other[4:]):  # spikes, rates, weights
+            np.testing.assert_array_equal(a, b)
+        # potentials: bit for bit, except Hodgkin-Huxley's (columns 3-5), whose exponentials
+        # come from the vector math library on one and the scalar libm on another (last bits)
+        np.testing.assert_array_equal(host[3][:, [0, 1, 2, 6, 7]], other[3][:, [0, 1, 2, 6, 7]])
+        np.testing.assert_allclose(host[3][:, 3:6], other[3][:, 3:6], rtol=0, atol=1e-9)
 
 
 @needs_compiled
@@ -143,6 +182,12 @@ def test_cpu_flags_are_read_and_compared(tmp_path):
     assert fast_compiled.missing_flags(mask, frozenset({"pni", "avx", "avx2", "fma", "sse4_2"})) == []
     assert fast_compiled.missing_flags(mask, None) == []  # nothing to check against
     assert fast_compiled.flags_mask(None) == 0
+    assert [n for n, _ in fast_compiled.tiers("x86_64")] == [
+        "_fast_loop",
+        "_fast_loop_x86_64_v3",
+        "_fast_loop_generic",
+    ]
+    assert [cpu for _, cpu in fast_compiled.tiers("aarch64")] == [None, "generic"]
 
 
 @needs_compiled
@@ -152,11 +197,26 @@ def test_a_loop_built_for_a_cpu_with_more_extensions_is_not_used(monkeypatch):
     if not mask or here is None:
         pytest.skip("the compiled loop records no CPU extensions (generic build, or no /proc/cpuinfo)")
     assert fast_compiled.missing_flags(mask, here) == []  # built on (a CPU like) this one
-    lacking = fast_compiled.missing_flags(mask, frozenset())[-1]  # e.g. avx512f on this machine
+    loops = _tier_loops()
+    v3 = "_fast_loop_x86_64_v3"
+    if set(loops) != {fast_compiled.MODULE, v3, fast_compiled.GENERIC_MODULE} or "avx512f" not in here:
+        pytest.skip(f"needs the three x86-64 tiers built on an AVX-512 machine, have {list(loops)}")
+    real_import = importlib.import_module
     try:
-        monkeypatch.setattr(fast_compiled, "cpu_flags", lambda: here - {lacking})
-        assert fast_compiled.load(refresh=True) is None
-        assert f"built for a CPU with {lacking}, which this CPU lacks" in fast_compiled.status()
+        # an AVX2 machine: the x86-64-v3 loop; one without AVX2: the generic loop
+        for lacking, expected, kind in (("avx512f", v3, "x86-64-v3 CPUs"), ("avx2", "_generic", "any CPU")):
+            monkeypatch.setattr(fast_compiled, "cpu_flags", lambda lacking=lacking: here - {lacking})
+            loop = fast_compiled.load(refresh=True)
+            assert loop is not None and loop.module.__name__.endswith(expected)
+            assert fast_compiled.status().startswith(f"compiled ahead of time for {kind}")
+            assert f"built for a CPU with {lacking}, which this CPU lacks" in fast_compiled.status()
+        monkeypatch.setattr(
+            fast_compiled.importlib, "import_module",
+            lambda name: real_import(name + "_absent") if name.endswith("_generic") else real_import(name),
+        )  # fmt: skip
+        assert fast_compiled.load(refresh=True) is None  # none left: the JIT
+        status = fast_compiled.status()
+        assert status.startswith("Numba JIT") and "which this CPU lacks" in status and "_absent" in status
     finally:
         monkeypatch.undo()
         assert fast_compiled.load(refresh=True) is not None

@@ -17,12 +17,17 @@ path. A compiled function does not check its arguments' types (a wrong dtype wou
 memory wrongly), so :class:`CompiledLoop` checks every argument against the signature it
 was compiled for and raises :class:`TypeError` naming the one that does not match.
 
-Code built for this machine's CPU uses its instruction-set extensions (AVX-512, ...);
-the module records the build machine's (:data:`CPU_FLAGS`, as Linux lists them in
-``/proc/cpuinfo``), and :func:`load` does not use it on a CPU that lacks one of them (an
-install shared between machines, a copied environment), where running it would kill the
-process with an illegal instruction: the JIT, which compiles for the CPU it runs on,
-takes over and :func:`status` names the missing extensions.
+Modules for three kinds of CPU are built (:data:`TIERS`): ``_fast_loop`` for the
+installing machine's CPU, using all its instruction-set extensions (AVX-512, ...);
+on x86-64 ``_fast_loop_x86_64_v3`` for any CPU with AVX2 and FMA (Intel since 2013, AMD
+since 2015); ``_fast_loop_generic`` for any CPU of the architecture. They give the same
+spikes (tested; Hodgkin-Huxley's potentials may differ in the last bits, from the math
+library's exponential); on the project's machine COBA's loop took 0.16, 0.26 and 0.43 s.
+Each records the extensions it needs (:data:`CPU_FLAGS`, as Linux lists them in
+``/proc/cpuinfo``; the first, those of the machine it was built on), and :func:`load`
+takes the first whose extensions this CPU has: an install shared between the machines
+of a cluster, a copied environment or a wheel never runs code that would kill the
+process with an illegal instruction, and :func:`status` names what was missing.
 """
 
 from __future__ import annotations
@@ -30,12 +35,21 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import platform
 import sys
 from pathlib import Path
 
 import numpy as np
 
-MODULE = "_fast_loop"  # spikeflow.sim._fast_loop
+MODULE = "_fast_loop"  # spikeflow.sim._fast_loop, for the installing machine's CPU
+GENERIC_MODULE = "_fast_loop_generic"  # for any CPU of the architecture: the last resort
+# the compiled modules load() tries, in order: (module, LLVM CPU name, None for the
+# installing machine's, and the machines it is built on (platform.machine()), () for all)
+TIERS = (
+    (MODULE, None, ()),
+    ("_fast_loop_x86_64_v3", "x86-64-v3", ("x86_64", "AMD64")),
+    (GENERIC_MODULE, "generic", ()),
+)
 _SOURCES = ("fast_cpu.py", "fast_layout.py", "fast_compiled.py")
 
 # instruction-set extensions that code compiled for a CPU model may use, as Linux names
@@ -93,6 +107,21 @@ def source_digest() -> int:
     for name in _SOURCES:
         h.update((here / name).read_bytes())
     return int(h.hexdigest()[:15], 16)
+
+
+# the extensions of the x86-64 microarchitecture levels (as /proc/cpuinfo names them)
+LEVEL_FLAGS = {
+    "x86-64-v2": ("pni", "ssse3", "sse4_1", "sse4_2", "popcnt"),
+    "x86-64-v3": ("pni", "ssse3", "sse4_1", "sse4_2", "popcnt", "avx", "avx2", "bmi1", "bmi2", "f16c",
+                  "fma", "abm", "movbe"),
+}  # fmt: skip
+
+
+def tiers(machine: str | None = None) -> list[tuple[str, str | None]]:
+    """The ``(module, CPU)`` pairs of :data:`TIERS` built on ``machine`` (default this
+    one's ``platform.machine()``)."""
+    machine = machine or platform.machine()
+    return [(name, cpu) for name, cpu, machines in TIERS if not machines or machine in machines]
 
 
 def cpu_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> frozenset[str] | None:
@@ -184,18 +213,19 @@ _loaded: dict[str, object] = {}
 
 
 def load(refresh: bool = False) -> CompiledLoop | None:
-    """The compiled loop, or ``None`` where the fast backend must compile with Numba: no
-    module (not built, or no compiler at install), one built from other sources, or
-    ``SPIKEFLOW_FAST_LOOP=jit``. :func:`status` says which. ``refresh`` looks again (the
-    result is cached per process)."""
+    """The compiled loop (the one for this machine's CPU, else the generic one), or
+    ``None`` where the fast backend must compile with Numba: no module (not built, or no
+    compiler at install), modules built from other sources, or ``SPIKEFLOW_FAST_LOOP=jit``.
+    :func:`status` says which. ``refresh`` looks again (the result is cached per process)."""
     if refresh or "loop" not in _loaded:
         _loaded["loop"], _loaded["status"] = _find()
     return _loaded["loop"]
 
 
 def status() -> str:
-    """Which loop the fast backend runs, in words (``"compiled ahead of time"``, or why
-    it compiles with Numba)."""
+    """Which loop the fast backend runs, in words (``"compiled ahead of time"``; ``"compiled
+    ahead of time for any CPU"`` and why not the one for this CPU; or why it compiles with
+    Numba)."""
     load()
     return _loaded["status"]
 
@@ -204,25 +234,34 @@ def _find() -> tuple[CompiledLoop | None, str]:
     if os.environ.get("SPIKEFLOW_FAST_LOOP", "").strip().lower() == "jit":
         return None, "Numba JIT (SPIKEFLOW_FAST_LOOP=jit)"
     try:
-        module = importlib.import_module(f"{__package__}.{MODULE}")
-    except ImportError as exc:
-        return None, f"Numba JIT (no compiled loop: {exc})"
-    try:
         current = source_digest()
     except OSError as exc:  # sources not readable (e.g. a zipped install): cannot vouch for it
         return None, f"Numba JIT (cannot read the loop's sources to check the compiled one: {exc})"
-    if module.source_digest() != current:
-        return None, (
-            "Numba JIT (the compiled loop was built from other sources: reinstall, or run "
-            "python -m spikeflow.sim.fast_compiled, to rebuild it)"
-        )
-    missing = missing_flags(module.cpu_flags_mask(), cpu_flags())
-    if missing:
-        return None, (
-            f"Numba JIT (the compiled loop was built for a CPU with {', '.join(missing)}, which this "
-            "CPU lacks: reinstall on this machine, or build with SPIKEFLOW_TARGET_CPU=generic)"
-        )
-    return CompiledLoop(module), "compiled ahead of time"
+    reasons = []
+    for name, cpu in tiers():
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ImportError as exc:
+            reasons.append(f"no compiled loop {name}: {exc}")
+            continue
+        if module.source_digest() != current:
+            reasons.append(
+                f"the compiled loop {name} was built from other sources: reinstall, or run "
+                "python -m spikeflow.sim.fast_compiled, to rebuild it"
+            )
+            continue
+        missing = missing_flags(module.cpu_flags_mask(), cpu_flags())
+        if missing:
+            reasons.append(
+                f"the compiled loop {name} was built for a CPU with {', '.join(missing)}, which this "
+                "CPU lacks: reinstall on this machine to use them"
+            )
+            continue
+        if name == MODULE:
+            return CompiledLoop(module), "compiled ahead of time"
+        kind = "any CPU" if cpu == "generic" else f"{cpu} CPUs"
+        return CompiledLoop(module), f"compiled ahead of time for {kind} ({'; '.join(reasons)})"
+    return None, f"Numba JIT ({'; '.join(reasons)})"
 
 
 def _numba_type(spec: tuple):  # noqa: ANN202
@@ -243,21 +282,21 @@ def _entry(target: object, names: list[str]):  # noqa: ANN202
     return scope["entry"]
 
 
-def build(output_dir: str | os.PathLike, target_cpu: str | None = None) -> Path:
-    """Compile the loop into ``output_dir/_fast_loop<EXT_SUFFIX>`` and return its path.
+def build(output_dir: str | os.PathLike, target_cpu: str | None = None, module: str = MODULE) -> Path:
+    """Compile the loop into ``output_dir/<module><EXT_SUFFIX>`` and return its path.
     Needs Numba and a C compiler. ``target_cpu`` is an LLVM CPU name (default
-    ``$SPIKEFLOW_TARGET_CPU``, else this machine's CPU, as the JIT uses; pass
-    ``"generic"`` for a module that runs on any CPU of the architecture: the same spikes,
-    but COBA's loop took 2.5 times as long without vector instructions). Built for this
-    machine's CPU, the module records its extensions (see :func:`load`); for
-    ``"generic"`` or another named CPU, none (the one who names it knows where it runs)."""
+    ``$SPIKEFLOW_TARGET_CPU``, else this machine's CPU, as the JIT uses; ``"generic"``
+    for a module that runs on any CPU of the architecture). The module records the
+    extensions it needs (see :func:`load`): built for this machine's CPU, its extensions;
+    for an x86-64 level (``"x86-64-v3"``), the level's; for ``"generic"`` or another
+    named CPU, none (the one who names it knows where it runs)."""
     import llvmlite.binding as llvm
     from numba import types
     from numba.pycc import CC
 
     from . import fast_cpu
 
-    cc = CC(MODULE)
+    cc = CC(module)
     cc.output_dir = os.fspath(output_dir)
     host = llvm.get_host_cpu_name()
     cc.target_cpu = target_cpu or os.environ.get("SPIKEFLOW_TARGET_CPU") or host
@@ -265,7 +304,8 @@ def build(output_dir: str | os.PathLike, target_cpu: str | None = None) -> Path:
         result = types.UniTuple(types.int64, n_returned) if n_returned else types.none
         signature = result(*(_numba_type(s) for s in specs))
         cc.export(export, signature)(_entry(getattr(fast_cpu, function), [s[0] for s in specs]))
-    scope = {"DIGEST": source_digest(), "FLAGS": flags_mask(cpu_flags()) if cc.target_cpu == host else 0}
+    needs = cpu_flags() if cc.target_cpu == host else frozenset(LEVEL_FLAGS.get(cc.target_cpu, ()))
+    scope = {"DIGEST": source_digest(), "FLAGS": flags_mask(needs)}
     exec("def source_digest():\n    return DIGEST\ndef cpu_flags_mask():\n    return FLAGS\n", scope)  # noqa: S102
     cc.export("source_digest", types.int64())(scope["source_digest"])
     cc.export("cpu_flags_mask", types.int64())(scope["cpu_flags_mask"])
@@ -274,4 +314,6 @@ def build(output_dir: str | os.PathLike, target_cpu: str | None = None) -> Path:
 
 
 if __name__ == "__main__":  # pragma: no cover - used by hand
-    print(build(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent))
+    where = sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent
+    for name, cpu in tiers():
+        print(build(where, cpu, name))
