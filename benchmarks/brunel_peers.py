@@ -20,19 +20,18 @@ import numpy as np
 
 from spikeflow.models.brunel import REGIMES, run_brunel
 from spikeflow.models.coba import NetworkRun
+from spikeflow.sim import SpikeMonitor
 
 HERE = Path(__file__).resolve().parent
 
 
 class _Spikes:
-    def __init__(self, times: np.ndarray, senders: np.ndarray, n: int) -> None:
-        self.times, self.senders, self.n = times, senders, n
+    """NEST's spikes, read by :meth:`NetworkRun.statistics` as it reads a spike monitor."""
 
-    def trains(self) -> list[np.ndarray]:
-        order = np.argsort(self.senders, kind="stable")
-        t, s = self.times[order], self.senders[order]
-        edges = np.searchsorted(s, np.arange(self.n + 1))
-        return [np.sort(t[edges[k] : edges[k + 1]]) for k in range(self.n)]
+    def __init__(self, times_ms: np.ndarray, senders: np.ndarray) -> None:
+        self.times_ms, self.senders = times_ms, senders
+
+    by_neuron = SpikeMonitor.by_neuron
 
 
 def main() -> None:
@@ -54,7 +53,7 @@ def main() -> None:
             proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
             info = json.loads(proc.stdout.strip().splitlines()[-1])
             data = np.load(out)
-            spikes = _Spikes(data["times"], data["senders"].astype(np.int64), 12500)
+            spikes = _Spikes(data["times"], data["senders"].astype(np.int64))
         theirs = NetworkRun(spikes, 12500, args.duration_ms, info["build_s"], info["loop_s"]).statistics()
         rows.append({"regime": regime, "simulator": info["simulator"], **{k: theirs[k] for k in keys},
                      "loop_s": info["loop_s"]})  # fmt: skip

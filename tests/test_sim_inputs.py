@@ -143,3 +143,45 @@ def test_adex_fast_backend_matches_the_reference():
     for a, b in zip(out["fast"][1], out["reference"][1]):
         np.testing.assert_allclose(a, b, atol=0.101)
     np.testing.assert_allclose(out["fast"][2], out["reference"][2], rtol=1e-6, atol=1e-6)
+
+
+def test_poisson_input_counts_have_the_poisson_distribution():
+    from spikeflow.sim.sources import PoissonInput, poisson_cdf
+
+    for lam in (0.05, 2.0, 37.5):
+        cdf = poisson_cdf(lam)
+        k = np.arange(cdf.size)
+        exact = np.cumsum([math.exp(-lam + i * math.log(lam) - math.lgamma(i + 1)) for i in k])
+        np.testing.assert_allclose(cdf, exact, rtol=1e-12)
+        assert 1.0 - cdf[-1] < 1e-13 and cdf.size < lam + 40 * math.sqrt(lam) + 40
+    assert poisson_cdf(0.0).tolist() == [1.0]
+    pop = Network().population(500, SUB)
+    for lam in (0.3, 2.0, 1500.0):  # the last above the table's limit: NumPy's sampler
+        drive = PoissonInput(pop.parts, lam, 0.5, seed=4, index=0)
+        counts = drive.chunk(0, 2000) / 0.5  # 10^6 draws
+        assert np.array_equal(counts, np.round(counts)) and counts.min() >= 0
+        assert counts.mean() == pytest.approx(lam, rel=4 * math.sqrt(1 / lam / counts.size))
+        assert counts.var() == pytest.approx(lam, rel=0.01)
+    small = PoissonInput(pop.parts, 2.0, 1.0, seed=4, index=0).chunk(0, 2000).ravel()
+    freq = np.bincount(small.astype(np.int64), minlength=8)[:8] / small.size
+    pmf = np.diff(np.concatenate([[0.0], poisson_cdf(2.0)]))[:8]
+    assert np.all(np.abs(freq - pmf) <= 5 * np.sqrt(pmf / small.size)), (freq, pmf)  # 5 standard errors
+    # blocks are seeded by (seed, input, block): any split of the steps gives the same draws
+    drive = PoissonInput(pop.parts, 2.0, 1.0, seed=4, index=0)
+    whole = drive.chunk(0, 450).copy()
+    np.testing.assert_array_equal(np.concatenate([drive.chunk(0, 130), drive.chunk(130, 320)]), whole)
+    other = PoissonInput(pop.parts, 2.0, 1.0, seed=4, index=1).chunk(0, 450)
+    assert not np.array_equal(other, whole)
+
+
+@pytest.mark.parametrize("backend", ["reference", pytest.param("fast", marks=needs_numba)])
+def test_poisson_input_continues_exactly_across_runs(backend):
+    def run(pieces):
+        net = Network(dt_ms=0.1, seed=5, backend=backend)
+        pop = net.population(50, LIFParams(tau_mem_ms=20.0, dt_ms=0.1, v_th=1e9))
+        net.poisson_input(pop, n_inputs=40, rate_hz=30.0, weight=0.1)
+        for ms in pieces:
+            net.run(ms, progress=False)
+        return pop.state.v.copy()
+
+    np.testing.assert_array_equal(run([7.3, 12.7, 5.0]), run([25.0]))

@@ -60,7 +60,8 @@ def main() -> None:
         noise_std : 1
         """
         group = b2.NeuronGroup(1000, eqs, threshold="v >= 30", reset="v = c; u = u + d", method="euler")
-        re, ri = np.random.default_rng(seed).random(800), np.random.default_rng(seed + 1).random(200)
+        rng = np.random.default_rng(seed)  # spikeflow's draws of r: the same neurons
+        re, ri = rng.random(800), rng.random(200)
         group.a = np.concatenate([np.full(800, 0.02), 0.02 + 0.08 * ri])
         group.b = np.concatenate([np.full(800, 0.2), 0.25 - 0.05 * ri])
         group.c = np.concatenate([-65 + 15 * re**2, np.full(200, -65.0)])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 
 from .. import _checks
-from .._lazy import torch
 from ..neurons import LIFParams
 from ..sim import Network
 from .coba import NetworkRun, run_timed
@@ -56,7 +55,6 @@ def run_brunel(
     net.connect(exc, exc | inh, indegree=c_exc, weight=J, delay_ms=1.5)
     net.connect(inh, exc | inh, indegree=c_inh, weight=g * J, receptor="inh", delay_ms=1.5)
     net.poisson_input(exc | inh, n_inputs=c_exc, rate_hz=eta * nu_thr_hz, weight=J)
-    gen = torch.Generator().manual_seed(seed)
-    for pop in (exc, inh):
-        pop.set_state("v", theta * torch.rand(pop.n, generator=gen, dtype=torch.float64))
+    for pop in (exc, inh):  # one seed drives everything: the draws follow the connections'
+        pop.set_state("v", theta * net.rng.random(pop.n))
     return run_timed(net, duration_ms, start, progress)

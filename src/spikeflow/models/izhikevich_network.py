@@ -14,7 +14,6 @@ import time
 import numpy as np
 
 from .. import _checks
-from .._lazy import torch
 from ..neurons import IzhikevichParams
 from ..sim import Network
 from .coba import NetworkRun, run_timed
@@ -28,32 +27,28 @@ def run_izhikevich_network(
     backend: str = "auto",
 ) -> NetworkRun:
     """Build and run the network (``neurons`` split 80/20) on ``backend`` (``"auto"``,
-    ``"fast"`` or ``"reference"``)."""
+    ``"fast"`` or ``"reference"``). One seed drives everything: the network's NumPy
+    generator draws the neurons' ``r`` (excitatory, then inhibitory), then the weights."""
     _checks.positive_int("neurons", neurons)
     if neurons < 10:
         raise ValueError(f"neurons must be >= 10 for an 80/20 split, got {neurons}")
     start = time.perf_counter()
-    gen = torch.Generator().manual_seed(seed)
+    net = Network(dt_ms=1.0, seed=seed, backend=backend)
     n_exc = int(round(0.8 * neurons))
     n_inh = neurons - n_exc
-    re = torch.rand(n_exc, generator=gen, dtype=torch.float64)
-    ri = torch.rand(n_inh, generator=gen, dtype=torch.float64)
+    re, ri = net.rng.random(n_exc), net.rng.random(n_inh)
     common = {"dt_ms": 1.0, "substeps": 2}
     exc_params = IzhikevichParams(
-        a=torch.full((n_exc,), 0.02, dtype=torch.float64), b=torch.full((n_exc,), 0.2, dtype=torch.float64),
-        c=-65.0 + 15.0 * re**2, d=8.0 - 6.0 * re**2, **common,
-    )  # fmt: skip
+        a=np.full(n_exc, 0.02), b=np.full(n_exc, 0.2), c=-65.0 + 15.0 * re**2, d=8.0 - 6.0 * re**2, **common
+    )
     inh_params = IzhikevichParams(
-        a=0.02 + 0.08 * ri, b=0.25 - 0.05 * ri, c=torch.full((n_inh,), -65.0, dtype=torch.float64),
-        d=torch.full((n_inh,), 2.0, dtype=torch.float64), **common,
-    )  # fmt: skip
-    net = Network(dt_ms=1.0, seed=seed, backend=backend)
+        a=0.02 + 0.08 * ri, b=0.25 - 0.05 * ri, c=np.full(n_inh, -65.0), d=np.full(n_inh, 2.0), **common
+    )
     exc = net.population(n_exc, exc_params, name="exc")
     inh = net.population(n_inh, inh_params, name="inh")
-    rng = np.random.default_rng(seed)
     for pre, scale, receptor in ((exc, 0.5, "exc"), (inh, 1.0, "inh")):
         for post in (exc, inh):
-            w = scale * rng.random(pre.n * post.n)
+            w = scale * net.rng.random(pre.n * post.n)
             net.connect(pre, post, rule="all_to_all", weight=w, receptor=receptor, delay_ms=1.0)
     net.noise_input(exc, std=5.0)
     net.noise_input(inh, std=2.0)

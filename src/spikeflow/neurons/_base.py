@@ -218,6 +218,9 @@ class NeuronModel:
             is ``v`` at it and every other field 0 (``init_state`` builds it so, and the
             network simulator builds it as NumPy arrays without importing torch); ``None``
             when the rest state is more (Izhikevich's ``u = b v``, Hodgkin-Huxley's gates).
+        rest_arrays: ``(n, coeffs, numpy dtype) -> state`` of ``[n]`` NumPy arrays at rest,
+            for models whose rest state is more than ``v`` but can be built without torch
+            (Izhikevich); ``None`` where the simulator builds it through ``init_state``.
     """
 
     name: str
@@ -227,6 +230,7 @@ class NeuronModel:
     step: Callable[..., tuple[torch.Tensor, Any]]
     spiking: bool = True
     rest_v: Callable[[Any], float] | None = None
+    rest_arrays: Callable[..., Any] | None = None
 
 
 def rest_state(state_cls: type, shape, v_rest, dtype, device):  # noqa: ANN001, ANN201

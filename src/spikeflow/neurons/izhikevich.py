@@ -15,7 +15,9 @@ current held over the step. :data:`PATTERNS` holds the published parameter sets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from .. import _checks, surrogate
 from .._lazy import is_tensor, torch
@@ -39,16 +41,18 @@ class IzhikevichParams:
 
     Attributes:
         a (1/ms), b (unitless), c (mV), d (mV/ms): the model's four parameters (default:
-        regular spiking); each a float or a 1-D tensor of per-neuron values.
+        regular spiking); each a float or a 1-D tensor or float NumPy array of per-neuron
+        values (a network simulated on the fast backend with NumPy values never imports
+        torch).
         v_peak: spike cut-off (mV), 30 in the paper.
         dt_ms: step (ms); substeps: Euler sub-steps of ``v`` per step (>= 1).
         surrogate, surrogate_slope: spike function for training (slope per mV).
     """
 
-    a: float | torch.Tensor = 0.02
-    b: float | torch.Tensor = 0.2
-    c: float | torch.Tensor = -65.0
-    d: float | torch.Tensor = 8.0
+    a: float | torch.Tensor | np.ndarray = 0.02
+    b: float | torch.Tensor | np.ndarray = 0.2
+    c: float | torch.Tensor | np.ndarray = -65.0
+    d: float | torch.Tensor | np.ndarray = 8.0
     v_peak: float = 30.0
     dt_ms: float = 1.0
     substeps: int = 2
@@ -56,12 +60,14 @@ class IzhikevichParams:
     surrogate_slope: float | None = 1.0
 
     def __post_init__(self) -> None:
-        # a, b, c, d may be per-neuron tensors (heterogeneous populations, as in the 2003
-        # network); they must then be 1-D and finite
+        # a, b, c, d may be per-neuron tensors or arrays (heterogeneous populations, as in
+        # the 2003 network); they must then be 1-D, floating point and finite
         for name in ("a", "b", "c", "d"):
             value = getattr(self, name)
             if is_tensor(value):
                 _checks.tensor(name, value, ndim=1)
+            elif isinstance(value, np.ndarray):
+                _check_array(name, value)
             else:
                 _checks.real(name, value)
         _checks.real("v_peak", self.v_peak)
@@ -72,7 +78,10 @@ class IzhikevichParams:
                 f"dt_ms / substeps = {self.dt_ms / self.substeps} ms: the quadratic model's Euler"
                 " steps must be at most 1 ms (Izhikevich uses 0.5 ms)"
             )
-        if not bool(torch.all(torch.as_tensor(self.c) < self.v_peak)):
+        below = (
+            torch.all(self.c < self.v_peak) if is_tensor(self.c) else np.all(np.asarray(self.c) < self.v_peak)
+        )
+        if not bool(below):
             raise ValueError(f"v_peak must be above the reset c, got v_peak={self.v_peak}, c={self.c}")
         object.__setattr__(self, "_spike", surrogate.get(self.surrogate, self.surrogate_slope))
 
@@ -88,6 +97,23 @@ class IzhikevichParams:
         return self
 
 
+def _check_array(name: str, value: np.ndarray) -> None:
+    if value.ndim != 1 or value.dtype.kind != "f":
+        raise ValueError(
+            f"{name} must be a 1-D floating-point array, got {value.dtype} of shape {value.shape}"
+        )
+    bad = int((~np.isfinite(value)).sum())
+    if bad:
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); expected finite values")
+
+
+def _on(value: Any, like: torch.Tensor) -> Any:
+    """A NumPy parameter as a tensor of ``like``'s dtype and device; others as they are."""
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value).to(dtype=like.dtype, device=like.device)
+    return value
+
+
 class IzhikevichState(NamedTuple):
     """Potential ``v`` (mV) and recovery ``u``, ``[batch, *features]``."""
 
@@ -98,8 +124,16 @@ class IzhikevichState(NamedTuple):
 def init_state(shape, params, dtype=None, device=None) -> IzhikevichState:  # noqa: ANN001
     """``v = -65`` mV and ``u = b v``, the paper's initial condition."""
     v = full_state(shape, -65.0, dtype, device)
-    b = params.b.to(v.dtype) if isinstance(params.b, torch.Tensor) else params.b
+    b = params.b.to(v.dtype) if isinstance(params.b, torch.Tensor) else _on(params.b, v)
     return IzhikevichState(v, b * v)
+
+
+def rest_arrays(n: int, params: IzhikevichParams, dtype: np.dtype) -> IzhikevichState:
+    """:func:`init_state` for ``n`` neurons as NumPy arrays of ``dtype`` (the network
+    simulator's state), built without torch where ``b`` is a number or an array."""
+    b = params.b.detach().cpu().numpy() if is_tensor(params.b) else params.b
+    v = np.full(n, -65.0, dtype)
+    return IzhikevichState(v, (np.broadcast_to(np.asarray(b, dtype), (n,)) * v).astype(dtype))
 
 
 def step(x: torch.Tensor, state: IzhikevichState, params: IzhikevichParams):  # noqa: ANN201
@@ -107,13 +141,16 @@ def step(x: torch.Tensor, state: IzhikevichState, params: IzhikevichParams):  # 
     p = params
     h = p.dt_ms / p.substeps
     v, u = state.v, state.u
+    a, b, c, d = (_on(value, v) for value in (p.a, p.b, p.c, p.d))
     for _ in range(p.substeps):
         v = v + h * (0.04 * v * v + 5.0 * v + 140.0 - u + x)
-    u = u + p.dt_ms * p.a * (p.b * v - u)
+    u = u + p.dt_ms * a * (b * v - u)
     z = p._spike(v - p.v_peak)
-    v = v - z * (v - p.c)
-    u = u + z * p.d
+    v = v - z * (v - c)
+    u = u + z * d
     return z, IzhikevichState(v, u)
 
 
-MODEL = NeuronModel("izhikevich", IzhikevichParams, IzhikevichState, init_state, step)
+MODEL = NeuronModel(
+    "izhikevich", IzhikevichParams, IzhikevichState, init_state, step, rest_arrays=rest_arrays
+)

@@ -241,8 +241,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
 
         run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0)
     sources = [p for p in net.populations if p.source is not None]
-    per_step = bool(net.poisson_inputs)
-    has_ext = per_step or bool(sources) or bool(net.drives)
+    has_ext = bool(sources) or bool(net.drives)
     ext_buffer = np.zeros((CHUNK, total) if has_ext else (1, 1))
     work = F.work_arrays(total)
     try:
@@ -251,9 +250,6 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
             ext = ext_buffer
             if has_ext:
                 ext[:k_steps] = 0.0
-                for k in range(k_steps if per_step else 0):
-                    for pop, x in net.external_input().items():
-                        ext[k, offsets[pop] : offsets[pop] + pop.n] = x
                 for pop, x in net.drive_chunk(net.step_count, k_steps).items():
                     ext[:k_steps, offsets[pop] : offsets[pop] + pop.n] += x
                 for pop in sources:

@@ -58,7 +58,7 @@ from . import connect as rules
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .plastic import PlasticProjection
 from .populations import MODULES, Population, Selection, as_array, check_variable
-from .sources import SOURCES, NoiseInput, WaveformInput
+from .sources import SOURCES, NoiseInput, PoissonInput, WaveformInput
 from .synapses import SynapseGroup, group_projections, two_receptors
 
 _DTYPES = ("float32", "float64")
@@ -105,13 +105,11 @@ class Network:
         self.seed = seed
         self.float_dtype = _float_dtype(dtype)
         self.rng = np.random.default_rng(seed)
-        self._generator = None
         self.populations: list[Population] = []
         self.projections: list[_Projection] = []
         self.plastic: list[PlasticProjection] = []
         self.rewards: dict[int, float] = {}
-        self.poisson_inputs: list[tuple[Selection, float, float]] = []
-        self.drives: list[NoiseInput | WaveformInput] = []  # noise and given currents
+        self.drives: list[PoissonInput | NoiseInput | WaveformInput] = []  # inputs and currents
         self.monitors: list[SpikeMonitor | StateMonitor | RateMonitor] = []
         self.step_count = 0
         self._built: list | None = None
@@ -120,14 +118,6 @@ class Network:
     def dtype(self) -> torch.dtype:
         """The state's floating type as a torch dtype (imports torch)."""
         return getattr(torch, self.float_dtype.name)
-
-    @property
-    def generator(self) -> torch.Generator:
-        """The torch generator of the Poisson inputs (seeded with ``seed``; made on first
-        use, so that networks without Poisson inputs do not import torch)."""
-        if self._generator is None:
-            self._generator = torch.Generator().manual_seed(self.seed)
-        return self._generator
 
     # ----------------------------------------------------------------- construction
     def population(self, n: int, params: Any, name: str | None = None) -> Population:
@@ -290,13 +280,15 @@ class Network:
     ) -> None:
         """Drive each neuron of ``target`` with ``n_inputs`` independent Poisson trains of
         ``rate_hz``, each spike adding ``weight`` to its input (their sum is a Poisson
-        process of rate ``n_inputs * rate_hz``, sampled per step)."""
+        process of rate ``n_inputs * rate_hz``: its count per step is drawn, see
+        :class:`~spikeflow.sim.sources.PoissonInput`)."""
         _checks.positive_int("n_inputs", n_inputs)
         rate = _checks.non_negative("rate_hz", rate_hz)
         w = _checks.non_negative("weight", weight) * (
             1.0 if _checks.choice("receptor", receptor, ("exc", "inh")) == "exc" else -1.0
         )
-        self.poisson_inputs.append((target, n_inputs * rate * self.dt_ms * 1e-3, w))
+        lam = n_inputs * rate * self.dt_ms * 1e-3  # mean count per step
+        self.drives.append(PoissonInput(target.parts, lam, w, self.seed, len(self.drives)))
 
     def noise_input(
         self, target: Selection, std: float, mean: float = 0.0, distribution: str = "normal"
@@ -462,24 +454,10 @@ class Network:
             return "its state monitors must all record 'v' with the same 'every'"
         return None
 
-    def external_input(self) -> dict[Population, np.ndarray]:
-        """Draw this step's Poisson input per population, ``[n]`` arrays (both backends call
-        this, in the same order, so the same seed gives the same input; noise inputs come
-        from :meth:`drive_chunk`)."""
-        ext: dict[Population, torch.Tensor] = {}
-        for pop in self.populations:
-            for sel, lam, w in self.poisson_inputs:
-                for tp, idx in sel.parts:
-                    if tp is pop:
-                        lam_t = torch.full((len(idx),), lam, dtype=self.dtype)
-                        draw = torch.poisson(lam_t, generator=self.generator)
-                        x = ext.setdefault(pop, torch.zeros(pop.n, dtype=self.dtype))
-                        x[torch.from_numpy(idx)] += w * draw
-        return {pop: x.numpy() for pop, x in ext.items()}
-
     def drive_chunk(self, t0: int, k: int) -> dict[Population, np.ndarray]:
-        """The noise inputs and injected currents of steps ``t0 .. t0 + k - 1`` summed per
-        population, ``[k, n]`` (possibly views of cached draws: read them only)."""
+        """The Poisson and noise inputs and injected currents of steps ``t0 .. t0 + k - 1``
+        summed per population, ``[k, n]`` (possibly views of cached draws: read them only;
+        both backends take their inputs from here, so the same seed gives the same input)."""
         out: dict[Population, np.ndarray] = {}
         owned = set()  # populations whose array here is ours to add into
         for drive in self.drives:
@@ -517,10 +495,7 @@ class Network:
     def _step(self) -> None:
         t = self.step_count
         spikes: dict[Population, np.ndarray] = {}
-        ext = self.external_input()
-        for pop, x in self.drive_chunk(t, 1).items():
-            noise = x[0].astype(self.float_dtype)
-            ext[pop] = ext[pop] + noise if pop in ext else noise
+        ext = {pop: x[0].astype(self.float_dtype) for pop, x in self.drive_chunk(t, 1).items()}
         for pop in self.populations:
             slot = t % pop.buffer.shape[1]
             x = self._input(pop, pop.buffer[:, slot], ext.get(pop))

@@ -33,8 +33,11 @@ MODULES = {  # parameter dataclass -> its model's module
 
 def _rest_state(pop: Population) -> Any:
     """``pop``'s model at rest as NumPy arrays: built directly where the model declares a
-    resting potential (``NeuronModel.rest_v``), else from its torch ``init_state``."""
+    resting potential (``NeuronModel.rest_v``) or NumPy rest state (``rest_arrays``), else
+    from its torch ``init_state``."""
     model, n, dtype = pop.module.MODEL, pop.n, pop.net.float_dtype
+    if model.rest_arrays is not None:
+        return model.rest_arrays(n, pop.coeffs, dtype)
     if model.rest_v is not None:
         v = model.rest_v(pop.coeffs)
         return model.state_cls(*(np.full(n, v if f == "v" else 0.0, dtype) for f in model.state_cls._fields))
