@@ -485,3 +485,55 @@ def test_inhibition_uses_ring_1_only_for_two_receptor_models():
     rings, inhibited = rate(True)
     assert rings == {"lif": 0, "cond": 1}
     assert inhibited < rate(False)[1]
+
+
+def test_dense_sources_marks_consecutive_targets_through_one_ring():
+    from spikeflow.sim import fast_cpu
+
+    indptr = np.array([0, 3, 5, 5, 7, 9], np.int64)
+    targets = np.array([4, 5, 6, 1, 3, 2, 3, 7, 8], np.uint32)
+    per_synapse_rings = np.array([0, 0, 0, 0, 0, 1, 0, 1, 1], np.uint8)
+    dense = np.empty(5, np.int64)
+    loops = [fast_cpu.dense_sources]
+    if fast_compiled.load() is not None:
+        loops.append(fast_compiled.load().dense_sources)
+    for dense_sources in loops:
+        dense_sources(indptr, targets, np.zeros(0, np.uint8), per_synapse_rings, dense)
+        # 4..6; a gap; no synapses; two rings; 7..8 through ring 1
+        assert dense.tolist() == [4, -1, -1, -1, 7]
+        kinds = np.array([0, 0, 0, 0, 0, 1, 0, 0, 1], np.uint8)  # by group: rings per group
+        dense_sources(indptr, targets, kinds, np.array([0, 1], np.uint8), dense)
+        assert dense.tolist() == [4, -1, -1, -1, -1]
+
+
+def test_all_to_all_networks_give_the_same_spikes_on_both_backends():
+    # Izhikevich's network is all-to-all: the fast backend delivers its spikes as vector adds
+    from spikeflow.models.izhikevich_network import run_izhikevich_network
+
+    if Network().fast_unsupported_reason() is not None:
+        pytest.skip("no fast backend")
+    runs = [
+        run_izhikevich_network(200, 300.0, seed=2, progress=False, backend=b) for b in ("fast", "reference")
+    ]
+    (t1, s1), (t2, s2) = (r.spikes.by_neuron() for r in runs)
+    assert t1.size > 200
+    np.testing.assert_array_equal(t1, t2)
+    np.testing.assert_array_equal(s1, s2)
+
+
+def test_build_separates_preparation_from_running():
+    def run(build: bool) -> np.ndarray:
+        net = Network(dt_ms=0.1, seed=3)
+        a = net.population(100, LIFParams(tau_mem_ms=10.0, dt_ms=0.1, v_th=1.0))
+        net.connect(a, a, p=0.1, weight=0.2, delay_ms=0.5)
+        net.poisson_input(a, n_inputs=20, rate_hz=50.0, weight=0.3)
+        net.noise_input(a, std=0.1)
+        if build:
+            net.build()
+            assert net.step_count == 0
+        net.run(50.0, progress=False)
+        return a.state.v.copy()
+
+    np.testing.assert_array_equal(run(True), run(False))
+    with pytest.raises(ValueError, match="the network is empty"):
+        Network().build()

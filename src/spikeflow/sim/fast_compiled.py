@@ -76,7 +76,7 @@ RUN_STEPS = [
     ("v", "float64", 1), ("g_ex", "float64", 1), ("g_in", "float64", 1), ("refractory", "float64", 1),
     ("buf", "float64", 3), ("ext", "float64", 2), ("has_ext", "bool", 0), ("indptr", "int64", 1),
     ("targets", "uint32", 1), ("kinds", "uint8", 1), ("weights", "float64", 1), ("delays", "int32", 1),
-    ("rings", "uint8", 1), ("uniform_delay", "int64", 0), ("record", "int64", 1),
+    ("rings", "uint8", 1), ("dense", "int64", 1), ("uniform_delay", "int64", 0), ("record", "int64", 1),
     ("rec_steps", "int64", 1), ("rec_ids", "int64", 1), ("n_rec", "int64", 0),
     ("state_idx", "int64", 1), ("state_every", "int64", 0), ("state_out", "float64", 2),
     ("n_state", "int64", 0), ("rewards", "float64", 1), ("plastic", _PLASTIC), ("work", _WORK),
@@ -96,6 +96,17 @@ EXPORTS = {
     "run_steps": ("run_steps", RUN_STEPS, 4),
     "place_synapses_i4": ("place_synapses", _place_spec("int32"), None),
     "place_synapses_i8": ("place_synapses", _place_spec("int64"), None),
+    "dense_sources": (
+        "dense_sources",
+        [
+            ("indptr", "int64", 1),
+            ("targets", "uint32", 1),
+            ("kinds", "uint8", 1),
+            ("rings", "uint8", 1),
+            ("dense", "int64", 1),
+        ],
+        None,
+    ),
 }
 
 
@@ -198,6 +209,11 @@ class CompiledLoop:
         """:func:`spikeflow.sim.fast_cpu.run_steps`, compiled; ``targets`` must be uint32."""
         _check("compiled run_steps", RUN_STEPS, args)
         return self.module.run_steps(*args)
+
+    def dense_sources(self, *args: object) -> None:
+        """:func:`spikeflow.sim.fast_cpu.dense_sources`, compiled; ``targets`` must be uint32."""
+        _check("compiled dense_sources", EXPORTS["dense_sources"][1], args)
+        self.module.dense_sources(*args)
 
     def place_synapses(self, src: np.ndarray, dst: np.ndarray, *rest: object) -> None:
         """:func:`spikeflow.sim.fast_cpu.place_synapses`, compiled; ``src`` and ``dst`` as

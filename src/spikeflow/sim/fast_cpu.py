@@ -86,9 +86,33 @@ def place_synapses(
 
 
 @nb.njit(**_opts)
+def dense_sources(indptr, targets, kinds, rings, dense):  # noqa: ANN001, ANN201
+    """``dense[i]``: the first target of source ``i`` where its synapses reach consecutive
+    targets (``t0, t0 + 1, ...``) through one ring (an all-to-all projection, or several
+    placed one after the other), else -1. :func:`run_steps` then delivers its spikes as
+    a dense vector add."""
+    by_kind = kinds.shape[0] > 0
+    for i in range(indptr.shape[0] - 1):
+        a, b = indptr[i], indptr[i + 1]
+        dense[i] = -1
+        if b <= a:
+            continue
+        r0 = rings[kinds[a]] if by_kind else rings[a]
+        t0 = np.int64(targets[a])
+        ok = True
+        for s in range(a + 1, b):
+            r = rings[kinds[s]] if by_kind else rings[s]
+            if r != r0 or np.int64(targets[s]) != t0 + (s - a):
+                ok = False
+                break
+        if ok:
+            dense[i] = t0
+
+
+@nb.njit(**_opts)
 def run_steps(  # noqa: ANN201
     n_steps, t0, pop_lo, pop_hi, pop_code, pop_params, nparam, v, g_ex, g_in, refractory, buf, ext, has_ext,  # noqa: ANN001, E501
-    indptr, targets, kinds, weights, delays, rings, uniform_delay, record, rec_steps, rec_ids, n_rec,
+    indptr, targets, kinds, weights, delays, rings, dense, uniform_delay, record, rec_steps, rec_ids, n_rec,
     state_idx, state_every, state_out, n_state, rewards, plastic, work,
 ):  # fmt: skip
     """Advance ``n_steps`` steps from absolute step ``t0``. Population ``k`` holds neurons
@@ -98,8 +122,9 @@ def run_steps(  # noqa: ANN201
     unsigned ``targets``, ``delays`` in steps) with each synapse's weight and ring (1 where
     it feeds the inhibitory ring of a two-receptor model) at entry ``kinds[s]`` of
     ``weights`` and ``rings`` (a kind: synapses that share one weight, 1 byte a synapse)
-    or, where ``kinds`` is empty, at entry ``s``; ``uniform_delay`` is their common delay
-    when they share one (else -1); spikes of neurons with ``record[i]
+    or, where ``kinds`` is empty, at entry ``s``; ``dense`` marks the sources whose
+    synapses reach consecutive targets through one ring (:func:`dense_sources`);
+    ``uniform_delay`` is their common delay when they share one (else -1); spikes of neurons with ``record[i]
     >= 0`` are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``)
     from ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps
     from row ``n_state``. ``plastic`` is the tuple of plastic-projection arrays made by
@@ -164,13 +189,24 @@ def run_steps(  # noqa: ANN201
             if uniform_delay > 0:  # one ring-buffer row for all synapses
                 row = slot + uniform_delay  # (t + delay) % L without a division: delay < L
                 row = row - L if row >= L else row
-                b_ex, b_in = buf[0, row], buf[1, row]
-                for s in range(tg.shape[0]):
-                    q = ks[s] if by_kind else a + s  # the synapse's weight and ring entry
-                    if rings[q]:
-                        b_in[tg[s]] += weights[q]
+                d0 = dense[i]
+                if d0 >= 0:  # consecutive targets through one ring: a vector add
+                    bb = buf[rings[ks[0]] if by_kind else rings[a], row, d0 : d0 + (b - a)]
+                    if by_kind:
+                        for s in range(bb.shape[0]):
+                            bb[s] += weights[ks[s]]
                     else:
-                        b_ex[tg[s]] += weights[q]
+                        ws = weights[a:b]
+                        for s in range(bb.shape[0]):
+                            bb[s] += ws[s]
+                else:
+                    b_ex, b_in = buf[0, row], buf[1, row]
+                    for s in range(tg.shape[0]):
+                        q = ks[s] if by_kind else a + s  # the synapse's weight and ring entry
+                        if rings[q]:
+                            b_in[tg[s]] += weights[q]
+                        else:
+                            b_ex[tg[s]] += weights[q]
             else:
                 dl = delays[a:b]
                 for s in range(tg.shape[0]):

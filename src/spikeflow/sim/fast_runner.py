@@ -21,7 +21,8 @@ from .plastic import N_PLASTIC_PARAMS
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
-CHUNK = 1000
+CHUNK = 1000  # steps per call of the loop
+EXT_CHUNK = 100  # ... where external inputs are staged for it ([EXT_CHUNK, N], kept in cache)
 
 
 def _compiled(total: int) -> fast_compiled.CompiledLoop | None:
@@ -79,16 +80,34 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
         weights = np.array([g.weight[0] if g.weight.size else 0.0 for g in groups])
     else:
         kinds, rings = np.zeros(0, np.uint8), marks
-    arrays = (indptr, targets, kinds, weights, delays, rings, uniform)
+    dense = np.empty(total, np.int64)  # sources whose spikes are a vector add (all-to-all)
+    if compiled is not None:
+        compiled.dense_sources(indptr, targets, kinds, rings, dense)
+    else:
+        from .fast_cpu import dense_sources
+
+        dense_sources(indptr, targets, kinds, rings, dense)
+    arrays = (indptr, targets, kinds, weights, delays, rings, dense, uniform)
     net._fast_synapses = (net._built, arrays)
     return arrays
 
 
-def _pack(net: Network):  # noqa: ANN202
+def _offsets(net: Network) -> tuple[dict, int]:
+    """Each population's first index in the flat arrays, and the number of neurons."""
     offsets, total = {}, 0
     for pop in net.populations:
         offsets[pop] = total
         total += pop.n
+    return offsets, total
+
+
+def prepare(net: Network) -> None:
+    """Pack ``net``'s static synapses for the loop ahead of a run (cached on the network)."""
+    _static_synapses(net, *_offsets(net))
+
+
+def _pack(net: Network):  # noqa: ANN202
+    offsets, total = _offsets(net)
     code = np.empty(total, dtype=np.int64)
     params = np.zeros((total, F.N_PARAMS))
     nparam = np.zeros((total, 4))
@@ -229,8 +248,11 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     n_recorded = int((record >= 0).sum())
     rec_steps = np.empty(max(4 * n_recorded, 1024), dtype=np.int64)
     rec_ids = np.empty_like(rec_steps)
-    state_out = np.empty((CHUNK // every + 2, state_idx.size))
-    bar = ProgressBar(-(-steps // CHUNK), "simulating", enabled=progress and steps >= 1000)
+    sources = [p for p in net.populations if p.source is not None]
+    has_ext = bool(sources) or bool(net.drives)
+    chunk = EXT_CHUNK if has_ext else CHUNK
+    state_out = np.empty((chunk // every + 2, state_idx.size))
+    bar = ProgressBar(-(-steps // chunk), "simulating", enabled=progress and steps >= 1000)
     done = 0
     plastic = pack_plastic(net, offsets)
     compiled = _compiled(total)
@@ -240,13 +262,11 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
         from .fast_specialise import run_steps_for
 
         run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0)
-    sources = [p for p in net.populations if p.source is not None]
-    has_ext = bool(sources) or bool(net.drives)
-    ext_buffer = np.zeros((CHUNK, total) if has_ext else (1, 1))
+    ext_buffer = np.zeros((chunk, total) if has_ext else (1, 1))
     work = F.work_arrays(total)
     try:
         while done < steps:
-            k_steps = min(CHUNK, steps - done)
+            k_steps = min(chunk, steps - done)
             ext = ext_buffer
             if has_ext:
                 ext[:k_steps] = 0.0

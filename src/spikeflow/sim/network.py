@@ -401,6 +401,22 @@ class Network:
                         ]
         return built
 
+    def build(self) -> None:
+        """Prepare the network without advancing it: its synapse groups and ring buffers,
+        the arrays its inputs are drawn into, and on the fast backend the packed synapse
+        arrays (kept until the projections change). :meth:`run` does this when needed;
+        calling it first separates the build time from the simulation's."""
+        if not self.populations:
+            raise ValueError("the network is empty: add a population before build() or run()")
+        if self._built is None:
+            self._built = self._build()
+        for drive in self.drives:
+            drive.prepare()
+        if self.backend != "reference" and self.fast_unsupported_reason() is None:
+            from .fast_runner import prepare
+
+            prepare(self)
+
     def run(self, duration_ms: float, progress: bool = True) -> None:
         """Advance ``duration_ms`` (rounded to whole steps); repeated calls continue."""
         if not self.populations:

@@ -114,6 +114,15 @@ class BlockDraws:
     def _block(self, b: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Allocate (and touch) the storage the draws will use, ahead of a run."""
+
+    def _storage(self) -> np.ndarray:
+        """The one ``[block, n]`` array the blocks are drawn into, allocated and touched once."""
+        if getattr(self, "_buffer", None) is None:
+            self._buffer = np.full((self.block, self.n), 0.0)
+        return self._buffer
+
     def chunk(self, t0: int, k: int) -> np.ndarray:
         """The values of steps ``t0 .. t0 + k - 1``: ``[k, n]``. Within one block this is a
         view of the cached block: read it, do not modify it."""
@@ -182,14 +191,23 @@ class NoiseInput(BlockDraws):
         self.seed, self.index = seed, index
         self._cache: tuple[int, np.ndarray] | None = None
 
+    def prepare(self) -> None:
+        """Allocate the block array (:meth:`BlockDraws._storage`)."""
+        self._storage()
+
     def _block(self, b: int) -> np.ndarray:
         if self._cache is None or self._cache[0] != b:
+            out = self._storage()  # drawn and scaled in place: no temporaries
             rng = np.random.default_rng([self.seed, 7919, self.index, b])
             if self.distribution == "normal":
-                xi = rng.standard_normal((BLOCK, self.n))
+                rng.standard_normal(out=out)
             else:
-                xi = math.sqrt(12.0) * (rng.random((BLOCK, self.n)) - 0.5)
-            self._cache = (b, self.mean + self.std * xi)
+                rng.random(out=out)
+                out -= 0.5
+                out *= math.sqrt(12.0)
+            out *= self.std
+            out += self.mean
+            self._cache = (b, out)
         return self._cache[1]
 
 
@@ -224,14 +242,21 @@ class PoissonInput(BlockDraws):
         self.cdf = poisson_cdf(lam) if lam <= POISSON_TABLE_MAX_MEAN else None
         self._cache: tuple[int, np.ndarray] | None = None
 
+    def prepare(self) -> None:
+        """Allocate the block array (:meth:`BlockDraws._storage`)."""
+        self._storage()
+
     def _block(self, b: int) -> np.ndarray:
         if self._cache is None or self._cache[0] != b:
+            out = self._storage()
             rng = np.random.default_rng([self.seed, 7927, self.index, b])
             if self.cdf is not None:
-                counts = np.searchsorted(self.cdf, rng.random((self.block, self.n)), side="right")
+                rng.random(out=out)
+                counts = np.searchsorted(self.cdf, out, side="right")
             else:
                 counts = rng.poisson(self.lam, (self.block, self.n))
-            self._cache = (b, self.weight * counts)
+            np.multiply(counts, self.weight, out=out)
+            self._cache = (b, out)
         return self._cache[1]
 
 
