@@ -22,7 +22,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
 CHUNK = 1000  # steps per call of the loop
-EXT_CHUNK = 100  # ... where external inputs are staged for it ([EXT_CHUNK, N], kept in cache)
+# where external inputs are staged for it ([steps, N]), as many steps (100 to CHUNK) as
+# fit in EXT_BYTES, so the staging array stays in cache (12 500 neurons: 100 steps, 10 MB)
+EXT_BYTES, EXT_MIN_STEPS = 2**21, 100
 
 
 def _compiled(total: int) -> fast_compiled.CompiledLoop | None:
@@ -250,7 +252,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     rec_ids = np.empty_like(rec_steps)
     sources = [p for p in net.populations if p.source is not None]
     has_ext = bool(sources) or bool(net.drives)
-    chunk = EXT_CHUNK if has_ext else CHUNK
+    chunk = min(CHUNK, max(EXT_MIN_STEPS, EXT_BYTES // (8 * total))) if has_ext else CHUNK
     state_out = np.empty((chunk // every + 2, state_idx.size))
     bar = ProgressBar(-(-steps // chunk), "simulating", enabled=progress and steps >= 1000)
     done = 0
