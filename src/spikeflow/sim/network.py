@@ -58,7 +58,7 @@ from . import connect as rules
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .plastic import PlasticProjection
 from .populations import MODULES, Population, Selection, as_array, check_variable
-from .sources import SOURCES, NoiseInput, PoissonInput, WaveformInput
+from .sources import SOURCES, Drive, NoiseInput, PoissonInput, WaveformInput
 from .synapses import SynapseGroup, group_projections, two_receptors
 
 _DTYPES = ("float32", "float64")
@@ -109,7 +109,7 @@ class Network:
         self.projections: list[_Projection] = []
         self.plastic: list[PlasticProjection] = []
         self.rewards: dict[int, float] = {}
-        self.drives: list[PoissonInput | NoiseInput | WaveformInput] = []  # inputs and currents
+        self.drives: list[Drive] = []  # Poisson and noise inputs, injected currents
         self.monitors: list[SpikeMonitor | StateMonitor | RateMonitor] = []
         self.step_count = 0
         self._built: list | None = None

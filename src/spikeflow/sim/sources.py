@@ -114,15 +114,6 @@ class BlockDraws:
     def _block(self, b: int) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def prepare(self) -> None:
-        """Allocate (and touch) the storage the draws will use, ahead of a run."""
-
-    def _storage(self) -> np.ndarray:
-        """The one ``[block, n]`` array the blocks are drawn into, allocated and touched once."""
-        if getattr(self, "_buffer", None) is None:
-            self._buffer = np.full((self.block, self.n), 0.0)
-        return self._buffer
-
     def chunk(self, t0: int, k: int) -> np.ndarray:
         """The values of steps ``t0 .. t0 + k - 1``: ``[k, n]``. Within one block this is a
         view of the cached block: read it, do not modify it."""
@@ -176,7 +167,25 @@ def drive_layout(parts: list) -> list:
     return layout
 
 
-class NoiseInput(BlockDraws):
+class Drive(BlockDraws):
+    """An input to neurons (float values per neuron and step), each block computed into
+    one ``[block, n]`` array that :meth:`prepare` allocates ahead of a run (fresh arrays
+    per block cost page faults in the loop). A chunk within one block is a view of it:
+    read it before asking for the next."""
+
+    layout: list
+
+    def prepare(self) -> None:
+        """Allocate and touch the block array."""
+        self._storage()
+
+    def _storage(self) -> np.ndarray:
+        if getattr(self, "_buffer", None) is None:
+            self._buffer = np.full((self.block, self.n), 0.0)
+        return self._buffer
+
+
+class NoiseInput(Drive):
     """Independent noise currents ``mean + std * xi`` for the neurons of a selection, one
     draw per neuron and step; ``xi`` is standard normal (``"normal"``) or uniform with unit
     variance (``"uniform"``: ``sqrt(12) * (U(0, 1) - 1/2)``). Drawn in blocks of
@@ -190,10 +199,6 @@ class NoiseInput(BlockDraws):
         self.n = sum(len(idx) for _, idx in parts)
         self.seed, self.index = seed, index
         self._cache: tuple[int, np.ndarray] | None = None
-
-    def prepare(self) -> None:
-        """Allocate the block array (:meth:`BlockDraws._storage`)."""
-        self._storage()
 
     def _block(self, b: int) -> np.ndarray:
         if self._cache is None or self._cache[0] != b:
@@ -225,7 +230,7 @@ def poisson_cdf(lam: float) -> np.ndarray:
     return cdf[: int(np.searchsorted(cdf, 1.0 - 1e-16)) + 1]
 
 
-class PoissonInput(BlockDraws):
+class PoissonInput(Drive):
     """The summed spikes of ``n_inputs`` independent Poisson trains per neuron of a
     selection, times ``weight``: ``weight * Poisson(lam)`` per neuron and step, with
     ``lam = n_inputs * rate * dt``. Drawn in blocks of 100 steps seeded by ``(network seed,
@@ -242,10 +247,6 @@ class PoissonInput(BlockDraws):
         self.cdf = poisson_cdf(lam) if lam <= POISSON_TABLE_MAX_MEAN else None
         self._cache: tuple[int, np.ndarray] | None = None
 
-    def prepare(self) -> None:
-        """Allocate the block array (:meth:`BlockDraws._storage`)."""
-        self._storage()
-
     def _block(self, b: int) -> np.ndarray:
         if self._cache is None or self._cache[0] != b:
             out = self._storage()
@@ -260,7 +261,7 @@ class PoissonInput(BlockDraws):
         return self._cache[1]
 
 
-class WaveformInput(BlockDraws):
+class WaveformInput(Drive):
     """A given input (current) for the neurons of a selection: ``values [S, n]`` applied
     from step ``start`` (row ``k`` at step ``start + k``), or, with ``S == 1``, held from
     ``start`` up to ``stop`` (exclusive; None: for ever). Zero elsewhere."""
@@ -271,8 +272,9 @@ class WaveformInput(BlockDraws):
         self.stop = (start + values.shape[0]) if values.shape[0] > 1 else stop
 
     def _block(self, b: int) -> np.ndarray:
-        out = np.zeros((BLOCK, self.n))
-        lo, hi = b * BLOCK, (b + 1) * BLOCK
+        out = self._storage()
+        out.fill(0.0)
+        lo, hi = b * self.block, (b + 1) * self.block
         first = max(lo, self.start)
         last = hi if self.stop is None else min(hi, self.stop)
         if first < last:
