@@ -488,13 +488,13 @@ def test_inhibition_uses_ring_1_only_for_two_receptor_models():
 
 
 def test_dense_sources_marks_consecutive_targets_through_one_ring():
-    from spikeflow.sim import fast_cpu
+    from spikeflow.sim import fast_synapses
 
     indptr = np.array([0, 3, 5, 5, 7, 9], np.int64)
     targets = np.array([4, 5, 6, 1, 3, 2, 3, 7, 8], np.uint32)
     per_synapse_rings = np.array([0, 0, 0, 0, 0, 1, 0, 1, 1], np.uint8)
     dense = np.empty(5, np.int64)
-    loops = [fast_cpu.dense_sources]
+    loops = [fast_synapses.dense_sources]
     if fast_compiled.load() is not None:
         loops.append(fast_compiled.load().dense_sources)
     for dense_sources in loops:
@@ -537,3 +537,21 @@ def test_build_separates_preparation_from_running():
     np.testing.assert_array_equal(run(True), run(False))
     with pytest.raises(ValueError, match="the network is empty"):
         Network().build()
+
+
+def test_heterogeneous_izhikevich_parameters_as_arrays_are_checked():
+    from spikeflow.neurons import IzhikevichParams
+
+    params = IzhikevichParams(b=np.array([0.2, 0.25, 0.2]), c=np.array([-65.0, -60.0, -50.0]))
+    pop = Network(dt_ms=1.0).population(3, params)  # rest state u = b v, as NumPy arrays
+    assert pop.state.v.tolist() == [-65.0] * 3 and pop.state.u.tolist() == [-13.0, -16.25, -13.0]
+    with pytest.raises(ValueError, match="a contains 1 NaN or infinite value"):
+        IzhikevichParams(a=np.array([0.02, np.inf]))
+    with pytest.raises(ValueError, match=r"b must be a 1-D floating-point array, got int64 of shape \(2,\)"):
+        IzhikevichParams(b=np.array([1, 2]))
+    with pytest.raises(
+        ValueError, match=r"d must be a 1-D floating-point array, got float64 of shape \(2, 2\)"
+    ):
+        IzhikevichParams(d=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="v_peak must be above the reset c"):
+        IzhikevichParams(c=np.array([-65.0, 40.0]))

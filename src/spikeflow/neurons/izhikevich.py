@@ -114,6 +114,19 @@ def _on(value: Any, like: torch.Tensor) -> Any:
     return value
 
 
+def _abcd(p: IzhikevichParams, like: torch.Tensor) -> tuple:
+    """``(a, b, c, d)`` for a step on ``like``: NumPy arrays converted to tensors once per
+    dtype and device (kept on the parameters), numbers and tensors as they are."""
+    values = (p.a, p.b, p.c, p.d)
+    if not any(isinstance(v, np.ndarray) for v in values):
+        return values
+    cache = p.__dict__.setdefault("_tensors", {})  # a frozen dataclass: beside its fields
+    key = (like.dtype, like.device)
+    if key not in cache:
+        cache[key] = tuple(_on(v, like) for v in values)
+    return cache[key]
+
+
 class IzhikevichState(NamedTuple):
     """Potential ``v`` (mV) and recovery ``u``, ``[batch, *features]``."""
 
@@ -141,7 +154,7 @@ def step(x: torch.Tensor, state: IzhikevichState, params: IzhikevichParams):  # 
     p = params
     h = p.dt_ms / p.substeps
     v, u = state.v, state.u
-    a, b, c, d = (_on(value, v) for value in (p.a, p.b, p.c, p.d))
+    a, b, c, d = _abcd(p, v)
     for _ in range(p.substeps):
         v = v + h * (0.04 * v * v + 5.0 * v + 140.0 - u + x)
     u = u + p.dt_ms * a * (b * v - u)

@@ -1,8 +1,8 @@
 """The fast backend's loop compiled ahead of time, so that a simulation needs neither
 Numba nor a JIT compile.
 
-:func:`build` compiles :func:`spikeflow.sim.fast_cpu.run_steps` (every model) and
-:func:`spikeflow.sim.fast_cpu.place_synapses` with Numba's ahead-of-time compiler into the
+:func:`build` compiles :func:`spikeflow.sim.fast_cpu.run_steps` (every model) and the
+synapse packing of :mod:`spikeflow.sim.fast_synapses` with Numba's ahead-of-time compiler into the
 extension module ``spikeflow.sim._fast_loop``; ``pip install`` runs it (``setup.py``), and
 ``python -m spikeflow.sim.fast_compiled DIR`` runs it by hand. It is the same Numba code
 as the JIT path, compiled by the same LLVM with the same options, so both give the same
@@ -10,7 +10,7 @@ spikes (tested). Importing it costs about 1 MiB and a millisecond, where importi
 and loading a cached JIT function cost about 130 MiB and 0.7 s.
 
 :func:`load` returns the compiled loop when the module is present and was built from the
-sources installed beside it (a digest of ``fast_cpu.py``, ``fast_layout.py`` and this
+sources installed beside it (a digest of ``fast_cpu.py``, ``fast_synapses.py``, ``fast_layout.py`` and this
 file, so an edited loop never runs stale code), else ``None``: the fast backend then
 compiles with Numba on first use, as before. ``SPIKEFLOW_FAST_LOOP=jit`` forces the JIT
 path. A compiled function does not check its arguments' types (a wrong dtype would read
@@ -50,7 +50,7 @@ TIERS = (
     ("_fast_loop_x86_64_v3", "x86-64-v3", ("x86_64", "AMD64")),
     (GENERIC_MODULE, "generic", ()),
 )
-_SOURCES = ("fast_cpu.py", "fast_layout.py", "fast_compiled.py")
+_SOURCES = ("fast_cpu.py", "fast_synapses.py", "fast_layout.py", "fast_compiled.py")
 
 # instruction-set extensions that code compiled for a CPU model may use, as Linux names
 # them in /proc/cpuinfo (x86 "flags", where "pni" is SSE3 and "abm" LZCNT; Arm "Features");
@@ -91,13 +91,14 @@ def _place_spec(index: str) -> list:
     ]  # fmt: skip
 
 
-# exported name: (function of fast_cpu, argument specs, return type: a tuple of n int64 or None)
+# exported name: ("module.function" of this package, argument specs, return type: a tuple
+# of n int64 or None)
 EXPORTS = {
-    "run_steps": ("run_steps", RUN_STEPS, 4),
-    "place_synapses_i4": ("place_synapses", _place_spec("int32"), None),
-    "place_synapses_i8": ("place_synapses", _place_spec("int64"), None),
+    "run_steps": ("fast_cpu.run_steps", RUN_STEPS, 4),
+    "place_synapses_i4": ("fast_synapses.place_synapses", _place_spec("int32"), None),
+    "place_synapses_i8": ("fast_synapses.place_synapses", _place_spec("int64"), None),
     "dense_sources": (
-        "dense_sources",
+        "fast_synapses.dense_sources",
         [
             ("indptr", "int64", 1),
             ("targets", "uint32", 1),
@@ -211,12 +212,12 @@ class CompiledLoop:
         return self.module.run_steps(*args)
 
     def dense_sources(self, *args: object) -> None:
-        """:func:`spikeflow.sim.fast_cpu.dense_sources`, compiled; ``targets`` must be uint32."""
+        """:func:`spikeflow.sim.fast_synapses.dense_sources`, compiled; ``targets`` must be uint32."""
         _check("compiled dense_sources", EXPORTS["dense_sources"][1], args)
         self.module.dense_sources(*args)
 
     def place_synapses(self, src: np.ndarray, dst: np.ndarray, *rest: object) -> None:
-        """:func:`spikeflow.sim.fast_cpu.place_synapses`, compiled; ``src`` and ``dst`` as
+        """:func:`spikeflow.sim.fast_synapses.place_synapses`, compiled; ``src`` and ``dst`` as
         int32 or int64 (others are converted), ``targets`` uint32."""
         index = "int32" if src.dtype == np.int32 and dst.dtype == np.int32 else "int64"
         src, dst = np.ascontiguousarray(src, index), np.ascontiguousarray(dst, index)
@@ -310,8 +311,6 @@ def build(output_dir: str | os.PathLike, target_cpu: str | None = None, module: 
     from numba import types
     from numba.pycc import CC
 
-    from . import fast_cpu
-
     cc = CC(module)
     cc.output_dir = os.fspath(output_dir)
     host = llvm.get_host_cpu_name()
@@ -319,7 +318,9 @@ def build(output_dir: str | os.PathLike, target_cpu: str | None = None, module: 
     for export, (function, specs, n_returned) in EXPORTS.items():
         result = types.UniTuple(types.int64, n_returned) if n_returned else types.none
         signature = result(*(_numba_type(s) for s in specs))
-        cc.export(export, signature)(_entry(getattr(fast_cpu, function), [s[0] for s in specs]))
+        module_name, name = function.split(".")
+        target = getattr(importlib.import_module(f".{module_name}", __package__), name)
+        cc.export(export, signature)(_entry(target, [s[0] for s in specs]))
     needs = cpu_flags() if cc.target_cpu == host else frozenset(LEVEL_FLAGS.get(cc.target_cpu, ()))
     scope = {"DIGEST": source_digest(), "FLAGS": flags_mask(needs)}
     exec("def source_digest():\n    return DIGEST\ndef cpu_flags_mask():\n    return FLAGS\n", scope)  # noqa: S102

@@ -64,52 +64,6 @@ def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
 
 
 @nb.njit(**_opts)
-def place_synapses(
-    src, dst, pre_offset, post_offset, cursor, targets, kinds, kind, weights, weight, delays, delay
-):  # noqa: ANN001, ANN201
-    """Place one group's synapses into CSR arrays by source neuron: synapse ``j`` goes to
-    slot ``cursor[src[j] + pre_offset]`` (then advanced), so groups placed in turn keep
-    their order and each group's own order within a source (what a stable sort would give,
-    without an 8-byte permutation per synapse). Writes its target (``dst[j] +
-    post_offset``), and where those arrays are not empty its kind, weight and delay."""
-    for j in range(src.shape[0]):
-        i = src[j] + pre_offset
-        p = cursor[i]
-        cursor[i] = p + 1
-        targets[p] = dst[j] + post_offset
-        if kinds.shape[0] > 0:
-            kinds[p] = kind
-        if weights.shape[0] > 0:
-            weights[p] = weight[j]
-        if delays.shape[0] > 0:
-            delays[p] = delay
-
-
-@nb.njit(**_opts)
-def dense_sources(indptr, targets, kinds, rings, dense):  # noqa: ANN001, ANN201
-    """``dense[i]``: the first target of source ``i`` where its synapses reach consecutive
-    targets (``t0, t0 + 1, ...``) through one ring (an all-to-all projection, or several
-    placed one after the other), else -1. :func:`run_steps` then delivers its spikes as
-    a dense vector add."""
-    by_kind = kinds.shape[0] > 0
-    for i in range(indptr.shape[0] - 1):
-        a, b = indptr[i], indptr[i + 1]
-        dense[i] = -1
-        if b <= a:
-            continue
-        r0 = rings[kinds[a]] if by_kind else rings[a]
-        t0 = np.int64(targets[a])
-        ok = True
-        for s in range(a + 1, b):
-            r = rings[kinds[s]] if by_kind else rings[s]
-            if r != r0 or np.int64(targets[s]) != t0 + (s - a):
-                ok = False
-                break
-        if ok:
-            dense[i] = t0
-
-
-@nb.njit(**_opts)
 def run_steps(  # noqa: ANN201
     n_steps, t0, pop_lo, pop_hi, pop_code, pop_params, nparam, v, g_ex, g_in, refractory, buf, ext, has_ext,  # noqa: ANN001, E501
     indptr, targets, kinds, weights, delays, rings, dense, uniform_delay, record, rec_steps, rec_ids, n_rec,
@@ -123,7 +77,8 @@ def run_steps(  # noqa: ANN201
     it feeds the inhibitory ring of a two-receptor model) at entry ``kinds[s]`` of
     ``weights`` and ``rings`` (a kind: synapses that share one weight, 1 byte a synapse)
     or, where ``kinds`` is empty, at entry ``s``; ``dense`` marks the sources whose
-    synapses reach consecutive targets through one ring (:func:`dense_sources`);
+    synapses reach consecutive targets through one ring
+    (:func:`spikeflow.sim.fast_synapses.dense_sources`);
     ``uniform_delay`` is their common delay when they share one (else -1); spikes of neurons with ``record[i]
     >= 0`` are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``)
     from ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps

@@ -35,7 +35,7 @@ def _compiled(total: int) -> fast_compiled.CompiledLoop | None:
 
 def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     """The static projections as CSR by presynaptic neuron ``(indptr, targets, kinds,
-    weights, delays, rings, uniform_delay)`` for :func:`~spikeflow.sim.fast_cpu.run_steps`,
+    weights, delays, rings, dense, uniform_delay)`` for :func:`~spikeflow.sim.fast_cpu.run_steps`,
     cached on the network until its projections change (repeated short runs do not
     rebuild a million synapses each time). Where every group of synapses has one weight
     (the common case), ``kinds`` is each synapse's group (1 byte) and ``weights`` and
@@ -66,16 +66,14 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     marks = np.empty(n_syn, np.uint8)  # each synapse's group (by kind) or ring (per synapse)
     weights = np.empty(0 if by_kind else n_syn)
     delays = np.empty(n_syn if uniform < 0 else 0, np.int32)
-    compiled = _compiled(total)
-    if compiled is not None:
-        place = compiled.place_synapses
-    else:
-        from .fast_cpu import place_synapses as place
+    ops = _compiled(total)  # place_synapses and dense_sources, compiled or (else) Numba's
+    if ops is None:
+        from . import fast_synapses as ops
     for k, g in enumerate(groups):
         own = weights if by_kind else np.ascontiguousarray(g.weight, dtype=np.float64)
         mark = k if by_kind else g.receptor
-        place(g.src, g.dst, offsets[g.pre], offsets[g.post], cursor, targets, marks, mark,
-              weights, own, delays, g.delay)  # fmt: skip
+        ops.place_synapses(g.src, g.dst, offsets[g.pre], offsets[g.post], cursor, targets, marks, mark,
+                           weights, own, delays, g.delay)  # fmt: skip
     del cursor
     if by_kind:
         kinds, rings = marks, np.array([g.receptor for g in groups], np.uint8)
@@ -83,12 +81,7 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     else:
         kinds, rings = np.zeros(0, np.uint8), marks
     dense = np.empty(total, np.int64)  # sources whose spikes are a vector add (all-to-all)
-    if compiled is not None:
-        compiled.dense_sources(indptr, targets, kinds, rings, dense)
-    else:
-        from .fast_cpu import dense_sources
-
-        dense_sources(indptr, targets, kinds, rings, dense)
+    ops.dense_sources(indptr, targets, kinds, rings, dense)
     arrays = (indptr, targets, kinds, weights, delays, rings, dense, uniform)
     net._fast_synapses = (net._built, arrays)
     return arrays

@@ -174,13 +174,14 @@ class Drive(BlockDraws):
     read it before asking for the next."""
 
     layout: list
+    _buffer: np.ndarray | None = None
 
     def prepare(self) -> None:
         """Allocate and touch the block array."""
         self._storage()
 
     def _storage(self) -> np.ndarray:
-        if getattr(self, "_buffer", None) is None:
+        if self._buffer is None:
             self._buffer = np.full((self.block, self.n), 0.0)
         return self._buffer
 
