@@ -419,32 +419,40 @@ def test_fixed_probability_for_large_networks_samples_per_target():
 
 
 def test_step_loop_specialised_to_the_models_of_a_network(tmp_path, monkeypatch):
-    """The generated loop keeps only the dispatch branches of the network's models (and
-    the plasticity call only with plastic projections); it is written once to the cache
-    directory, and an unwritable one falls back to the general loop."""
+    """The generated loop's dispatch names only the update functions of the network's
+    models, its plasticity step does nothing without plastic projections, run_steps is
+    fast_cpu's own source unchanged; the module is written once to the cache directory,
+    and where that cannot be written, to a temporary one."""
     pytest.importorskip("numba")
+    import inspect
+
     from spikeflow.sim import fast_cpu as F
     from spikeflow.sim import fast_specialise as S
 
-    src = S.specialised_source({F.COND_CODE}, plastic=False)
-    assert "if pop_code[q] == COND_CODE:" in src and "_cond_range(" in src
-    for name in ("_lif_range(", "_hh_range(", "_izh_range(", "_adex_range(", "_plastic_step(", "elif"):
+    src = S.module_text({F.COND_CODE}, plastic=False)
+    assert f"if code == {F.COND_CODE}:" in src and "_update_cond(" in src
+    for name in ("_update_lif(", "_update_hh(", "_update_izhikevich(", "_update_adex(", "elif"):
         assert name not in src
-    both = S.specialised_source({F.LIF_CODE, F.SOURCE_CODE}, plastic=True)
-    assert "if pop_code[q] == LIF_CODE:" in both and "elif pop_code[q] == SOURCE_CODE:" in both
-    assert "_plastic_step(" in both and "_cond_range(" not in both
+    assert "def _plastic_step(*args)" in src
+    assert inspect.getsource(F.run_steps) in src
+    both = S.module_text({F.LIF_CODE, F.SOURCE_CODE}, plastic=True)
+    assert f"if code == {F.LIF_CODE}:" in both and f"elif code == {F.SOURCE_CODE}:" in both
+    assert "def _plastic_step" not in both and "_update_cond(" not in both
     compile(both, "<generated>", "exec")
+    with pytest.raises(ValueError, match="no update function"):
+        S.module_text({999}, plastic=False)
 
     monkeypatch.setattr(S, "_loaded", {})
     monkeypatch.setenv("SPIKEFLOW_CACHE_DIR", str(tmp_path / "cache"))
     fn = S.run_steps_for({F.LIF_CODE}, False)
-    files = list((tmp_path / "cache").glob("run_steps_*.py"))
+    files = list((tmp_path / "cache").glob("spikeflow_gen_loop_*.py"))
     assert len(files) == 1 and fn is not F.run_steps
     assert S.run_steps_for({F.LIF_CODE}, False) is fn  # loaded once per process
     blocker = tmp_path / "not_a_dir"
     blocker.write_text("")
     monkeypatch.setenv("SPIKEFLOW_CACHE_DIR", str(blocker))
-    assert S.run_steps_for({F.HH_CODE}, False) is F.run_steps
+    other = S.run_steps_for({F.HH_CODE}, False)
+    assert other is not F.run_steps and other.py_func.__module__.startswith("spikeflow_gen_loop_")
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])

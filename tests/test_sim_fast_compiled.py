@@ -120,7 +120,7 @@ def test_every_cpu_tier_gives_the_same_spikes(monkeypatch):
 @needs_compiled
 def test_compiled_loop_checks_its_arguments():
     n = 4
-    with pytest.raises(TypeError, match="expected 33 arguments, got 2"):
+    with pytest.raises(TypeError, match="expected 10 arguments, got 2"):
         compiled.run_steps(1, 0)
     targets = np.zeros(3, np.uint32)
     cursor = np.zeros(n, np.int64)

@@ -1,4 +1,4 @@
-"""Command-line interface: ``spikeflow demo | compare | fit | simulate``.
+"""Command-line interface: ``spikeflow demo | compare | fit | simulate | forage | models | show-code``.
 
 Argument parsing and printing only; the work lives in :mod:`spikeflow.models`.
 Human-readable output goes to stdout, progress bars to stderr; with ``--json`` the last
@@ -279,6 +279,29 @@ def _add_common(p: argparse.ArgumentParser, epochs: int) -> None:
     _add_output_options(p)
 
 
+def _cmd_models(args: argparse.Namespace) -> int:
+    from .codegen.catalog import models
+
+    table = models()
+    lines = [f"{'model':<16} {'kind':<14} {'backends':<40} state"]
+    for m in table:
+        backends, state = ", ".join(m["backends"]), ", ".join(m["state"])
+        lines.append(f"{m['name']:<16} {m['kind']:<14} {backends:<40} {state}")
+    if not args.quiet:
+        for line in lines:
+            print(line)
+    if args.json:
+        print(json.dumps(table, sort_keys=True, default=str))
+    return 0
+
+
+def _cmd_show_code(args: argparse.Namespace) -> int:
+    from .codegen.catalog import show_code
+
+    print(show_code(args.model, args.backend), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``spikeflow`` command."""
     parser = argparse.ArgumentParser(
@@ -369,6 +392,32 @@ def build_parser() -> argparse.ArgumentParser:
     forage.add_argument("--out", default="spikeflow-forage", help="folder for figures and weights")
     _add_output_options(forage)
     forage.set_defaults(func=_cmd_forage)
+
+    models = sub.add_parser(
+        "models",
+        help="list the neuron models and the backends that run each",
+        description="List every neuron model (hand-written, and defined by a specification: built-in and "
+        "registered), its state variables and the backends that run it here: reference (torch), fast_sim "
+        "(the network simulator's fast loop), fused_cpu and fused_gpu (fused training kernels).",
+    )
+    models.add_argument("--json", action="store_true", help="print one JSON list of objects, one per model")
+    models.add_argument("--quiet", action="store_true", help="no table")
+    models.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
+    models.set_defaults(func=_cmd_models)
+
+    show = sub.add_parser(
+        "show-code",
+        help="print the source generated from a model's specification for one backend",
+        description="Print the source spikeflow generates from a model's specification: --backend reference "
+        "(the torch step and its constants), fast_sim (the simulator's update), fused_cpu (Numba training "
+        "kernels, forward and backward) or fused_gpu (Triton kernels).",
+    )
+    show.add_argument("model", help="a model defined by a specification (see spikeflow models)")
+    show.add_argument(
+        "--backend", default="reference", choices=["reference", "fast_sim", "fused_cpu", "fused_gpu"]
+    )
+    show.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
+    show.set_defaults(func=_cmd_show_code)
     return parser
 
 

@@ -4,6 +4,12 @@
 These ``step`` functions are the single source of truth for the dynamics: the
 trainable layers in :mod:`spikeflow.nn` and the kernels call them or are tested
 against them.
+
+Models defined by a specification (:mod:`spikeflow.neurons.spec`; built in: ``eif``,
+``qif``; and any the user defines with :func:`define_model`) have every backend generated
+from it by :mod:`spikeflow.codegen`. Their modules import SymPy when first used (the
+generator's), so they are registered on first access: :func:`get` and
+:func:`registered` load them.
 """
 
 from . import adex, alif, cond_lif, cuba_lif, hodgkin_huxley, izhikevich, leaky_integrator, lif, synaptic_lif
@@ -16,9 +22,17 @@ from .hodgkin_huxley import HHParams, HHState
 from .izhikevich import IzhikevichParams, IzhikevichState
 from .leaky_integrator import LIParams, LIState
 from .lif import LIFParams, LIFState
+from .spec import ModelSpec, Parameter, SpecParams, define_model, get, register, registered
 from .synaptic_lif import SynapticLIFParams, SynapticLIFState
 
 __all__ = [
+    "ModelSpec",
+    "Parameter",
+    "SpecParams",
+    "define_model",
+    "get",
+    "register",
+    "registered",
     "ALIFParams",
     "AdExParams",
     "AdExState",

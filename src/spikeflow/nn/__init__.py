@@ -29,8 +29,12 @@ from .layers import (
     SynapticLIFCell,
 )
 from .linear import LinearALIF, LinearLIF, LinearNeuronLayer, LinearSynapticLIF
+from .spec_layers import RecurrentSpecLayer, SpecCell, SpecLayer
 
 __all__ = [
+    "RecurrentSpecLayer",
+    "SpecCell",
+    "SpecLayer",
     "ALIF",
     "AdEx",
     "AdExCell",

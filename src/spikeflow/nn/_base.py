@@ -70,6 +70,7 @@ class NeuronLayer(nn.Module):
 
     model: NeuronModel
     tau_fields: tuple[str, ...] = ("tau_mem_ms",)
+    threshold_field: str = "v_th"
     multi_step: bool = True
     learnable: bool = True
 
@@ -88,16 +89,7 @@ class NeuronLayer(nn.Module):
     ) -> None:
         super().__init__()
         self.backend = _checks.choice("backend", backend, BACKENDS)
-        cls = self.model.params_cls
-        if params is None:
-            params = cls(**param_fields)
-        elif param_fields:
-            raise TypeError(
-                f"pass either params or keyword parameters, not both (got {sorted(param_fields)})"
-            )
-        elif not isinstance(params, cls):
-            raise TypeError(f"params must be a {cls.__name__}, got {type(params).__name__}")
-        self.params = params
+        self.params = params = self._make_params(params, param_fields)
         shape = _as_shape(size)
         self.learn_tau = bool(learn_tau)
         self.learn_threshold = bool(learn_threshold)
@@ -113,7 +105,8 @@ class NeuronLayer(nn.Module):
                 value = torch.full(shape, float(getattr(params, name)))
                 self.register_parameter(name, nn.Parameter(value))
         if self.learn_threshold:
-            self.v_th = nn.Parameter(torch.full(shape, float(params.v_th)))
+            value = torch.full(shape, float(getattr(params, self.threshold_field)))
+            self.register_parameter(self.threshold_field, nn.Parameter(value))
         self._fixed_coeffs = params.coeffs()
         self.stateful = bool(stateful)
         self.record = bool(record)
@@ -121,6 +114,18 @@ class NeuronLayer(nn.Module):
         self.recorded: Any = None
         for name in self.state_names():
             self.register_buffer("state_" + name, None)
+
+    def _make_params(self, params: Any, fields: dict) -> Any:
+        """The layer's parameters: ``params``, or the model's parameter class made from
+        ``fields``."""
+        cls = self.model.params_cls
+        if params is None:
+            return cls(**fields)
+        if fields:
+            raise TypeError(f"pass either params or keyword parameters, not both (got {sorted(fields)})")
+        if not isinstance(params, cls):
+            raise TypeError(f"params must be a {cls.__name__}, got {type(params).__name__}")
+        return params
 
     # ----- coefficients ---------------------------------------------------------------
     def coeffs(self) -> Any:
@@ -278,11 +283,18 @@ class NeuronLayer(nn.Module):
             if self.backend == "fused":
                 raise ValueError("backend='fused' cannot record states or run under torch.compile")
             return None
-        result = kernels.fused_sequence(self.model.name, x, state, c)
+        result = self._run_fused(x, state, c)
         if result is None and self.backend == "fused":
-            reason = kernels.unsupported_reason(self.model.name, x, c)
-            raise ValueError(f"backend='fused' is not available here: {reason}")
+            raise ValueError(f"backend='fused' is not available here: {self._fused_reason(x, c)}")
         return result
+
+    def _run_fused(self, x: torch.Tensor, state: Any, c: Any) -> tuple[torch.Tensor, Any] | None:
+        """The fused kernel's ``(outputs, state)``, or ``None`` where none applies."""
+        return kernels.fused_sequence(self.model.name, x, state, c)
+
+    def _fused_reason(self, x: torch.Tensor, c: Any) -> str | None:
+        """Why no fused kernel applies (``None``: one does)."""
+        return kernels.unsupported_reason(self.model.name, x, c)
 
     def _stack_trace(self, trace: list[Any]) -> Any:
         leaves = zip(*(self.state_leaves(s) for s in trace))

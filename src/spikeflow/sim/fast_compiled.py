@@ -71,15 +71,19 @@ _PLASTIC = [("par", "float64", 2), ("ranges", "int64", 2), ("pre_ptr", "int64", 
 _WORK = [("fired", "int64", 1), ("spk", "float64", 1), ("scratch", "float64", 2),
          ("scratch_bits", "int64", 1), ("scratch_scale", "float64", 1)]  # fmt: skip
 RUN_STEPS = [
-    ("n_steps", "int64", 0), ("t0", "int64", 0), ("pop_lo", "int64", 1), ("pop_hi", "int64", 1),
-    ("pop_code", "int64", 1), ("pop_params", "float64", 2), ("nparam", "float64", 2),
-    ("v", "float64", 1), ("g_ex", "float64", 1), ("g_in", "float64", 1), ("refractory", "float64", 1),
-    ("buf", "float64", 3), ("ext", "float64", 2), ("has_ext", "bool", 0), ("indptr", "int64", 1),
-    ("targets", "uint32", 1), ("kinds", "uint8", 1), ("weights", "float64", 1), ("delays", "int32", 1),
-    ("rings", "uint8", 1), ("dense", "int64", 1), ("uniform_delay", "int64", 0), ("record", "int64", 1),
-    ("rec_steps", "int64", 1), ("rec_ids", "int64", 1), ("n_rec", "int64", 0),
-    ("state_idx", "int64", 1), ("state_every", "int64", 0), ("state_out", "float64", 2),
-    ("n_state", "int64", 0), ("rewards", "float64", 1), ("plastic", _PLASTIC), ("work", _WORK),
+    ("n_steps", "int64", 0), ("t0", "int64", 0),
+    ("layout", [("pop_lo", "int64", 1), ("pop_hi", "int64", 1), ("pop_code", "int64", 1),
+                ("pop_params", "float64", 2), ("nparam", "float64", 2)]),
+    ("cells", [("v", "float64", 1), ("g_ex", "float64", 1), ("g_in", "float64", 1),
+               ("refractory", "float64", 1), ("xstate", "float64", 2)]),
+    ("inputs", [("buf", "float64", 3), ("ext", "float64", 2), ("has_ext", "bool", 0)]),
+    ("synapses", [("indptr", "int64", 1), ("targets", "uint32", 1), ("kinds", "uint8", 1),
+                  ("weights", "float64", 1), ("delays", "int32", 1), ("rings", "uint8", 1),
+                  ("dense", "int64", 1), ("uniform_delay", "int64", 0)]),
+    ("records", [("record", "int64", 1), ("rec_steps", "int64", 1), ("rec_ids", "int64", 1),
+                 ("n_rec", "int64", 0), ("state_idx", "int64", 1), ("state_every", "int64", 0),
+                 ("state_out", "float64", 2), ("n_state", "int64", 0)]),
+    ("rewards", "float64", 1), ("plastic", _PLASTIC), ("work", _WORK),
 ]  # fmt: skip
 
 

@@ -63,13 +63,102 @@ def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
     return u, z
 
 
+# Every model's update of its neurons ``lo:hi`` in one signature, ``(lo, hi, p, slot, k,
+# has_ext, cells)`` with ``cells = (nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk,
+# work)``: a dispatch (:func:`_update_populations` here, or the one
+# :mod:`spikeflow.sim.fast_specialise` generates for a network) names one function per
+# model code, :data:`UPDATES`.
 @nb.njit(**_opts)
-def run_steps(  # noqa: ANN201
-    n_steps, t0, pop_lo, pop_hi, pop_code, pop_params, nparam, v, g_ex, g_in, refractory, buf, ext, has_ext,  # noqa: ANN001, E501
-    indptr, targets, kinds, weights, delays, rings, dense, uniform_delay, record, rec_steps, rec_ids, n_rec,
-    state_idx, state_every, state_out, n_state, rewards, plastic, work,
-):  # fmt: skip
-    """Advance ``n_steps`` steps from absolute step ``t0``. Population ``k`` holds neurons
+def _update_lif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk)
+
+
+@nb.njit(**_opts)
+def _update_cuba(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    _cuba_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
+
+
+@nb.njit(**_opts)
+def _update_izhikevich(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    _izh_range(lo, hi, p, nparam, slot, k, v, g_ex, buf, ext, has_ext, spk)
+
+
+@nb.njit(**_opts)
+def _update_hh(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    _hh_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
+    _mark_not_finite(v[lo:hi], spk[lo:hi])  # (outside the fast-math function)
+
+
+@nb.njit(**_opts)
+def _update_adex(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    _adex_range(lo, hi, p, slot, k, v, g_ex, buf, ext, has_ext, spk)
+
+
+@nb.njit(**_opts)
+def _update_source(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    for i in range(lo, hi):
+        buf[0, slot, i] = 0.0
+        buf[1, slot, i] = 0.0
+        spk[i] = 1.0 if ext[k, i] > 0 else 0.0
+
+
+@nb.njit(**_opts)
+def _update_cond(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    fired, spikes, scratch, scratch_bits, scratch_scale = work
+    _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk, scratch, scratch_bits,
+                scratch_scale)  # fmt: skip
+
+
+UPDATES = {  # model code -> the name of its update function here
+    LIF_CODE: "_update_lif",
+    CUBA_CODE: "_update_cuba",
+    IZH_CODE: "_update_izhikevich",
+    HH_CODE: "_update_hh",
+    ADEX_CODE: "_update_adex",
+    SOURCE_CODE: "_update_source",
+    COND_CODE: "_update_cond",
+}
+
+
+@nb.njit(**_opts)
+def _update_populations(pop_lo, pop_hi, pop_code, pop_params, nparam, slot, k, v, g_ex, g_in, refractory,  # noqa: ANN001, ANN202, E501
+                        xstate, buf, ext, has_ext, spk, work):  # fmt: skip
+    """Every population's update of step ``k`` (ring-buffer row ``slot``), by model code."""
+    cells = (nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work)
+    for q in range(pop_lo.shape[0]):
+        lo, hi, p, code = pop_lo[q], pop_hi[q], pop_params[q], pop_code[q]
+        if code == LIF_CODE:
+            _update_lif(lo, hi, p, slot, k, has_ext, cells)
+        elif code == CUBA_CODE:
+            _update_cuba(lo, hi, p, slot, k, has_ext, cells)
+        elif code == IZH_CODE:
+            _update_izhikevich(lo, hi, p, slot, k, has_ext, cells)
+        elif code == HH_CODE:
+            _update_hh(lo, hi, p, slot, k, has_ext, cells)
+        elif code == ADEX_CODE:
+            _update_adex(lo, hi, p, slot, k, has_ext, cells)
+        elif code == SOURCE_CODE:
+            _update_source(lo, hi, p, slot, k, has_ext, cells)
+        elif code == COND_CODE:
+            _update_cond(lo, hi, p, slot, k, has_ext, cells)
+
+
+@nb.njit(**_opts)
+def run_steps(n_steps, t0, layout, cells, inputs, synapses, records, rewards, plastic, work):  # noqa: ANN001, ANN201
+    """Advance ``n_steps`` steps from absolute step ``t0``; the arrays come in groups:
+    ``layout = (pop_lo, pop_hi, pop_code, pop_params, nparam)``, ``cells = (v, g_ex, g_in,
+    refractory, xstate)``, ``inputs = (buf, ext, has_ext)``, ``synapses = (indptr,
+    targets, kinds, weights, delays, rings, dense, uniform_delay)`` and ``records =
+    (record, rec_steps, rec_ids, n_rec, state_idx, state_every, state_out, n_state)``
+    (:data:`spikeflow.sim.fast_compiled.RUN_STEPS` lists them with their types).
+    Population ``k`` holds neurons
     ``pop_lo[k]:pop_hi[k]`` of model ``pop_code[k]`` with parameters ``pop_params[k]``.
     ``ext [n_steps, N]`` is the external input (read only when ``has_ext``: without inputs
     the reference adds nothing); static synapses are CSR by source neuron (``indptr``,
@@ -89,11 +178,18 @@ def run_steps(  # noqa: ANN201
     Izhikevich neurons (code 4) keep ``u`` in ``g_ex`` and their ``a, b, c, d`` in the
     rows of ``nparam [N, 4]``; Hodgkin-Huxley neurons (code 5, exponential Euler) keep
     their gates m, h, n in ``g_ex``, ``g_in`` and ``refractory``; AdEx neurons (code 6,
-    RK4) keep ``w`` in ``g_ex``. It stops before a step whose records might not fit (code
+    RK4) keep ``w`` in ``g_ex``; models generated from a specification (codes from
+    :data:`~spikeflow.sim.fast_layout.SPEC_CODE`) keep their first state variable in ``v``
+    and the others in the rows of ``xstate [S, N]``. It stops before a step whose records might not fit (code
     -2 spikes, -3 states: grow and call again) and after a step that left a potential not
     finite (code = the neuron); -1 when all steps ran. ``work`` holds the loop's scratch
     arrays, made by :func:`work_arrays` (allocating them here would compile NumPy's
     allocation overloads into every first run)."""
+    pop_lo, pop_hi, pop_code, pop_params, nparam = layout
+    v, g_ex, g_in, refractory, xstate = cells
+    buf, ext, has_ext = inputs
+    indptr, targets, kinds, weights, delays, rings, dense, uniform_delay = synapses
+    record, rec_steps, rec_ids, n_rec, state_idx, state_every, state_out, n_state = records
     N = v.shape[0]
     L = buf.shape[1]
     fired, spk, scratch, scratch_bits, scratch_scale = work
@@ -112,28 +208,8 @@ def run_steps(  # noqa: ANN201
         if state_idx.shape[0] > 0 and t % state_every == 0 and n_state >= state_out.shape[0]:
             return n_rec, n_state, k, -3
         slot = t % L
-        for q in range(pop_lo.shape[0]):
-            lo, hi, p = pop_lo[q], pop_hi[q], pop_params[q]
-            if pop_code[q] == LIF_CODE:
-                _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk)
-            elif pop_code[q] == CUBA_CODE:
-                _cuba_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
-            elif pop_code[q] == IZH_CODE:
-                _izh_range(lo, hi, p, nparam, slot, k, v, g_ex, buf, ext, has_ext, spk)
-            elif pop_code[q] == HH_CODE:
-                _hh_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
-                _mark_not_finite(v[lo:hi], spk[lo:hi])  # (outside the fast-math function)
-            elif pop_code[q] == ADEX_CODE:
-                _adex_range(lo, hi, p, slot, k, v, g_ex, buf, ext, has_ext, spk)
-            elif pop_code[q] == SOURCE_CODE:
-                for i in range(lo, hi):
-                    buf[0, slot, i] = 0.0
-                    buf[1, slot, i] = 0.0
-                    spk[i] = 1.0 if ext[k, i] > 0 else 0.0
-            elif pop_code[q] == COND_CODE:
-                _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk, scratch,
-                            scratch_bits, scratch_scale)  # fmt: skip
-            # end of the model dispatch (fast_specialise.py keeps the branches a network needs)
+        _update_populations(pop_lo, pop_hi, pop_code, pop_params, nparam, slot, k, v, g_ex, g_in, refractory,
+                            xstate, buf, ext, has_ext, spk, work)  # fmt: skip
         n_fired = _gather_fired(spk, fired)
         if n_fired < 0:
             return n_rec, n_state, k, -n_fired - 1

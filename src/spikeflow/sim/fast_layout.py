@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 LIF_CODE, COND_CODE, CUBA_CODE, SOURCE_CODE, IZH_CODE, HH_CODE, ADEX_CODE = 0, 1, 2, 3, 4, 5, 6
-N_PARAMS = 14  # columns of a population's parameter row
+SPEC_CODE = 100  # the first code of the models generated from a specification (one per model in a network)
+N_PARAMS = 14  # columns of a population's parameter row (a generated model's row may be longer)
 
 
 def lif_row(c) -> np.ndarray:  # noqa: ANN001

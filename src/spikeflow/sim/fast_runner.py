@@ -101,12 +101,33 @@ def prepare(net: Network) -> None:
     _static_synapses(net, *_offsets(net))
 
 
+def spec_codes(net: Network) -> dict:
+    """The model codes of the network's generated models (``SPEC_CODE + k`` for the k-th
+    specification met) -> their specifications."""
+    codes: dict = {}
+    for pop in net.populations:
+        spec = getattr(pop.params, "spec", None)
+        if spec is not None and spec not in codes.values():
+            codes[F.SPEC_CODE + len(codes)] = spec
+    return codes
+
+
+def _spec_row(pop) -> np.ndarray:  # noqa: ANN001
+    """A generated model's parameter row: its constants, then its refractory steps."""
+    c = pop.coeffs
+    return np.array([*c.values, c.refractory_steps], dtype=np.float64)
+
+
 def _pack(net: Network):  # noqa: ANN202
     offsets, total = _offsets(net)
     code = np.empty(total, dtype=np.int64)
-    params = np.zeros((total, F.N_PARAMS))
+    specs = {spec: c for c, spec in spec_codes(net).items()}
+    rows = {pop: _spec_row(pop) for pop in net.populations if getattr(pop.params, "spec", None) is not None}
+    params = np.zeros((total, max([F.N_PARAMS, *(r.size for r in rows.values())])))
     nparam = np.zeros((total, 4))
     v, g_ex, g_in, refr = (np.zeros(total) for _ in range(4))
+    extra = max([len(pop.params.spec.state) - 1 for pop in rows] + [0])
+    xstate = np.zeros((extra, total))
     lengths = {pop.buffer.shape[1] for pop in net.populations}
     if len(lengths) != 1:
         raise RuntimeError("populations have ring buffers of different lengths")
@@ -115,6 +136,11 @@ def _pack(net: Network):  # noqa: ANN202
         sl = slice(off, off + pop.n)
         if pop.source is not None:
             code[sl] = F.SOURCE_CODE
+        elif pop in rows:
+            code[sl] = specs[pop.params.spec]
+            params[sl, : rows[pop].size] = rows[pop]
+            for r, name in enumerate(list(pop.params.spec.state)[1:]):
+                xstate[r, sl] = getattr(pop.state, name)
         elif pop.module is lif:
             code[sl], params[sl] = F.LIF_CODE, F.lif_row(pop.coeffs)
         elif pop.module is izhikevich:
@@ -160,7 +186,7 @@ def _pack(net: Network):  # noqa: ANN202
             code[sl], params[sl] = F.COND_CODE, F.cond_row(pop.coeffs)
             g_ex[sl], g_in[sl] = pop.state.g_ex, pop.state.g_in
         if pop.source is None:
-            v[sl] = pop.state.v
+            v[sl] = pop.state[0]
             if "refractory" in pop.state._fields:
                 refr[sl] = pop.state.refractory
         buf[:, :, sl] = pop.buffer
@@ -171,7 +197,7 @@ def _pack(net: Network):  # noqa: ANN202
     pop_code = np.array([code[offsets[p]] for p in pops], dtype=np.int64)
     pop_params = np.stack([params[offsets[p]] for p in pops])
     layout = (pop_lo, pop_hi, pop_code, pop_params, nparam)
-    return offsets, layout, v, g_ex, g_in, refr, buf, synapses
+    return offsets, layout, (v, g_ex, g_in, refr, xstate), buf, synapses
 
 
 def pack_plastic(net: Network, offsets: dict) -> tuple:
@@ -224,7 +250,8 @@ def _global(sel, offsets) -> np.ndarray:  # noqa: ANN001
 
 def run_fast(net: Network, steps: int, progress: bool) -> None:
     """Advance ``net`` by ``steps`` steps on the fast backend."""
-    offsets, layout, v, g_ex, g_in, refr, buf, synapses = _pack(net)
+    offsets, layout, cells, buf, synapses = _pack(net)
+    v = cells[0]
     total = v.size
     # rate monitors receive their neurons' spikes like spike monitors, counted per step
     spike_mons = [m for m in net.monitors if isinstance(m, (SpikeMonitor, RateMonitor))]
@@ -250,13 +277,14 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     bar = ProgressBar(-(-steps // chunk), "simulating", enabled=progress and steps >= 1000)
     done = 0
     plastic = pack_plastic(net, offsets)
-    compiled = _compiled(total)
+    specs = spec_codes(net)
+    compiled = _compiled(total) if not specs else None  # generated models: the JIT path
     if compiled is not None:
         run_steps = compiled.run_steps
     else:
         from .fast_specialise import run_steps_for
 
-        run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0)
+        run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0, specs)
     ext_buffer = np.zeros((chunk, total) if has_ext else (1, 1))
     work = F.work_arrays(total)
     try:
@@ -276,10 +304,11 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
                 rewards[step - net.step_count] = net.rewards.pop(step)
             first = 0
             while first < k_steps:
+                inputs = (buf, ext[first:] if has_ext else ext, has_ext)
+                records = (record, rec_steps, rec_ids, 0, state_idx, every, state_out, 0)
                 n_rec, n_state, ran, status = run_steps(
-                    k_steps - first, net.step_count, *layout, v, g_ex, g_in, refr, buf,
-                    ext[first:] if has_ext else ext, has_ext, *synapses, record, rec_steps, rec_ids, 0,
-                    state_idx, every, state_out, 0, rewards[first:], plastic, work,
+                    k_steps - first, net.step_count, layout, cells, inputs, synapses, records,
+                    rewards[first:], plastic, work,
                 )  # fmt: skip
                 _deliver(spike_mons, lookups, rec_steps[:n_rec], rec_ids[:n_rec], net.step_count, ran)
                 _sample(state_mons, state_cols, state_out[:n_state], net.step_count, ran, every)
@@ -300,7 +329,7 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
             bar.update(1)
     finally:
         bar.close()
-        _unpack(net, offsets, v, g_ex, g_in, refr, buf)
+        _unpack(net, offsets, cells, buf)
         _unpack_plastic(net, plastic)
 
 
@@ -326,11 +355,20 @@ def _sample(mons, cols, rows: np.ndarray, t0: int, ran: int, every: int) -> None
         start += c.size
 
 
-def _unpack(net, offsets, v, g_ex, g_in, refr, buf) -> None:  # noqa: ANN001
+def _unpack(net, offsets, cells, buf) -> None:  # noqa: ANN001
+    v, g_ex, g_in, refr, xstate = cells
     for pop, off in offsets.items():
         sl = slice(off, off + pop.n)
         pop.buffer = buf[:, :, sl].copy()
         if pop.source is not None:
+            continue
+        spec = getattr(pop.params, "spec", None)
+        if spec is not None:
+            names = list(spec.state)
+            fields = {names[0]: v[sl].copy(), **{n: xstate[r, sl].copy() for r, n in enumerate(names[1:])}}
+            if spec.refractory:
+                fields["refractory"] = refr[sl].copy()
+            pop.state = pop.state._replace(**fields)
             continue
         fields = {"v": v[sl].copy(), "refractory": refr[sl].copy()}
         if pop.module is izhikevich:

@@ -1,123 +1,99 @@
-"""The fast backend's step loop specialised to one network's neuron models, for the Numba
-JIT path (where the ahead-of-time compiled loop of :mod:`spikeflow.sim.fast_compiled` is
-not installed, or ``SPIKEFLOW_FAST_LOOP=jit``).
+"""The fast backend's step loop for one network's set of neuron models, for the Numba JIT
+path (where the ahead-of-time compiled loop of :mod:`spikeflow.sim.fast_compiled` is not
+installed, ``SPIKEFLOW_FAST_LOOP=jit``, or the network has models generated from a
+specification, which the compiled loop cannot know).
 
-:func:`spikeflow.sim.fast_cpu.run_steps` handles every model the fast backend knows, so
-its first compile (no Numba cache yet) compiles all of them: about 6 s on the project's
-machine. :func:`run_steps_for` writes, once per set of models, a copy of ``run_steps``
-whose model dispatch keeps only the branches a network needs (and drops the plasticity
-call when it has no plastic projections) to a file in the user's cache directory, and
-imports it; Numba caches its compiled code beside it. A COBA network then compiles in
-about 2.3 s. Where no cache directory can be written, the general ``run_steps`` runs.
-
-The cache directory is ``$SPIKEFLOW_CACHE_DIR``, else ``$XDG_CACHE_HOME/spikeflow``, else
-``~/.cache/spikeflow``. A file's name holds a hash of its source and of ``fast_cpu.py``,
-so editing either never reuses stale compiled code.
+:func:`spikeflow.sim.fast_cpu.run_steps` dispatches to every model the fast backend
+knows, so its first compile (no Numba cache yet) compiles all of them: about 6 s on the
+project's machine. :func:`run_steps_for` writes a module whose dispatch,
+``_update_populations``, names only the update functions of the network's models (those
+of :data:`spikeflow.sim.fast_cpu.UPDATES`, and for each model generated from a
+specification its update function from :mod:`spikeflow.codegen.numba_sim`), whose
+``_plastic_step`` does nothing when the network has no plastic projection, and which
+holds ``run_steps`` as :mod:`~spikeflow.sim.fast_cpu` writes it, unchanged: its globals
+resolve to the module's own dispatch. Nothing is edited in source text. The module is
+written to the cache directory (:func:`spikeflow.codegen.source.cache_dir`) under a hash
+of its text and of ``fast_cpu.py``, so Numba caches its compiled code beside it and an
+edited loop never reuses stale code. A COBA network then compiles in about 2.3 s.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import inspect
-import os
-import re
-import sys
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from ..codegen import source
 from . import fast_cpu as F
 
-_BRANCH = re.compile(r"^            (?:el)?if pop_code\[q\] == (\w+):$")
-_END = "            # end of the model dispatch"
-_PLASTIC = "        if plastic[0].shape[0] > 0:"
 _loaded: dict[tuple, Callable] = {}
+_ARGS = "lo, hi, p, slot, k, has_ext, cells"
+_DISPATCH_ARGS = inspect.signature(F._update_populations.py_func).parameters
 
 
-def cache_dir() -> Path:
-    """Where the specialised loops are written."""
-    if os.environ.get("SPIKEFLOW_CACHE_DIR"):
-        return Path(os.environ["SPIKEFLOW_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "spikeflow"
+def _dispatch(branches: list[tuple[int, str]]) -> str:
+    args = ", ".join(_DISPATCH_ARGS)
+    lines = [
+        "@nb.njit(**_opts)",
+        f"def _update_populations({args}):  # noqa: ANN001, ANN202",
+        "    cells = (nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work)",
+        "    for q in range(pop_lo.shape[0]):",
+        "        lo, hi, p, code = pop_lo[q], pop_hi[q], pop_params[q], pop_code[q]",
+    ]
+    for n, (code, function) in enumerate(branches):
+        lines.append(f"        {'if' if n == 0 else 'elif'} code == {code}:")
+        lines.append(f"            {function}({_ARGS})")
+    if not branches:
+        lines.append("        pass")
+    return "\n".join(lines) + "\n"
 
 
-def specialised_source(codes: set[int], plastic: bool) -> str:
-    """Source of ``run_steps`` with only the dispatch branches of model ``codes`` (the
-    ``*_CODE`` constants of :mod:`spikeflow.sim.fast_cpu`), and without the plasticity
-    call unless ``plastic``."""
-    names = {name for name in dir(F) if name.endswith("_CODE") and getattr(F, name) in codes}
-    lines = inspect.getsource(F.run_steps).splitlines()
-    out, keep, first = [], True, True
-    in_dispatch = in_plastic = False
-    for line in lines:
-        match = _BRANCH.match(line)
-        if match:
-            in_dispatch = True
-            keep = match.group(1) in names
-            if keep:
-                out.append(f"            {'if' if first else 'elif'} pop_code[q] == {match.group(1)}:")
-                first = False
-            continue
-        if in_dispatch and line.startswith(_END):
-            in_dispatch, keep = False, True
-            continue
-        if line.startswith(_PLASTIC):
-            in_plastic = True
-            if plastic:
-                out.append(line)
-            continue
-        if in_plastic:
-            if line.startswith("            "):
-                if plastic:
-                    out.append(line)
-                continue
-            in_plastic = False
-        if keep:
-            out.append(line)
-    if first:  # no model at all (cannot happen for a built network): keep the loop valid
-        out.insert(
-            next(i for i, ln in enumerate(out) if ln.startswith("            lo, hi, p")) + 1,
-            "            pass",
-        )
-    return "\n".join(out) + "\n"
+def module_text(codes: set[int], plastic: bool, specs: Mapping[int, Any] | None = None) -> str:
+    """Source of the loop for model ``codes`` (the ``*_CODE`` constants of
+    :mod:`spikeflow.sim.fast_layout`; ``specs`` maps the codes of generated models to
+    their specifications), with plasticity only where ``plastic``."""
+    from ..codegen.numba_sim import range_source
+    from ..codegen.program import program
+
+    specs = dict(specs or {})
+    unknown = set(codes) - set(F.UPDATES) - set(specs)
+    if unknown:
+        raise ValueError(f"no update function for model codes {sorted(unknown)}")
+    parts = [
+        '"""Generated by spikeflow.sim.fast_specialise: do not edit."""',
+        "import math\n\nimport numba as nb\nimport numpy as np\n",
+        "import spikeflow.sim.fast_cpu as _F\n",
+        "globals().update({k: v for k, v in vars(_F).items()",
+        "                  if not k.startswith('__') and k not in ('run_steps', '_update_populations')})\n\n",
+    ]
+    branches = [(code, F.UPDATES[code]) for code in sorted(set(codes) & set(F.UPDATES))]
+    for code in sorted(specs):
+        name = f"_update_spec_{code}"
+        parts.append(range_source(program(specs[code]), name) + "\n")
+        branches.append((code, name))
+    parts.append(_dispatch(branches) + "\n")
+    if not plastic:
+        parts.append("@nb.njit(**_opts)\ndef _plastic_step(*args):  # noqa: ANN002, ANN202\n    return None")
+    parts.append(inspect.getsource(F.run_steps))
+    return "\n".join(parts)
 
 
-def _module_text(codes: set[int], plastic: bool) -> str:
-    return (
-        '"""Generated by spikeflow.sim.fast_specialise: do not edit."""\n'
-        "import math\n\nimport numba as nb\nimport numpy as np\n\n"
-        "import spikeflow.sim.fast_cpu as _F\n\n"
-        "globals().update(\n"
-        "    {k: v for k, v in vars(_F).items() if not k.startswith('__') and k != 'run_steps'}\n"
-        ")\n\n\n" + specialised_source(codes, plastic)
-    )
-
-
-def run_steps_for(codes: set[int], plastic: bool) -> Callable:
-    """``run_steps`` for a network whose populations have model ``codes``; the general
-    one when the specialised file cannot be written or loaded."""
-    key = (tuple(sorted(codes)), bool(plastic))
+def run_steps_for(codes: set[int], plastic: bool, specs: Mapping[int, Any] | None = None) -> Callable:
+    """``run_steps`` for a network whose populations have model ``codes`` (see
+    :func:`module_text`); the general one of :mod:`~spikeflow.sim.fast_cpu` when the
+    module cannot be written and the network has no generated model."""
+    specs = dict(specs or {})
+    key = (tuple(sorted(codes)), bool(plastic), tuple((c, s.digest()) for c, s in sorted(specs.items())))
     if key in _loaded:
         return _loaded[key]
-    text = _module_text(set(codes), plastic)
-    digest = hashlib.sha256((text + inspect.getsource(F)).encode()).hexdigest()[:16]
+    text = module_text(set(codes), plastic, specs)
+    stamp = hashlib.sha256(inspect.getsource(F).encode()).hexdigest()[:8]
     try:
-        folder = cache_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"run_steps_{digest}.py"
-        if not path.exists():
-            fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(fd, "w") as fh:
-                fh.write(text)
-            os.replace(tmp, path)
-        spec = importlib.util.spec_from_file_location(f"spikeflow_run_steps_{digest}", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module  # Numba's cache finds the module by its name
-        spec.loader.exec_module(module)
-        fn = module.run_steps
+        fn = source.load(f"loop_{stamp}", text).run_steps
     except OSError:
+        if specs:
+            raise
         fn = F.run_steps
     _loaded[key] = fn
     return fn

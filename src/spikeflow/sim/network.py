@@ -33,6 +33,7 @@ models' torch ``step`` functions.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import warnings
 from collections.abc import Sequence
@@ -54,6 +55,7 @@ from ..neurons import (
     leaky_integrator,
     lif,
 )
+from ..neurons.spec import SpecParams
 from . import connect as rules
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .plastic import PlasticProjection
@@ -121,12 +123,14 @@ class Network:
 
     # ----------------------------------------------------------------- construction
     def population(self, n: int, params: Any, name: str | None = None) -> Population:
-        """Add ``n`` neurons of the model whose parameter dataclass is ``params``, or a spike
+        """Add ``n`` neurons of the model whose parameters are ``params`` (a built-in model's
+        parameter dataclass, or the :class:`~spikeflow.neurons.spec.SpecParams` of a model
+        defined by a specification), or a spike
         source (:class:`~spikeflow.sim.sources.PoissonSource`,
         :class:`~spikeflow.sim.sources.SpikeTimes`)."""
         _checks.positive_int("n", n)
-        if type(params) not in MODULES and not isinstance(params, SOURCES):
-            allowed = [c.__name__ for c in (*MODULES, *SOURCES)]
+        if type(params) not in MODULES and not isinstance(params, (SpecParams, *SOURCES)):
+            allowed = [c.__name__ for c in (*MODULES, SpecParams, *SOURCES)]
             raise TypeError(f"params must be one of {allowed}, got {type(params).__name__}")
         if not math.isclose(getattr(params, "dt_ms", self.dt_ms), self.dt_ms):
             raise ValueError(f"params.dt_ms={params.dt_ms} differs from the network's dt_ms={self.dt_ms}")
@@ -351,6 +355,8 @@ class Network:
     def _check_current_target(target: Selection) -> None:
         for pop, _ in target.parts:
             current = pop.module in (izhikevich, adex, hodgkin_huxley) or (
+                isinstance(pop.params, SpecParams) and pop.params.spec.input_kind == "current"
+            ) or (
                 pop.module in (lif, leaky_integrator) and pop.params.input_mode == "current"
             )
             if not current:
@@ -442,7 +448,6 @@ class Network:
 
     def fast_unsupported_reason(self) -> str | None:
         """Why the fast CPU backend cannot run this network, or ``None`` if it can."""
-        import importlib.util
 
         from . import fast_compiled
 
@@ -455,6 +460,13 @@ class Network:
             return f"it runs in float64, the network uses {self.float_dtype}"
         for pop in self.populations:
             if pop.source or pop.module in (lif, cuba_lif, izhikevich, adex):
+                continue
+            if isinstance(pop.params, SpecParams):
+                if importlib.util.find_spec("numba") is None:
+                    return (
+                        f"population {pop.name!r} has a generated model, which needs Numba "
+                        "(pip install 'spikeflow[fast]')"
+                    )
                 continue
             if pop.module is cond_lif and pop.params.synapse == "exp":
                 continue

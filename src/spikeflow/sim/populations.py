@@ -97,7 +97,8 @@ class Population(Selection):
             self.source = SourceSpikes(params, n, net.dt_ms, net.seed, len(net.populations))
             self.state = SourceState()
         else:
-            self.module = MODULES[type(params)]
+            # a built-in model's module, or a specification (it has the same MODEL, step, init_state)
+            self.module = getattr(params, "spec", None) or MODULES[type(params)]
             self.coeffs = params.coeffs()
             self.state = _rest_state(self)
         self.buffer: np.ndarray | None = None  # [2, max delay + 1, n] ring buffers

@@ -1,0 +1,148 @@
+"""Running a generated model's fused kernels over a sequence, with autograd: the CPU
+kernels of :mod:`spikeflow.codegen.numba_train` and the GPU kernels of
+:mod:`spikeflow.codegen.triton_backend`. :func:`fused_sequence` is what a layer calls;
+:func:`unsupported_reason` says why a sequence runs on the reference step instead."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from ..kernels import buffers
+from ..kernels.conventions import SURROGATE_CODES
+from . import runtime
+
+
+def unsupported_reason(spec: Any, x: torch.Tensor, coeffs: Any) -> str | None:
+    """Why no fused kernel can run ``spec`` on ``x`` with ``coeffs``, or ``None``."""
+    from .. import kernels
+
+    if x.device.type not in ("cpu", "cuda"):
+        return f"no fused kernel for device {x.device.type!r} (CPU and CUDA only)"
+    if x.dtype not in (torch.float32, torch.float64):
+        return f"fused kernels take float32 or float64, got {x.dtype}"
+    if coeffs.refractory_steps > 0:
+        return "fused kernels do not model refractory periods"
+    if spec.spiking and coeffs.spike.name not in SURROGATE_CODES:
+        return f"no fused kernel for the custom surrogate {coeffs.spike.name!r}"
+    if x.device.type == "cuda" and not kernels.triton_available():
+        return "Triton is not installed (pip install triton)"
+    if x.device.type == "cpu" and not kernels.numba_available():
+        return "Numba is not installed (pip install 'spikeflow[fast]')"
+    return None
+
+
+def _constants(coeffs: Any, shape: tuple, dtype: torch.dtype, device: Any) -> tuple[torch.Tensor, bool]:
+    """The constants as ``[K]`` (all fixed) or ``[K, N]`` per neuron (some are tensors,
+    e.g. learnable time constants: the result then carries their gradients)."""
+    values = coeffs.values
+    if not any(isinstance(v, torch.Tensor) for v in values):
+        cached = coeffs.params.__dict__.setdefault("_kernel_constants", {})
+        key = (dtype, str(device))
+        if key not in cached:
+            cached[key] = torch.tensor([float(v) for v in values], dtype=dtype, device=device)
+        return cached[key], False
+    n = math.prod(shape)
+    rows = [torch.as_tensor(v, dtype=dtype, device=device).expand(shape).reshape(n) for v in values]
+    return torch.stack(rows), True
+
+
+def _surrogate_args(coeffs: Any, dtype: torch.dtype) -> tuple:
+    import numpy as np
+
+    t = np.float32 if dtype == torch.float32 else np.float64
+    spike = coeffs.spike
+    nd = 0.0 if coeffs.detach_reset else 1.0
+    if spike is None or getattr(spike, "name", None) not in SURROGATE_CODES:
+        return t(nd), 0, t(1.0), t(math.pi / 2)
+    return t(nd), SURROGATE_CODES[spike.name], t(spike.slope), t(math.pi / 2)
+
+
+def incoming_gradients(gout: Any, gstates: tuple, steps: int, n: int, like: torch.Tensor) -> tuple:
+    """The backward kernels' inputs: ``(gz, stride, gs)`` with ``gz`` the output gradient as
+    ``[steps, n]``, or ``[1, n]`` with ``stride`` 0 when it is one row at every step (the
+    expanded gradient of ``.sum()``, never made full-size), and ``gs [S, n]`` the final
+    state's gradients (zeros where none), a fresh contiguous tensor the kernel updates."""
+    if gout is None:
+        gz, stride = torch.zeros((1, n), dtype=like.dtype, device=like.device), 0
+    else:
+        gz = gout.reshape(steps, n)
+        gz, stride = (gz[:1].contiguous(), 0) if steps > 1 and gz.stride(0) == 0 else (gz.contiguous(), n)
+    zeros = torch.zeros(n, dtype=like.dtype, device=like.device)
+    gs = torch.stack([zeros if g is None else g.reshape(n).to(like.dtype) for g in gstates]).contiguous()
+    return gz, stride, gs
+
+
+class _CPUFunction(torch.autograd.Function):
+    """``(x [T, *s], consts, info, *state0 [*s]) -> (out [T, *s], *state_T [*s])``."""
+
+    @staticmethod
+    def forward(ctx, x, consts, info, *states):  # noqa: ANN001, ANN205
+        module, per_neuron, coeffs = info
+        T, shape = x.shape[0], states[0].shape
+        n = states[0].numel()
+        x2 = x.detach().reshape(T, n).contiguous()
+        s = torch.stack([st.detach().reshape(n) for st in states]).contiguous()
+        s0 = s.clone()
+        out = buffers.empty((T, n), x.dtype)
+        c = consts.detach().contiguous()
+        (module.forward_pn if per_neuron else module.forward)(x2.numpy(), s.numpy(), c.numpy(), out.numpy())
+        ctx.save_for_backward(x2, s0, c)
+        ctx.info, ctx.shape, ctx.state_shape = info, x.shape, shape
+        return (out.reshape(x.shape), *(s[i].reshape(shape) for i in range(s.shape[0])))
+
+    @staticmethod
+    def backward(ctx, gout, *gstates):  # noqa: ANN001, ANN205
+        from .numba_train import backward_block
+
+        module, per_neuron, coeffs = ctx.info
+        x2, s0, c = ctx.saved_tensors
+        T, n = x2.shape
+        S = s0.shape[0]
+        gz, _, gs = incoming_gradients(gout, gstates, T, n, x2)
+        gx = buffers.empty((T, n), x2.dtype)
+        gc = torch.zeros(c.shape if per_neuron else (1, 1), dtype=x2.dtype)
+        nd, kind, slope, halfpi = _surrogate_args(coeffs, x2.dtype)
+        kernel = module.backward_pn if per_neuron else module.backward
+        kernel(x2.numpy(), s0.numpy(), c.numpy(), gz.numpy(), gs.numpy(), nd, kind, slope, halfpi,
+               backward_block(T, S), gx.numpy(), gc.numpy())  # fmt: skip
+        return (gx.reshape(ctx.shape), gc if per_neuron else None, None,
+                *(gs[i].reshape(ctx.state_shape) for i in range(S)))  # fmt: skip
+
+
+def fused_sequence(spec: Any, x: torch.Tensor, state: Any, coeffs: Any) -> tuple[torch.Tensor, Any] | None:
+    """Run ``spec`` over ``x [T, batch, *features]`` from ``state`` in one fused call:
+    ``(outputs [T, ...], final state)``, or ``None`` when no kernel applies."""
+    if unsupported_reason(spec, x, coeffs) is not None:
+        return None
+    names = list(spec.state)
+    tensors = [getattr(state, k) for k in names]
+    consts, per_neuron = _constants(coeffs, tuple(tensors[0].shape), x.dtype, x.device)
+    if x.device.type == "cuda":
+        from .triton_backend import triton_sequence
+
+        out, *final = triton_sequence(spec, x, tensors, consts, per_neuron, coeffs)
+        return out, state._replace(**dict(zip(names, final)))
+    module = runtime.generated(spec, "numba_train")
+    info = (module, per_neuron, coeffs)
+    needs_grad = torch.is_grad_enabled() and (
+        x.requires_grad or consts.requires_grad or any(t.requires_grad for t in tensors)
+    )
+    if needs_grad:
+        out, *final = _CPUFunction.apply(x, consts, info, *tensors)
+    else:
+        with torch.no_grad():
+            out, *final = _CPUFunction.forward(_NoCtx(), x, consts, info, *tensors)
+    return out, state._replace(**dict(zip(names, final)))
+
+
+class _NoCtx:
+    """Stands in for autograd's context where nothing is saved."""
+
+    def save_for_backward(self, *tensors: torch.Tensor) -> None:
+        pass
+
+    def mark_non_differentiable(self, *tensors: torch.Tensor) -> None:
+        pass

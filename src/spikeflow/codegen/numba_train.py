@@ -1,0 +1,170 @@
+"""Fused multi-step training kernels (Numba, CPU) generated from a model's
+:class:`~spikeflow.codegen.program.Program`: forward over ``x [T, N]`` and the exact
+backward (BPTT of the surrogate model) derived by :mod:`spikeflow.codegen.printers`.
+
+Layout as the hand-written kernels of :mod:`spikeflow.kernels.cpu_numba`: neurons in
+blocks processed in parallel, the time loop inside a block, the block's state ``[S,
+block]`` in a local array. The backward pass keeps nothing from the forward pass but the
+input and the initial state: each block re-runs its forward pass storing the state at
+the start of every step ``[T, S, block]`` (sized to stay in cache), then runs the
+reverse-time recurrence, recomputing each step's quantities from that state.
+
+Two variants: ``forward``/``backward`` read the constants as one vector ``c [K]``
+(fixed parameters); ``forward_pn``/``backward_pn`` read them per neuron ``c [K, N]`` and
+the backward pass adds each step's gradient with respect to them into ``gc [K, N]``
+(learnable parameters: torch's autograd takes it from there to the parameters).
+"""
+
+from __future__ import annotations
+
+from .printers import Printer, StepCode, header, step_code, step_lines
+from .program import Program
+from .torch_backend import used_constants
+
+FORWARD_BLOCK = 512
+CACHE_FLOATS = 1 << 17  # floats in a backward block's state store (512 KiB in float32)
+
+
+def _constants(code: StepCode, blocks: list, per_neuron: bool, indent: str) -> list[str]:
+    ks = used_constants(blocks, code)
+    if per_neuron:
+        return [f"{indent}K{k} = c_[{k}, lo + j]" for k in ks]
+    return [f"{indent}K{k} = c_[{k}]" for k in ks]
+
+
+SPIKE = "xs_.dtype.type(h >= 0)"  # the spike of h in the working dtype
+
+
+def kernels_source(prog: Program, per_neuron: bool) -> str:
+    """The forward and backward kernels (``_pn`` names with ``per_neuron``)."""
+    code = step_code(prog)
+    pr = Printer(code.names, "numba")
+    n = len(prog.state)
+    sfx = "_pn" if per_neuron else ""
+    fwd_blocks = [code.update, code.after]
+    bwd_blocks = [code.update, code.after, code.adjoint_u, code.adjoint_s] + (
+        [code.adjoint_c] if per_neuron else []
+    )
+    out_value = "z" if prog.threshold is not None else "u0"
+    one = code.names[prog._out(__import__("sympy").Integer(1))]
+    # ------------------------------------------------------------------ forward
+    f = [
+        "@nb.njit(parallel=True, **_opts)",
+        f"def forward{sfx}(xs_, st_, c_, z_out_):  # noqa: ANN001, ANN201",
+        f'    """{prog.spec.name} over ``xs_ [T, N]`` from the state ``st_ [S, N]`` (updated in place);'
+        ' outputs to ``z_out_ [T, N]``."""',
+        "    T, N = xs_.shape",
+    ]
+    if not per_neuron:
+        f += _constants(code, fwd_blocks, False, "    ")
+    f += [
+        f"    for b_ in nb.prange((N + {FORWARD_BLOCK} - 1) // {FORWARD_BLOCK}):",
+        f"        lo = b_ * {FORWARD_BLOCK}",
+        f"        hi = min(lo + {FORWARD_BLOCK}, N)",
+        "        sb_ = st_[:, lo:hi].copy()",
+        "        for t in range(T):",
+        "            xr_ = xs_[t, lo:hi]",
+        "            zr_ = z_out_[t, lo:hi]",
+        "            for j in range(hi - lo):",
+    ]
+    if per_neuron:
+        f += _constants(code, fwd_blocks, True, "                ")
+    f.append("                x = xr_[j]")
+    f += [f"                s{i} = sb_[{i}, j]" for i in range(n)]
+    f += step_lines(code, pr, "                ", SPIKE)
+    f.append(f"                zr_[j] = {out_value}")
+    f += [f"                sb_[{i}, j] = n{i}" for i in range(n)]
+    f.append("        st_[:, lo:hi] = sb_")
+    # ----------------------------------------------------------------- backward
+    b = [
+        "@nb.njit(parallel=True, **_opts)",
+        f"def backward{sfx}(xs_, s0_, c_, gz_, gs_, nd, kind, slope, halfpi, block, gx_, gc_):"
+        "  # noqa: ANN001, ANN201",
+        '    """Gradients of the forward kernel: ``gs_ [S, N]`` enters as dL/d(final state) and'
+        " leaves as dL/d(initial state); dL/dx goes to ``gx_ [T, N]``"
+        + (", the constants' gradients are added to ``gc_ [K, N]``" if per_neuron else "")
+        + '."""',
+        "    T, N = xs_.shape",
+        "    S = s0_.shape[0]",
+    ]
+    if not per_neuron:
+        b += _constants(code, bwd_blocks, False, "    ")
+    b += [
+        "    for b_ in nb.prange((N + block - 1) // block):",
+        "        lo = b_ * block",
+        "        hi = min(lo + block, N)",
+        "        sb_ = s0_[:, lo:hi].copy()",
+        "        store_ = np.empty((T, S, hi - lo), dtype=xs_.dtype)",
+        "        for t in range(T):",
+        "            xr_ = xs_[t, lo:hi]",
+        "            for j in range(hi - lo):",
+    ]
+    if per_neuron:
+        b += _constants(code, fwd_blocks, True, "                ")
+    b.append("                x = xr_[j]")
+    for i in range(n):
+        b += [f"                s{i} = sb_[{i}, j]", f"                store_[t, {i}, j] = s{i}"]
+    b += step_lines(code, pr, "                ", SPIKE)
+    b += [f"                sb_[{i}, j] = n{i}" for i in range(n)]
+    b += [
+        "        gb_ = gs_[:, lo:hi].copy()",
+        "        for t in range(T - 1, -1, -1):",
+        "            xr_ = xs_[t, lo:hi]",
+        "            gzr_ = gz_[t if gz_.shape[0] > 1 else 0, lo:hi]",
+        "            gxr_ = gx_[t, lo:hi]",
+        "            for j in range(hi - lo):",
+    ]
+    if per_neuron:
+        b += _constants(code, bwd_blocks, True, "                ")
+    b.append("                x = xr_[j]")
+    b += [f"                s{i} = store_[t, {i}, j]" for i in range(n)]
+    b += step_lines(code, pr, "                ", SPIKE)
+    b.append("                gz = gzr_[j]")
+    b += [f"                g{i} = gb_[{i}, j]" for i in range(n)]
+    if prog.threshold is not None:
+        b.append(f"                sg = _surrogate(h, kind, slope, {one}, halfpi)")
+    b += code.adjoint_u.lines(pr, "                ")
+    if per_neuron:
+        b += code.adjoint_c.lines(pr, "                ")
+        b += [f"                gc_[{k}, lo + j] += gk{k}" for k in code.grad_constants]
+    b += code.adjoint_s.lines(pr, "                ")
+    b.append(f"                gxr_[j] = {'gx' if prog.jump is None else f'g{prog.jump}'}")
+    b += [f"                gb_[{i}, j] = g{i}" for i in range(n)]
+    b.append("        gs_[:, lo:hi] = gb_")
+    return "\n".join(f) + "\n\n\n" + "\n".join(b) + "\n"
+
+
+SUPPORT = '''
+@nb.njit(inline="always", **_opts)
+def _surrogate(h, kind, k, one, halfpi):  # noqa: ANN001, ANN202
+    """The surrogate's derivative at ``h`` (codes of spikeflow.kernels.conventions)."""
+    if kind == 0:
+        d = one + k * abs(h)
+        return one / (d * d)
+    if kind == 1:
+        w = halfpi * k * h
+        return (k / (one + one)) / (one + w * w)
+    if kind == 2:
+        e = one / (one + math.exp(-k * h))
+        return k * e * (one - e)
+    if kind == 3:
+        return k * max(one - one, one - k * abs(h))
+    return one
+'''
+
+
+def backward_block(num_steps: int, n_state: int) -> int:
+    """Neurons per backward block: the ``[T, S, block]`` state store fits in cache."""
+    return int(min(512, max(16, (CACHE_FLOATS // max(num_steps * n_state, 1)) // 16 * 16)))
+
+
+def module_text(prog: Program) -> str:
+    """The module of both kernel variants."""
+    return "\n".join([
+        header("numba_train", prog),
+        "import math\n\nimport numba as nb\nimport numpy as np\n",
+        '_opts = {"nogil": True, "cache": True, "error_model": "numpy"}',
+        SUPPORT,
+        kernels_source(prog, False),
+        kernels_source(prog, True),
+    ])  # fmt: skip

@@ -1,0 +1,176 @@
+"""Fused multi-step GPU kernels (Triton) generated from a model's
+:class:`~spikeflow.codegen.program.Program`: the counterparts of
+:mod:`spikeflow.codegen.numba_train`, printed from the same statements.
+
+Each program owns ``BLOCK`` neurons and runs the time loop inside with their state in
+registers. The backward kernel re-runs the forward pass storing the state at the start
+of every step in a ``[T, S, N]`` scratch buffer, then runs the reverse-time recurrence;
+with per-neuron constants (learnable parameters) it accumulates their gradients in
+registers and writes them once. The surrogate shapes are those of
+:func:`spikeflow.kernels.gpu_triton._surrogate`; the output gradient is read with a
+time stride that is 0 for the expanded gradient of ``.sum()``.
+
+Status: tested through Triton's interpreter (``TRITON_INTERPRET=1``, CPU tensors) only;
+no GPU was lent to this work, so neither the compiled GPU code nor its speed is checked.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from .printers import Printer, StepCode, header, step_code, step_lines
+from .program import Program
+from .torch_backend import used_constants
+
+BLOCK = 128
+
+
+def _constants(code: StepCode, blocks: list, per_neuron: bool, indent: str) -> list[str]:
+    ks = used_constants(blocks, code)
+    if per_neuron:
+        return [f"{indent}K{k} = tl.load(c_ptr + {k} * N + offs, mask=mask, other=0.0)" for k in ks]
+    return [f"{indent}K{k} = tl.load(c_ptr + {k})" for k in ks]
+
+
+SPIKE = "tl.where(h >= 0, 1.0, 0.0).to(x.dtype)"  # the spike of h in the working dtype
+
+
+def kernels_source(prog: Program, per_neuron: bool) -> str:
+    """The forward and backward kernels (``_pn`` names with ``per_neuron``)."""
+    code = step_code(prog)
+    pr = Printer(code.names, "triton")
+    n = len(prog.state)
+    sfx = "_pn" if per_neuron else ""
+    fwd_blocks = [code.update, code.after]
+    bwd_blocks = [*fwd_blocks, code.adjoint_u, code.adjoint_s] + ([code.adjoint_c] if per_neuron else [])
+    out_value = "z" if prog.threshold is not None else "u0"
+    head = ["    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)", "    mask = offs < N"]
+    f = ["@triton.jit", f"def forward{sfx}(x_ptr, s_ptr, c_ptr, out_ptr, T, N, BLOCK: tl.constexpr):", *head]
+    f += _constants(code, fwd_blocks, per_neuron, "    ")
+    f += [f"    s{i} = tl.load(s_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
+    f += ["    for t in range(T):", "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)"]
+    f += step_lines(code, pr, "        ", SPIKE)
+    f.append(f"        tl.store(out_ptr + t * N + offs, {out_value}, mask=mask)")
+    f += [f"        s{i} = n{i}" for i in range(n)]
+    f += [f"    tl.store(s_ptr + {i} * N + offs, s{i}, mask=mask)" for i in range(n)]
+    b = [
+        "@triton.jit",
+        f"def backward{sfx}(x_ptr, s0_ptr, c_ptr, aux_ptr, gz_ptr, gz_stride, gs_ptr, store_ptr, gx_ptr, "
+        "gc_ptr, "
+        "T, N, KIND: tl.constexpr, BLOCK: tl.constexpr):",
+        *head,
+        "    nd, slope, halfpi = tl.load(aux_ptr), tl.load(aux_ptr + 1), tl.load(aux_ptr + 2)",
+    ]
+    b += _constants(code, bwd_blocks, per_neuron, "    ")
+    b += [f"    s{i} = tl.load(s0_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
+    b += ["    for t in range(T):", "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)"]
+    b += [f"        tl.store(store_ptr + (t * {n} + {i}) * N + offs, s{i}, mask=mask)" for i in range(n)]
+    b += step_lines(code, pr, "        ", SPIKE)
+    b += [f"        s{i} = n{i}" for i in range(n)]
+    b += [f"    g{i} = tl.load(gs_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
+    if per_neuron:
+        b += [f"    acc{k} = tl.full([BLOCK], 0.0, g0.dtype)" for k in code.grad_constants]
+    b += ["    for i_ in range(T):", "        t = T - 1 - i_",
+          "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)"]  # fmt: skip
+    b += [
+        f"        s{i} = tl.load(store_ptr + (t * {n} + {i}) * N + offs, mask=mask, other=0.0)"
+        for i in range(n)
+    ]
+    b += step_lines(code, pr, "        ", SPIKE)
+    b.append("        gz = tl.load(gz_ptr + t * gz_stride + offs, mask=mask, other=0.0)")
+    if prog.threshold is not None:
+        b.append("        sg = _surrogate(h, KIND, slope, halfpi)")
+    b += code.adjoint_u.lines(pr, "        ")
+    if per_neuron:
+        b += code.adjoint_c.lines(pr, "        ")
+        b += [f"        acc{k} = acc{k} + gk{k}" for k in code.grad_constants]
+    b += code.adjoint_s.lines(pr, "        ")
+    b.append(
+        f"        tl.store(gx_ptr + t * N + offs, {'gx' if prog.jump is None else f'g{prog.jump}'}, "
+        "mask=mask)"
+    )
+    b += [f"    tl.store(gs_ptr + {i} * N + offs, g{i}, mask=mask)" for i in range(n)]
+    if per_neuron:
+        b += [f"    tl.store(gc_ptr + {k} * N + offs, acc{k}, mask=mask)" for k in code.grad_constants]
+    return "\n".join(f) + "\n\n\n" + "\n".join(b) + "\n"
+
+
+TANH = """
+@triton.jit
+def _tanh(a):
+    t = tl.exp(-2.0 * tl.abs(a))
+    r = (1.0 - t) / (1.0 + t)
+    return tl.where(a >= 0, r, -r)
+
+"""
+
+
+def module_text(prog: Program) -> str:
+    """The module of both kernel variants."""
+    return "\n".join([
+        header("triton_backend", prog),
+        "import triton\nimport triton.language as tl\n",
+        "from spikeflow.kernels.gpu_triton import _surrogate\n",
+        TANH,
+        kernels_source(prog, False),
+        kernels_source(prog, True),
+    ])  # fmt: skip
+
+
+class _TritonFunction(torch.autograd.Function):
+    """``(x [T, *s], consts, info, *state0) -> (out [T, *s], *state_T)`` on the GPU."""
+
+    @staticmethod
+    def forward(ctx, x, consts, info, *states):  # noqa: ANN001, ANN205
+        import triton
+
+        module, per_neuron, coeffs = info
+        T, shape, n = x.shape[0], states[0].shape, states[0].numel()
+        x2 = x.detach().contiguous().reshape(T, n)
+        s = torch.stack([st.detach().reshape(n).to(x.dtype) for st in states]).contiguous()
+        s0 = s.clone()
+        out = torch.empty_like(x2)
+        c = consts.detach().contiguous()
+        grid = (triton.cdiv(n, BLOCK),)
+        (module.forward_pn if per_neuron else module.forward)[grid](x2, s, c, out, T, n, BLOCK=BLOCK)
+        ctx.save_for_backward(x2, s0, c)
+        ctx.info, ctx.shape, ctx.state_shape = info, x.shape, shape
+        return (out.reshape(x.shape), *(s[i].reshape(shape) for i in range(s.shape[0])))
+
+    @staticmethod
+    def backward(ctx, gout, *gstates):  # noqa: ANN001, ANN205
+        import triton
+
+        from ..kernels.conventions import SURROGATE_CODES
+        from .fused import incoming_gradients
+
+        module, per_neuron, coeffs = ctx.info
+        x2, s0, c = ctx.saved_tensors
+        T, n = x2.shape
+        S = s0.shape[0]
+        gz, stride, gs = incoming_gradients(gout, gstates, T, n, x2)
+        gx = torch.empty_like(x2)
+        store = torch.empty((T, S, n), dtype=x2.dtype, device=x2.device)
+        gc = torch.zeros(c.shape if per_neuron else (1,), dtype=x2.dtype, device=x2.device)
+        spike = coeffs.spike
+        slope = spike.slope if spike.name in SURROGATE_CODES else 1.0
+        aux = torch.tensor([0.0 if coeffs.detach_reset else 1.0, slope, math.pi / 2], dtype=torch.float64)
+        aux = aux.to(x2.dtype).to(x2.device)
+        grid = (triton.cdiv(n, BLOCK),)
+        kernel = module.backward_pn if per_neuron else module.backward
+        kernel[grid](x2, s0, c, aux, gz, stride, gs, store, gx, gc, T, n,
+                     KIND=SURROGATE_CODES.get(spike.name, 0), BLOCK=BLOCK)  # fmt: skip
+        return (gx.reshape(ctx.shape), gc if per_neuron else None, None,
+                *(gs[i].reshape(ctx.state_shape) for i in range(S)))  # fmt: skip
+
+
+def triton_sequence(spec: Any, x: torch.Tensor, tensors: list, consts: torch.Tensor, per_neuron: bool,
+                    coeffs: Any) -> tuple:  # fmt: skip
+    """``(out, *final state tensors)`` of ``spec`` over ``x`` with the generated Triton kernels."""
+    from . import runtime
+
+    module = runtime.generated(spec, "triton")
+    return _TritonFunction.apply(x, consts, (module, per_neuron, coeffs), *tensors)

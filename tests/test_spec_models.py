@@ -1,0 +1,344 @@
+"""Models defined by a specification (spikeflow.neurons.spec) and the backends generated
+from it (spikeflow.codegen): errors that name the line and symbol, integrators against
+exact solutions, the network simulator's generated fast loop against the generated
+torch step, the fused CPU kernels' spikes and gradients against autograd of the
+reference, the catalogue and the generated source."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import spikeflow as sf
+from spikeflow.cli import main as cli_main
+from spikeflow.codegen.expressions import SpecError
+from spikeflow.neurons import define_model, get
+
+numba = pytest.importorskip("numba")
+
+
+def _slif(name="t_syn_lif", **overrides):
+    """A current-based synaptic LIF, unitless as in training: the input jumps i."""
+    fields = dict(
+        parameters={"tau_m_ms": (10.0, "ms"), "tau_s_ms": (5.0, "ms"), "v_th": (1.0, None)},
+        state={"v": None, "i": None},
+        equations="dv/dt = (-v + i) / tau_m_ms\ndi/dt = -i / tau_s_ms",
+        threshold="v >= v_th",
+        reset="v -= v_th",
+        input=("i", None),
+        integrator="exact",
+        threshold_parameter="v_th",
+    )
+    fields.update(overrides)
+    return define_model(name, **fields)
+
+
+LIF_FIELDS = dict(
+    parameters={"tau_m_ms": (20.0, "ms"), "E_L": (-65.0, "mV"), "V_th": (-50.0, "mV"),
+                "V_reset": (-65.0, "mV"), "R": (0.1, "GOhm"), "t_ref_ms": (2.0, "ms", "", "non_negative")},
+    state={"v": "mV"},
+    equations="dv/dt = (-(v - E_L) + R * I) / tau_m_ms",
+    threshold="v >= V_th",
+    reset="v = V_reset",
+    refractory="t_ref_ms",
+    input=("I", "pA"),
+    initial={"v": "E_L"},
+)  # fmt: skip
+
+
+# ------------------------------------------------------------------ specification errors
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"equations": "dv/dt = (-(v - E_L) + R * I_syn) / tau_m_ms"}, r"unknown symbol 'I_syn'.*dv/dt"),
+        ({"equations": "dv/dt = (-(v - E_L) + R * I / tau_m_ms"}, r"syntax error in 'dv/dt"),
+        (
+            {"equations": "dv/dt = (-(v - E_L) + I) / tau_m_ms"},
+            r"inconsistent units in 'dv/dt.*mV against pA",
+        ),
+        ({"equations": "dv/dt = -(v - E_L) + R * I"}, r"inconsistent units in 'dv/dt.*mV/ms"),
+        ({"equations": "dv/dt = (exp(v) - (v - E_L) + R * I) / tau_m_ms"}, r"argument of exp\(\) is in mV"),
+        ({"equations": "dw/dt = -w"}, r"'w' is not a state variable"),
+        ({"reset": "u = V_reset"}, r"the reset assigns 'u'"),
+        ({"threshold": "v = V_th"}, r"syntax error|one comparison"),
+        (
+            {"equations": "dv/dt = (-(v - E_L)**2 / E_L + R * I) / tau_m_ms", "integrator": "exact"},
+            r"integrator='exact' needs equations linear.*dv/dt",
+        ),
+        ({"equations": "dv/dt = (-(v - E_L) + R * I) / tau_m_ms + sqrt(v)"}, r"sqrt of a quantity in mV"),
+        ({"equations": "dv/dt = (-(v - E_L) + R * I) / tau_m_ms if v else v"}, r"not supported"),
+    ],
+)
+def test_a_wrong_specification_names_the_line_and_the_symbol(change, message):
+    with pytest.raises(SpecError, match=message):
+        define_model("t_bad", **{**LIF_FIELDS, "integrator": "exact", **change})
+
+
+def test_parameter_sets_are_validated_with_names():
+    lif = define_model("t_lif_exact", **LIF_FIELDS, integrator="exact", checks=("V_th > V_reset",))
+    with pytest.raises(TypeError, match="no parameter 'tau_m'; did you mean 'tau_m_ms'"):
+        lif.params(tau_m=10.0)
+    with pytest.raises(ValueError, match="tau_m_ms must be > 0"):
+        lif.params(tau_m_ms=-1.0)
+    with pytest.raises(SpecError, match="the condition 'V_th > V_reset' does not hold"):
+        lif.params(V_th=-70.0)
+    with pytest.raises(ValueError, match="shorter than half a step"):
+        lif.params(t_ref_ms=0.01, dt_ms=0.1)
+    with pytest.raises(AttributeError, match="immutable"):
+        lif.params().E_L = 0.0
+    with pytest.raises(ValueError, match="integrator"):
+        define_model("t_bad_int", **{**LIF_FIELDS, "integrator": "leapfrog"})
+
+
+def test_an_unstable_step_is_refused_with_the_limit():
+    spec = define_model("t_lif_euler", **{**LIF_FIELDS, "integrator": "euler"})
+    spec.params(dt_ms=1.0, t_ref_ms=0.0)
+    with pytest.raises(SpecError, match=r"unstable step.*euler.*dv/dt.*<= 40 ms"):
+        spec.params(dt_ms=45.0, t_ref_ms=0.0)
+    rk4 = define_model("t_lif_rk4", **{**LIF_FIELDS, "integrator": "rk4"})
+    with pytest.raises(SpecError, match=r"unstable step.*rk4.*<= 55.7 ms"):
+        rk4.params(dt_ms=60.0, t_ref_ms=0.0)
+    rk4.params(dt_ms=50.0, t_ref_ms=0.0)
+
+
+# ----------------------------------------------------------------------------- integrators
+def _trajectory(spec, dt, steps, current, **values):
+    p = spec.params(dt_ms=dt, **values)
+    state = spec.init_state((1,), p, torch.float64)
+    vs = []
+    for _ in range(steps):
+        _, state = spec.step(torch.full((1,), current, dtype=torch.float64), state, p)
+        vs.append(float(state.v[0]))
+    return np.array(vs)
+
+
+def test_integrators_against_the_exact_solution():
+    """Sub-threshold LIF under a constant current: v(t) = E_L + R I (1 - exp(-t / tau))."""
+    times = 0.5 * np.arange(1, 41)
+    exact = -65.0 + 0.1 * 100.0 * (1 - np.exp(-times / 20.0))
+    errors = {}
+    for integrator in ("exact", "exp_euler", "euler", "rk4"):
+        spec = define_model(f"t_lif_{integrator}", **{**LIF_FIELDS, "integrator": integrator})
+        errors[integrator] = np.abs(_trajectory(spec, 0.5, 40, 100.0) - exact).max()
+    assert errors["exact"] < 1e-12 and errors["exp_euler"] < 1e-12  # linear: both exact
+    assert errors["rk4"] < 1e-6 < errors["euler"] < 0.05
+
+
+def test_exact_lif_matches_the_hand_written_lif():
+    """The generated step of the LIF specification against spikeflow.neurons.lif (current
+    input, reset to a value, refractory): the same spikes, potentials to rounding."""
+    spec = define_model("t_lif_exact", **LIF_FIELDS, integrator="exact", checks=("V_th > V_reset",))
+    p = spec.params(dt_ms=0.1)
+    hand = sf.neurons.LIFParams(tau_mem_ms=20.0, dt_ms=0.1, v_th=-50.0, v_reset=-65.0, v_rest=-65.0,
+                                reset="value", refractory_ms=2.0, input_mode="current",
+                                r_mem=0.1)  # fmt: skip
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand((3000, 5), generator=g, dtype=torch.float64) * 400.0
+    s1, s2 = spec.init_state((5,), p, torch.float64), sf.neurons.lif.init_state((5,), hand, torch.float64)
+    z1s, z2s = [], []
+    for xt in x:
+        z1, s1 = spec.step(xt, s1, p)
+        z2, s2 = sf.neurons.lif.step(xt, s2, hand)
+        z1s.append(z1)
+        z2s.append(z2)
+        assert torch.allclose(s1.v, s2.v, rtol=0, atol=1e-9)
+    assert torch.equal(torch.stack(z1s), torch.stack(z2s)) and torch.stack(z1s).sum() >= 40
+
+
+def test_qif_interspike_interval_against_quadrature():
+    """QIF with a constant current: the period is the integral of C dv / f(v) from
+    V_reset to V_peak."""
+    qif = get("qif")
+    p = qif.params(dt_ms=0.01)
+    current = 200.0
+    v = np.linspace(p.V_reset, p.V_peak, 200001)
+    f = (p.k * (v - p.E_L) * (v - p.V_c) + current) / p.C_m
+    period = float(np.sum(0.5 * (1 / f[1:] + 1 / f[:-1]) * np.diff(v)))
+    net = sf.sim.Network(dt_ms=0.01, backend="fast")
+    pop = net.population(1, p)
+    pop.set_state("v", p.V_reset)
+    net.current_input(pop, np.full((int(10 * period / 0.01), 1), current))
+    spikes = net.record_spikes(pop)
+    net.run(10 * period, progress=False)
+    isi = np.diff(spikes.times_ms)
+    assert isi.size >= 8
+    assert abs(isi.mean() - period) < 0.01 + 0.002 * period  # within one step of the period
+
+
+# -------------------------------------------------------------------- the network simulator
+def _network(spec, params, backend, n=60, seed=3, weight=600.0, syn=80.0):
+    net = sf.sim.Network(dt_ms=params.dt_ms, seed=seed, backend=backend)
+    pop = net.population(n, params, "cells")
+    net.poisson_input(pop, 50, 40.0, weight)
+    net.connect(pop, pop, p=0.1, weight=syn, delay_ms=0.5)
+    net.connect(pop, pop[:10], p=0.2, weight=syn, delay_ms=1.5, receptor="inh")
+    spikes = net.record_spikes(pop)
+    trace = net.record_state(pop[:4], "v")
+    net.run(200.0, progress=False)
+    return spikes, trace, pop
+
+
+@pytest.mark.parametrize(
+    ("model", "values", "weight", "syn"),
+    [("eif", {"t_ref_ms": 2.0, "I_e": 500.0}, 800.0, 300.0), ("qif", {"t_ref_ms": 1.0}, 600.0, 80.0),
+     ("t_syn_lif", {}, 0.3, 0.05)],
+)  # fmt: skip
+def test_fast_backend_runs_the_generated_loop_with_the_reference_spikes(model, values, weight, syn):
+    spec = _slif() if model == "t_syn_lif" else get(model)
+    params = spec.params(dt_ms=0.1, **values)
+    fast = _network(spec, params, "fast", weight=weight, syn=syn)
+    ref = _network(spec, params, "reference", weight=weight, syn=syn)
+    assert fast[0].senders.size > 100
+    np.testing.assert_array_equal(fast[0].times_ms, ref[0].times_ms)
+    np.testing.assert_array_equal(fast[0].senders, ref[0].senders)
+    np.testing.assert_allclose(fast[1].values, ref[1].values, rtol=0, atol=1e-12)
+    for name in fast[2].state._fields:
+        np.testing.assert_allclose(
+            getattr(fast[2].state, name), getattr(ref[2].state, name), rtol=0, atol=1e-12
+        )
+
+
+def test_a_network_runs_on_after_switching_backends():
+    spec = get("qif")
+    p = spec.params(dt_ms=0.1, t_ref_ms=1.0)
+    net = sf.sim.Network(dt_ms=0.1, seed=1, backend="fast")
+    pop = net.population(30, p)
+    net.poisson_input(pop, 50, 40.0, 600.0)
+    spikes = net.record_spikes(pop)
+    net.run(50.0, progress=False)
+    net.backend = "reference"
+    net.run(50.0, progress=False)
+    both = spikes.senders.size
+    net2 = sf.sim.Network(dt_ms=0.1, seed=1, backend="reference")
+    pop2 = net2.population(30, p)
+    net2.poisson_input(pop2, 50, 40.0, 600.0)
+    spikes2 = net2.record_spikes(pop2)
+    net2.run(100.0, progress=False)
+    assert both == spikes2.senders.size > 0
+    np.testing.assert_array_equal(spikes.times_ms, spikes2.times_ms)
+
+
+# ----------------------------------------------------------------------- training kernels
+def _grads(layer, x, w):
+    xi = x.detach().clone().requires_grad_(True)
+    y = layer(xi)
+    params = [q for q in layer.parameters() if q.requires_grad]
+    grads = torch.autograd.grad((y * w).sum(), [xi, *params])
+    return y.detach(), grads
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize(
+    ("model", "kwargs", "scale"),
+    [("t_syn_lif", {"dt_ms": 1.0}, 0.6),
+     ("t_syn_lif", {"dt_ms": 1.0, "learn_tau": True, "learn_threshold": True}, 0.6),
+     ("qif", {"dt_ms": 0.1, "learn": ("k", "V_reset")}, 4000.0),
+     ("t_syn_lif", {"dt_ms": 1.0, "surrogate": "arctan", "detach_reset": True}, 0.6)],
+)  # fmt: skip
+def test_fused_kernel_equals_the_reference_with_its_gradients(model, kwargs, scale, dtype):
+    spec = _slif() if model == "t_syn_lif" else get(model)
+    g = torch.Generator().manual_seed(1)
+    x = (torch.rand((60, 3, 16), generator=g, dtype=torch.float64) * scale).to(dtype)
+    w = (torch.rand((60, 3, 16), generator=g, dtype=torch.float64) - 0.5).to(dtype)
+    layers = [sf.nn.SpecLayer(spec, backend=b, size=16, **kwargs).to(dtype) for b in ("reference", "fused")]
+    (y_ref, g_ref), (y_fused, g_fused) = (_grads(layer, x, w) for layer in layers)
+    assert torch.equal(y_ref, y_fused) and 0.01 < float(y_ref.mean()) < 0.6
+    tol = 1e-10 if dtype == torch.float64 else 1e-5
+    for a, b in zip(g_fused, g_ref):
+        torch.testing.assert_close(a, b, rtol=tol, atol=tol * float(b.abs().max()))
+    assert len(g_ref) == 1 + len(list(layers[0].parameters()))
+
+
+def test_fused_kernel_of_a_non_spiking_model_and_its_state():
+    li = define_model("t_leaky", parameters={"tau_ms": (5.0, "ms")}, state={"v": None},
+                      equations="dv/dt = -v / tau_ms", input=("v", None), integrator="exact")  # fmt: skip
+    g = torch.Generator().manual_seed(2)
+    x = torch.rand((30, 2, 8), generator=g, dtype=torch.float64)
+    ref = sf.nn.SpecLayer(li, dt_ms=1.0, backend="reference", learn_tau=True, size=8).double()
+    fused = sf.nn.SpecLayer(li, dt_ms=1.0, backend="fused", learn_tau=True, size=8).double()
+    (y1, g1), (y2, g2) = _grads(ref, x, x), _grads(fused, x, x)
+    torch.testing.assert_close(y1, y2, rtol=0, atol=1e-14)
+    for a, b in zip(g1, g2):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    decay = math.exp(-1 / 5)  # the input jumps v at the start of the step, then it decays
+    torch.testing.assert_close(y1[1], decay * (decay * x[0] + x[1]), rtol=0, atol=1e-14)
+
+
+def test_refractory_models_use_the_reference_and_say_why():
+    eif = get("eif")
+    layer = sf.nn.SpecLayer(eif, dt_ms=0.1, t_ref_ms=2.0, backend="fused")
+    with pytest.raises(ValueError, match="refractory"):
+        layer(torch.rand(5, 1, 3))
+    cell = sf.nn.SpecCell(eif, dt_ms=0.1, t_ref_ms=2.0)
+    z, state = cell(torch.full((1, 3), 5000.0))
+    assert state._fields == ("v", "refractory")
+
+
+# ------------------------------------------------------------------- catalogue, source
+def test_models_json_lists_every_model_with_its_backends(capsys):
+    assert cli_main(["models", "--json", "--quiet"]) == 0
+    table = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    by_name = {m["name"]: m for m in table}
+    for name in ("lif", "cond_lif", "hodgkin_huxley", "eif", "qif"):
+        assert name in by_name and "reference" in by_name[name]["backends"]
+    for name in ("eif", "qif"):
+        assert by_name[name]["backends"] == ["reference", "fast_sim", "fused_cpu", "fused_gpu"]
+        assert by_name[name]["parameters"]["C_m"]["unit"] == "pF"
+    assert "fast_sim" in by_name["cond_lif"]["backends"] and "fused_cpu" in by_name["lif"]["backends"]
+
+
+@pytest.mark.parametrize("backend", ["reference", "fast_sim", "fused_cpu", "fused_gpu"])
+def test_show_code_prints_source_that_compiles(backend, capsys):
+    assert cli_main(["show-code", "eif", "--backend", backend]) == 0
+    text = capsys.readouterr().out
+    compile(text, "<generated>", "exec")
+    assert "Generated by spikeflow.codegen" in text and "exp" in text
+    assert cli_main(["show-code", "lif"]) == 2  # hand-written: no generated code yet
+
+
+def test_generated_source_is_written_once_to_the_cache(tmp_path, monkeypatch):
+    from spikeflow.codegen import runtime, source
+
+    monkeypatch.setenv("SPIKEFLOW_CACHE_DIR", str(tmp_path))
+    spec = _slif("t_cached")
+    module = runtime.generated(spec, "torch")
+    files = list(tmp_path.glob("spikeflow_gen_torch_t_cached_*.py"))
+    assert len(files) == 1 and files[0].read_text() == runtime.generated_text(spec, "torch")
+    assert source.load("torch_t_cached", files[0].read_text()) is module
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("learn", [False, True])
+def test_generated_triton_kernels_equal_the_reference(dtype, learn):
+    """The generated Triton kernels, through Triton's interpreter on CPU tensors where no
+    GPU is present: the reference's spikes, its gradients for the input and the learnable
+    time constants."""
+    pytest.importorskip("triton")
+    import os
+
+    if not torch.cuda.is_available():
+        os.environ.setdefault("TRITON_INTERPRET", "1")  # read when the generated kernels are defined
+    from spikeflow.codegen import fused, triton_backend
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    spec = _slif("t_syn_lif_triton")
+    layer = (
+        sf.nn.SpecLayer(spec, dt_ms=1.0, backend="reference", learn_tau=learn, size=7).to(dtype).to(device)
+    )
+    g = torch.Generator().manual_seed(3)
+    x = (torch.rand((40, 3, 7), generator=g, dtype=torch.float64) * 0.6).to(dtype).to(device).requires_grad_()
+    w = (torch.rand((40, 3, 7), generator=g, dtype=torch.float64) - 0.5).to(dtype).to(device)
+    state = layer.initial_state((3, 7), dtype, device)
+    c = layer.coeffs()
+    consts, per_neuron = fused._constants(c, (3, 7), dtype, device)
+    out, *_ = triton_backend.triton_sequence(spec, x, [state.v, state.i], consts, per_neuron, c)
+    ref = layer(x)
+    params = list(layer.parameters())
+    g_t = torch.autograd.grad((out * w).sum(), [x, *params])
+    g_r = torch.autograd.grad((ref * w).sum(), [x, *params])
+    assert torch.equal(out, ref) and 0.05 < float(ref.mean()) < 0.9
+    tol = 1e-10 if dtype == torch.float64 else 1e-5
+    for a, b in zip(g_t, g_r):
+        torch.testing.assert_close(a, b, rtol=tol, atol=tol * float(b.abs().max()))
