@@ -342,3 +342,56 @@ def test_generated_triton_kernels_equal_the_reference(dtype, learn):
     tol = 1e-10 if dtype == torch.float64 else 1e-5
     for a, b in zip(g_t, g_r):
         torch.testing.assert_close(a, b, rtol=tol, atol=tol * float(b.abs().max()))
+
+
+CUBA_FIELDS = dict(
+    parameters={"tau_m_ms": (20.0, "ms"), "tau_ex_ms": (5.0, "ms"), "tau_in_ms": (10.0, "ms"),
+                "E_L": (-49.0, "mV"), "V_th": (-50.0, "mV"), "V_reset": (-60.0, "mV"),
+                "t_ref_ms": (5.0, "ms", "", "non_negative")},
+    state={"v": "mV", "i_ex": "mV", "i_in": "mV"},
+    equations="""dv/dt = (-(v - E_L) + i_ex + i_in) / tau_m_ms
+                 di_ex/dt = -i_ex / tau_ex_ms
+                 di_in/dt = -i_in / tau_in_ms""",
+    threshold="v >= V_th", reset="v = V_reset", refractory="t_ref_ms",
+    receptors={"exc": "i_ex += x", "inh": "i_in += x"}, initial={"v": "E_L"}, integrator="exact",
+)  # fmt: skip
+
+
+def test_receptors_keep_excitation_and_inhibition_apart_as_the_hand_written_cuba():
+    """CUBA's neuron as a specification with two receptors: in a recurrent E/I network the
+    hand-written CubaLIF's spikes, on both backends."""
+    spec = define_model("t_cuba", **CUBA_FIELDS)
+    out = {}
+    for name, params in (("hand", sf.neurons.CubaLIFParams(dt_ms=0.1)), ("spec", spec.params(dt_ms=0.1))):
+        for backend in ("fast", "reference"):
+            net = sf.sim.Network(dt_ms=0.1, seed=1, backend=backend)
+            pop = net.population(400, params)
+            pop.set_state("v", np.random.default_rng(0).uniform(-60, -50, 400))
+            net.connect(pop[:320], pop, p=0.05, weight=1.62, delay_ms=0.1)
+            net.connect(pop[320:], pop, p=0.05, weight=9.0, delay_ms=0.1, receptor="inh")
+            spikes = net.record_spikes(pop)
+            net.run(200.0, progress=False)
+            out[name, backend] = (spikes.times_ms, spikes.senders)
+    assert out["hand", "fast"][0].size > 500
+    for key in out:
+        np.testing.assert_array_equal(out[key][0], out["hand", "fast"][0])
+        np.testing.assert_array_equal(out[key][1], out["hand", "fast"][1])
+    with pytest.raises(SpecError, match="receptor's input must be"):
+        define_model("t_cuba_bad", **{**CUBA_FIELDS, "receptors": {"exc": "i_ex += 2 * x", "inh": "i_in += x"}})
+    with pytest.raises(SpecError, match="must name 'exc' and 'inh'"):
+        define_model("t_cuba_bad", **{**CUBA_FIELDS, "receptors": {"exc": "i_ex += x"}})
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_a_receptor_model_trains_with_its_input_split_by_sign(dtype):
+    spec = define_model("t_cuba_train", **{**CUBA_FIELDS, "refractory": None})
+    g = torch.Generator().manual_seed(4)
+    x = ((torch.rand((150, 2, 10), generator=g, dtype=torch.float64) - 0.3) * 8.0).to(dtype)
+    w = (torch.rand((150, 2, 10), generator=g, dtype=torch.float64) - 0.5).to(dtype)
+    layers = [sf.nn.SpecLayer(spec, dt_ms=0.1, backend=b, learn=("tau_ex_ms",), size=10).to(dtype)
+              for b in ("reference", "fused")]  # fmt: skip
+    (y_ref, g_ref), (y_fused, g_fused) = (_grads(layer, x, w) for layer in layers)
+    assert torch.equal(y_ref, y_fused) and float(y_ref.sum()) > 20
+    tol = 1e-10 if dtype == torch.float64 else 1e-5
+    for a, b in zip(g_fused, g_ref):
+        torch.testing.assert_close(a, b, rtol=tol, atol=tol * float(b.abs().max()))

@@ -122,7 +122,8 @@ def brette_model(b2, net_name: str, neurons: int) -> tuple:  # noqa: ANN001
         ns = {"gl": 10 * nS, "El": -60 * mV, "Ee": 0 * mV, "Ei": -80 * mV, "C": 200 * pF,
               "taue": 5 * ms, "taui": 10 * ms}  # fmt: skip
         group = b2.NeuronGroup(neurons, eqs, threshold="v > -50*mV", reset="v = -60*mV",
-                               refractory=5 * ms, method="exponential_euler", namespace=ns)  # fmt: skip
+                               refractory=5 * ms, method=os.environ.get("BRIAN2_METHOD", "exponential_euler"),
+                               namespace=ns)  # fmt: skip
         group.v = "-60*mV + (randn() * 5 - 5) * mV"
         group.ge = "clip((randn() * 1.5 + 4) * 10 * nS, 0*nS, 1000*nS)"
         group.gi = "clip((randn() * 12 + 20) * 10 * nS, 0*nS, 1000*nS)"
@@ -136,7 +137,8 @@ def brette_model(b2, net_name: str, neurons: int) -> tuple:  # noqa: ANN001
         """
         ns = {"El": -49 * mV, "taum": 20 * ms, "taue": 5 * ms, "taui": 10 * ms}
         group = b2.NeuronGroup(neurons, eqs, threshold="v > -50*mV", reset="v = -60*mV",
-                               refractory=5 * ms, method="exact", namespace=ns)  # fmt: skip
+                               refractory=5 * ms, method=os.environ.get("BRIAN2_METHOD", "exact"),
+                               namespace=ns)  # fmt: skip
         group.v = "-60*mV + rand() * 10 * mV"
         ce = b2.Synapses(group[:n_exc], group, on_pre="ge += 1.62*mV")
         ci = b2.Synapses(group[n_exc:], group, on_pre="gi -= 9*mV")

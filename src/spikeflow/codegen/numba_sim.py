@@ -11,7 +11,7 @@ state variable lives in ``v``, the others in the rows of ``xstate``.
 
 from __future__ import annotations
 
-from .printers import Printer, header, step_code
+from .printers import Printer, header, jump_lines, step_code
 from .program import Program
 from .torch_backend import used_constants
 
@@ -32,20 +32,25 @@ def range_source(prog: Program, name: str) -> str:
     for k in used_constants([code.update, code.after], code):
         body.append(f"    K{k} = p[{k}]")
     body.append(f"    n_ref = p[{n_const}]")
-    body.append("    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)")
+    if prog.receptors:
+        body.append("    be, bi = _take_receptor_inputs(buf, slot, ext, k, has_ext, lo, hi)")
+    else:
+        body.append("    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)")
     body.append("    a0_ = v[lo:hi]")
     for i in range(1, n):
         body.append(f"    a{i}_ = xstate[{i - 1}, lo:hi]")
     body += ["    rf = refractory[lo:hi]", "    ss = spk[lo:hi]", "    for j in range(hi - lo):"]
-    body += ["        x = bb[j]", "        bb[j] = 0.0"]
+    if prog.receptors:
+        body += ["        xe = be[j]", "        xi = bi[j]", "        be[j] = 0.0", "        bi[j] = 0.0"]
+    else:
+        body += ["        x = bb[j]", "        bb[j] = 0.0"]
     for i in range(n):
         body.append(f"        s{i} = a{i}_[j]")
     if ref:
         body.append("        held = n_ref > 0 and rf[j] > 0")
         for i in prog.held:
             body.append(f"        p{i} = s{i}")
-    if prog.jump is not None:
-        body.append(f"        s{prog.jump} = s{prog.jump} + x")
+    body += jump_lines(prog, "        ")
     body += code.update.lines(pr, "        ")
     if ref:
         body.append("        if held:")
@@ -71,7 +76,7 @@ def range_source(prog: Program, name: str) -> str:
 
 HEADER = (
     "import math\n\nimport numba as nb\nimport numpy as np\n\n"
-    "from spikeflow.sim.fast_cpu import _mark, _opts, _refractory_next, _take_input\n"
+    "from spikeflow.sim.fast_cpu import _mark, _opts, _refractory_next, _take_input, _take_receptor_inputs\n"
 )
 
 

@@ -17,7 +17,7 @@ the backward pass adds each step's gradient with respect to them into ``gc [K, N
 
 from __future__ import annotations
 
-from .printers import Printer, StepCode, header, step_code, step_lines
+from .printers import Printer, StepCode, header, input_gradient, receptor_gradients, step_code, step_lines
 from .program import Program
 from .torch_backend import used_constants
 
@@ -33,6 +33,13 @@ def _constants(code: StepCode, blocks: list, per_neuron: bool, indent: str) -> l
 
 
 SPIKE = "xs_.dtype.type(h >= 0)"  # the spike of h in the working dtype
+
+
+def _split(indent: str, prog: Program) -> list[str]:
+    """A layer's single input split by sign into the receptors' inputs (in its dtype)."""
+    if not prog.receptors:
+        return []
+    return [f"{indent}xe = x if x > 0 else x - x", f"{indent}xi = x if x < 0 else x - x"]
 
 
 def kernels_source(prog: Program, per_neuron: bool) -> str:
@@ -70,6 +77,7 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     if per_neuron:
         f += _constants(code, fwd_blocks, True, "                ")
     f.append("                x = xr_[j]")
+    f += _split("                ", prog)
     f += [f"                s{i} = sb_[{i}, j]" for i in range(n)]
     f += step_lines(code, pr, "                ", SPIKE)
     f.append(f"                zr_[j] = {out_value}")
@@ -102,6 +110,7 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     if per_neuron:
         b += _constants(code, fwd_blocks, True, "                ")
     b.append("                x = xr_[j]")
+    b += _split("                ", prog)
     for i in range(n):
         b += [f"                s{i} = sb_[{i}, j]", f"                store_[t, {i}, j] = s{i}"]
     b += step_lines(code, pr, "                ", SPIKE)
@@ -112,45 +121,49 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         "            xr_ = xs_[t, lo:hi]",
         "            gzr_ = gz_[t if gz_.shape[0] > 1 else 0, lo:hi]",
         "            gxr_ = gx_[t, lo:hi]",
-        "            for j in range(hi - lo):",
     ]
+    body = []
     if per_neuron:
-        b += _constants(code, bwd_blocks, True, "                ")
-    b.append("                x = xr_[j]")
-    b += [f"                s{i} = store_[t, {i}, j]" for i in range(n)]
-    b += step_lines(code, pr, "                ", SPIKE)
-    b.append("                gz = gzr_[j]")
-    b += [f"                g{i} = gb_[{i}, j]" for i in range(n)]
-    if prog.threshold is not None:
-        b.append(f"                sg = _surrogate(h, kind, slope, {one}, halfpi)")
-    b += code.adjoint_u.lines(pr, "                ")
+        body += _constants(code, bwd_blocks, True, "    ")
+    body.append("    x = xr_[j]")
+    body += _split("    ", prog)
+    body += [f"    s{i} = store_[t, {i}, j]" for i in range(n)]
+    body += step_lines(code, pr, "    ", SPIKE)
+    body.append("    gz = gzr_[j]")
+    body += [f"    g{i} = gb_[{i}, j]" for i in range(n)]
+    tail = code.adjoint_u.lines(pr, "    ")
     if per_neuron:
-        b += code.adjoint_c.lines(pr, "                ")
-        b += [f"                gc_[{k}, lo + j] += gk{k}" for k in code.grad_constants]
-    b += code.adjoint_s.lines(pr, "                ")
-    b.append(f"                gxr_[j] = {'gx' if prog.jump is None else f'g{prog.jump}'}")
-    b += [f"                gb_[{i}, j] = g{i}" for i in range(n)]
+        tail += code.adjoint_c.lines(pr, "    ")
+        tail += [f"    gc_[{k}, lo + j] += gk{k}" for k in code.grad_constants]
+    tail += code.adjoint_s.lines(pr, "    ")
+    if prog.receptors:
+        ge, gi = receptor_gradients(prog)
+        tail.append(f"    gxr_[j] = {ge} if x > 0 else ({gi} if x < 0 else x - x)")
+    else:
+        tail.append(f"    gxr_[j] = {input_gradient(prog)}")
+    tail += [f"    gb_[{i}, j] = g{i}" for i in range(n)]
+    # one loop per surrogate shape, so that no branch on the shape stays in the loop over
+    # neurons (which then vectorises, as the hand-written kernels' loops do)
+    shapes = SURROGATES.items() if prog.threshold is not None else [(None, [])]
+    for number, (kind, lines) in enumerate(shapes):
+        if kind is not None:
+            b.append(f"            {'if' if number == 0 else 'elif' if kind < 4 else 'else'}"
+                     + (f" kind == {kind}:" if kind < 4 else ":"))  # fmt: skip
+        indent = "                " if kind is not None else "            "
+        b.append(f"{indent}for j in range(hi - lo):")
+        sg = [f"    {line.replace('ONE', one)}" for line in lines]
+        b += [indent + line for line in body + sg + tail]
     b.append("        gs_[:, lo:hi] = gb_")
     return "\n".join(f) + "\n\n\n" + "\n".join(b) + "\n"
 
 
-SUPPORT = '''
-@nb.njit(inline="always", **_opts)
-def _surrogate(h, kind, k, one, halfpi):  # noqa: ANN001, ANN202
-    """The surrogate's derivative at ``h`` (codes of spikeflow.kernels.conventions)."""
-    if kind == 0:
-        d = one + k * abs(h)
-        return one / (d * d)
-    if kind == 1:
-        w = halfpi * k * h
-        return (k / (one + one)) / (one + w * w)
-    if kind == 2:
-        e = one / (one + math.exp(-k * h))
-        return k * e * (one - e)
-    if kind == 3:
-        return k * max(one - one, one - k * abs(h))
-    return one
-'''
+SURROGATES = {  # surrogate code (spikeflow.kernels.conventions) -> the lines giving sg at h
+    0: ["d_ = ONE + slope * abs(h)", "sg = ONE / (d_ * d_)"],
+    1: ["w_ = halfpi * slope * h", "sg = (slope / (ONE + ONE)) / (ONE + w_ * w_)"],
+    2: ["e_ = ONE / (ONE + math.exp(-slope * h))", "sg = slope * e_ * (ONE - e_)"],
+    3: ["sg = slope * max(ONE - ONE, ONE - slope * abs(h))"],
+    4: ["sg = ONE"],
+}
 
 
 def backward_block(num_steps: int, n_state: int) -> int:
@@ -164,7 +177,6 @@ def module_text(prog: Program) -> str:
         header("numba_train", prog),
         "import math\n\nimport numba as nb\nimport numpy as np\n",
         '_opts = {"nogil": True, "cache": True, "error_model": "numpy"}',
-        SUPPORT,
         kernels_source(prog, False),
         kernels_source(prog, True),
     ])  # fmt: skip

@@ -177,12 +177,12 @@ def step_code(prog: Program) -> StepCode:
     for s in (*g, gz, z, sg, nd, *r.values(), *gu_sym):
         names[s] = s.name
     names[ONE] = names[_constant_symbol(prog, sp.Integer(1))]
-    grad_u = []
+    grad_u, adjoint_h = [], Block([])
     if prog.threshold is not None:
         dz = gz + nd * sp.Add(*[g[i] * (r[i] - prog.post[i]) for i in prog.reset])
         gh = sp.Symbol("gh")
         names[gh] = "gh"
-        grad_u.append(("gh", dz * sg))
+        adjoint_h = block(prog, [("gh", dz * sg)], "c", names)  # before the gu that read gh
     for j in range(n):
         e = g[j] * (1 - z) if j in prog.reset else g[j]
         if prog.threshold is None and j == 0:
@@ -191,12 +191,12 @@ def step_code(prog: Program) -> StepCode:
             e = e + z * sp.Add(*[g[i] * derivative(prog, prog.reset[i], prog.post[j]) for i in prog.reset])
             e = e + gh * derivative(prog, prog.threshold, prog.post[j])
         grad_u.append((f"gu{j}", e))
-    adjoint_u = block(prog, grad_u, "d", names)
+    adjoint_u = Block(adjoint_h.statements + block(prog, grad_u, "d", names).statements)
     grad_s = []
     for k in range(n):
         grad_s.append((f"g{k}", sp.Add(*[gu_sym[i] * derivative(prog, prog.update[i], prog.state[k])
                                           for i in range(n)])))  # fmt: skip
-    if prog.jump is None:
+    if not prog.jumps:
         grad_s.append(
             ("gx", sp.Add(*[gu_sym[i] * derivative(prog, prog.update[i], prog.x) for i in range(n)]))
         )
@@ -229,9 +229,7 @@ def step_lines(code: StepCode, printer: Printer, indent: str, spike: str) -> lis
     the fused kernels of every device run (the simulator's update and the torch step add
     the refractory period)."""
     prog = code.prog
-    lines = []
-    if prog.jump is not None:
-        lines.append(f"{indent}s{prog.jump} = s{prog.jump} + x")
+    lines = jump_lines(prog, indent)
     lines += code.update.lines(printer, indent)
     lines += code.after.lines(printer, indent)
     if prog.threshold is not None:
@@ -241,3 +239,23 @@ def step_lines(code: StepCode, printer: Printer, indent: str, spike: str) -> lis
             f"{indent}n{i} = u{i} + z * (r{i} - u{i})" if i in prog.reset else f"{indent}n{i} = u{i}"
         )
     return lines
+
+
+def jump_lines(prog: Program, indent: str) -> list[str]:
+    """The input's jumps of state variables (``s<i> = s<i> + x``; with receptors ``xe``
+    and ``xi``), the first lines of every backend's step."""
+    return [f"{indent}s{i} = s{i} {'+' if sign > 0 else '-'} {name}" for name, i, sign in prog.jumps]
+
+
+def receptor_gradients(prog: Program) -> tuple[str, str]:
+    """For a model with receptors, ``dL/dxe`` and ``dL/dxi`` as source expressions of the
+    gradients ``g<i>`` of the jumped state (the step's single input of a layer is split by
+    sign: its gradient is the first where ``x > 0``, the second where ``x < 0``)."""
+    (_, ie, se), (_, ii, si) = prog.jumps
+    return (f"g{ie}" if se > 0 else f"(-g{ie})"), (f"g{ii}" if si > 0 else f"(-g{ii})")
+
+
+def input_gradient(prog: Program) -> str:
+    """The source expression of ``dL/dx`` once the adjoint has run, for a current or a
+    single jump input (see :func:`receptor_gradients` for receptors)."""
+    return "gx" if not prog.jumps else f"g{prog.jumps[0][1]}"

@@ -66,14 +66,19 @@ class Program:
     initial: dict[int, sp.Expr] = field(default_factory=dict)
     checks: list[tuple[str, Any]] = field(default_factory=list)
     expm_matrix: Any = None  # the augmented matrix of the exact integrator (parameters, dt)
+    jumps: list[tuple[str, int, int]] = field(default_factory=list)
 
     # ----- what the backends ask -------------------------------------------------------
     @property
     def jump(self) -> int | None:
-        """The index of the state variable the input jumps, or ``None`` (a current)."""
-        name = self.spec.input[0]
-        names = list(self.spec.state)
-        return names.index(name) if name in names else None
+        """The index of the state variable a single input jumps, or ``None`` (a current,
+        or the two receptors' inputs of :attr:`jumps`)."""
+        return self.jumps[0][1] if len(self.jumps) == 1 else None
+
+    @property
+    def receptors(self) -> bool:
+        """Whether the model takes excitatory and inhibitory inputs apart (``xe``, ``xi``)."""
+        return len(self.jumps) == 2
 
     def constant_index(self) -> dict[sp.Symbol, int]:
         """Each constant symbol's index in the constants vector."""
@@ -178,7 +183,7 @@ def _build(spec: Any) -> Program:  # noqa: C901 - the steps of the construction,
     input_name, input_unit = spec.input
     if not input_name.isidentifier():
         raise SpecError(f"{spec.name}: the input name {input_name!r} is not an identifier")
-    jump = input_name in spec.state
+    jump = input_name in spec.state or bool(spec.receptors)
     if not jump and input_name in spec.parameters:
         raise SpecError(f"{spec.name}: the input {input_name!r} is also a parameter")
     x = sp.Symbol("x__in", real=True)
@@ -189,6 +194,7 @@ def _build(spec: Any) -> Program:  # noqa: C901 - the steps of the construction,
     if not jump:
         symbols[input_name] = (x, E.parse_unit(input_unit, f"input {input_name!r}"))
     scope = Scope(symbols)
+    jumps = _jumps(spec, state_names)
 
     # equations
     rhs: dict[str, sp.Expr] = {}
@@ -265,9 +271,30 @@ def _build(spec: Any) -> Program:  # noqa: C901 - the steps of the construction,
     checks = [(text, _relation(text, init_scope)) for text in spec.checks]
 
     prog = Program(spec, state, post, x, update, threshold, reset, tuple(sorted(set(held))), [], lines,
-                   rhs, params, dt, initial, checks, expm)  # fmt: skip
+                   rhs, params, dt, initial, checks, expm, jumps)  # fmt: skip
     _take_out_constants(prog)
     return prog
+
+
+def _jumps(spec: Any, state_names: list[str]) -> list[tuple[str, int, int]]:
+    """``[(input name in the generated code, state index, sign)]``: one jump input
+    (``"x"``), or the receptors' (``"xe"`` excitatory, ``"xi"`` inhibitory), or none."""
+    if not spec.receptors:
+        name = spec.input[0]
+        return [("x", state_names.index(name), 1)] if name in state_names else []
+    if set(spec.receptors) != {"exc", "inh"}:
+        raise SpecError(f"{spec.name}: receptors must name 'exc' and 'inh', got {sorted(spec.receptors)}")
+    out = []
+    for receptor, code in (("exc", "xe"), ("inh", "xi")):
+        line = spec.receptors[receptor]
+        var, op, value = E.statement(line)
+        if var not in state_names or op not in ("+=", "-=") or value.strip() != "x":
+            raise SpecError(
+                f"{spec.name}: a receptor's input must be 'variable += x' or 'variable -= x' with a state "
+                f"variable{E.where(line)} (x: the summed signed weights, excitatory >= 0, inhibitory <= 0)"
+            )
+        out.append((code, state_names.index(var), 1 if op == "+=" else -1))
+    return out
 
 
 def _relation(text: str, scope: Scope) -> Any:
@@ -441,5 +468,7 @@ def _take_out_constants(prog: Program) -> None:
 
 
 def derivative(prog: Program, e: sp.Expr, sym: sp.Symbol) -> sp.Expr:
-    """``d e / d sym`` with its parameter-only parts taken out as constants."""
-    return prog._out(sp.diff(e, sym))
+    """``d e / d sym`` with its parameter-only parts taken out as constants (an exact 0
+    stays the number 0, so that the terms it multiplies vanish)."""
+    d = sp.diff(e, sym)
+    return d if d == 0 else prog._out(d)

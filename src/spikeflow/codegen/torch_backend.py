@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .printers import Printer, StepCode, header, step_code
+from .printers import Printer, StepCode, header, jump_lines, step_code
 from .program import Program
 
 
@@ -134,8 +134,15 @@ def step_source(prog: Program) -> list[str]:
         lines.append("    held = (ref > 0) if c.refractory_steps > 0 else None")
         for i in prog.held:
             lines.append(f"    p{i} = s{i}")
-    if prog.jump is not None:
-        lines.append(f"    s{prog.jump} = s{prog.jump} + x")
+    if prog.receptors:  # a pair from the network's two rings, or one input split by sign
+        lines += [
+            "    if isinstance(x, tuple):",
+            "        xe, xi = x",
+            "    else:",
+            "        xe = torch.where(x > 0, x, torch.zeros_like(x))",
+            "        xi = torch.where(x < 0, x, torch.zeros_like(x))",
+        ]
+    lines += jump_lines(prog, "    ")
     lines += code.update.lines(pr, "    ")
     if ref:
         lines.append("    if held is not None:")

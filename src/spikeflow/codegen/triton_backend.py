@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from .printers import Printer, StepCode, header, step_code, step_lines
+from .printers import Printer, StepCode, header, input_gradient, receptor_gradients, step_code, step_lines
 from .program import Program
 from .torch_backend import used_constants
 
@@ -47,11 +47,14 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     fwd_blocks = [code.update, code.after]
     bwd_blocks = [*fwd_blocks, code.adjoint_u, code.adjoint_s] + ([code.adjoint_c] if per_neuron else [])
     out_value = "z" if prog.threshold is not None else "u0"
+    SPLIT = (  # noqa: N806 - a layer's single input split by sign into the receptors' inputs
+        ["        xe = tl.where(x > 0, x, 0.0)", "        xi = tl.where(x < 0, x, 0.0)"] if prog.receptors else []
+    )
     head = ["    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)", "    mask = offs < N"]
     f = ["@triton.jit", f"def forward{sfx}(x_ptr, s_ptr, c_ptr, out_ptr, T, N, BLOCK: tl.constexpr):", *head]
     f += _constants(code, fwd_blocks, per_neuron, "    ")
     f += [f"    s{i} = tl.load(s_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
-    f += ["    for t in range(T):", "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)"]
+    f += ["    for t in range(T):", "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)", *SPLIT]
     f += step_lines(code, pr, "        ", SPIKE)
     f.append(f"        tl.store(out_ptr + t * N + offs, {out_value}, mask=mask)")
     f += [f"        s{i} = n{i}" for i in range(n)]
@@ -66,7 +69,7 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     ]
     b += _constants(code, bwd_blocks, per_neuron, "    ")
     b += [f"    s{i} = tl.load(s0_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
-    b += ["    for t in range(T):", "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)"]
+    b += ["    for t in range(T):", "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)", *SPLIT]
     b += [f"        tl.store(store_ptr + (t * {n} + {i}) * N + offs, s{i}, mask=mask)" for i in range(n)]
     b += step_lines(code, pr, "        ", SPIKE)
     b += [f"        s{i} = n{i}" for i in range(n)]
@@ -74,7 +77,7 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     if per_neuron:
         b += [f"    acc{k} = tl.full([BLOCK], 0.0, g0.dtype)" for k in code.grad_constants]
     b += ["    for i_ in range(T):", "        t = T - 1 - i_",
-          "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)"]  # fmt: skip
+          "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)", *SPLIT]  # fmt: skip
     b += [
         f"        s{i} = tl.load(store_ptr + (t * {n} + {i}) * N + offs, mask=mask, other=0.0)"
         for i in range(n)
@@ -88,10 +91,12 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         b += code.adjoint_c.lines(pr, "        ")
         b += [f"        acc{k} = acc{k} + gk{k}" for k in code.grad_constants]
     b += code.adjoint_s.lines(pr, "        ")
-    b.append(
-        f"        tl.store(gx_ptr + t * N + offs, {'gx' if prog.jump is None else f'g{prog.jump}'}, "
-        "mask=mask)"
-    )
+    if prog.receptors:
+        ge, gi = receptor_gradients(prog)
+        gx = f"tl.where(x > 0, {ge}, tl.where(x < 0, {gi}, 0.0))"
+    else:
+        gx = input_gradient(prog)
+    b.append(f"        tl.store(gx_ptr + t * N + offs, {gx}, mask=mask)")
     b += [f"    tl.store(gs_ptr + {i} * N + offs, g{i}, mask=mask)" for i in range(n)]
     if per_neuron:
         b += [f"    tl.store(gc_ptr + {k} * N + offs, acc{k}, mask=mask)" for k in code.grad_constants]

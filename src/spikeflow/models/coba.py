@@ -124,12 +124,16 @@ def run_coba(
     dt_ms: float = 0.1,
     progress: bool = True,
     backend: str = "auto",
+    params: object = None,
 ) -> NetworkRun:
     """Build and run the COBA network (``duration_ms`` ms of steps of ``dt_ms``) on
     ``backend`` (``"auto"``, ``"fast"`` or ``"reference"``); returns its spike monitor and
-    timings."""
+    timings. ``params`` replaces COBA's :class:`CondLIFParams` by another model with the
+    state variables ``v``, ``g_ex``, ``g_in`` and two receptors (a specification's, for
+    example, to compare integrators)."""
     start = time.perf_counter()
-    net, exc, inh = brette_network(coba_params(dt_ms), neurons, *COBA_WEIGHTS_NS, dt_ms, seed, backend)
+    params = coba_params(dt_ms) if params is None else params
+    net, exc, inh = brette_network(params, neurons, *COBA_WEIGHTS_NS, dt_ms, seed, backend)
     # initial state of Brette et al.'s (2007) script: V = E_L + N(-5, 5) mV, and
     # conductances N(4, 1.5) and N(20, 12) in units of g_L (10 nS), clipped at 0
     rng = net.rng  # one seed drives everything: the draws follow the connections'

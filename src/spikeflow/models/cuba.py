@@ -25,13 +25,15 @@ def run_cuba(
     dt_ms: float = 0.1,
     progress: bool = True,
     backend: str = "auto",
+    params: object = None,
 ) -> NetworkRun:
     """Build and run the CUBA network on ``backend`` (``"auto"``, ``"fast"`` or
-    ``"reference"``); returns its spike monitor and timings."""
+    ``"reference"``); returns its spike monitor and timings. ``params`` replaces CUBA's
+    :class:`CubaLIFParams` by another model with the state variable ``v`` and two
+    receptors (a specification's, for example, to compare integrators)."""
     start = time.perf_counter()
-    net, exc, inh = brette_network(
-        CubaLIFParams(dt_ms=dt_ms), neurons, *CUBA_WEIGHTS_MV, dt_ms, seed, backend
-    )
+    params = CubaLIFParams(dt_ms=dt_ms) if params is None else params
+    net, exc, inh = brette_network(params, neurons, *CUBA_WEIGHTS_MV, dt_ms, seed, backend)
     rng = net.rng  # one seed drives everything: the draws follow the connections'
     for pop in (exc, inh):
         pop.set_state("v", -60.0 + 10.0 * rng.random(pop.n))

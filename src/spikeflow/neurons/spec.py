@@ -110,6 +110,10 @@ class ModelSpec:
             every parameter set.
         threshold_parameter: the parameter a layer's ``learn_threshold`` learns.
         doc: a description (with the reference).
+        receptors: excitatory and inhibitory inputs kept apart, as the jumps of state
+            variables: ``{"exc": "g_ex += x", "inh": "g_in -= x"}`` (the network delivers
+            excitatory weights >= 0 and inhibitory ones <= 0; a layer's single input is
+            split by sign); ``input`` is then not used.
     """
 
     name: str
@@ -126,6 +130,7 @@ class ModelSpec:
     checks: tuple[str, ...] = ()
     threshold_parameter: str | None = None
     doc: str = ""
+    receptors: Mapping[str, str] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -140,6 +145,10 @@ class ModelSpec:
             raise ValueError(f"state must be a non-empty mapping variable -> unit, got {self.state!r}")
         object.__setattr__(self, "state", dict(self.state))
         object.__setattr__(self, "initial", dict(self.initial))
+        if self.receptors is not None:
+            if not isinstance(self.receptors, Mapping):
+                raise TypeError(f"receptors must be a mapping such as {{'exc': 'g_ex += x', ...}}, got {self.receptors!r}")
+            object.__setattr__(self, "receptors", dict(self.receptors))
         for name in self.state:
             if not name.isidentifier() or name in params:
                 raise ValueError(f"state variable {name!r} must be an identifier that is not a parameter")
@@ -174,6 +183,7 @@ class ModelSpec:
             "integrator": self.integrator,
             "substeps": self.substeps,
             "checks": list(self.checks),
+            "receptors": dict(self.receptors) if self.receptors else None,
         }
         return json.dumps(data, sort_keys=True)
 
@@ -194,7 +204,10 @@ class ModelSpec:
 
     @property
     def input_kind(self) -> str:
-        """``"jump"`` (the input jumps a state variable) or ``"current"``."""
+        """``"receptors"`` (excitatory and inhibitory jumps kept apart), ``"jump"`` (the
+        input jumps a state variable) or ``"current"``."""
+        if self.receptors:
+            return "receptors"
         return "jump" if self.input[0] in self.state else "current"
 
     @property
