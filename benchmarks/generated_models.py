@@ -72,14 +72,15 @@ def training(repeats: int) -> list[dict]:
         hand = sf.nn.SynapticLIF(tau_mem_ms=10.0, tau_syn_ms=5.0, dt_ms=1.0, backend="fused")
         gen = sf.nn.SpecLayer(spec, dt_ms=1.0, backend="fused")
 
-        def run(layer):  # noqa: ANN001, ANN202
+        def run(layer, x=x):  # noqa: ANN001, ANN202
             xi = x.clone().requires_grad_(True)
             layer(xi).sum().backward()
 
         with torch.no_grad():
             z_hand, z_gen = hand(x), gen(x)
         differ = int((z_hand != z_gen).sum())
-        t_hand, t_gen = _median_time(lambda: run(hand), repeats), _median_time(lambda: run(gen), repeats)
+        t_hand = _median_time(lambda hand=hand: run(hand), repeats)
+        t_gen = _median_time(lambda gen=gen: run(gen), repeats)
         rows.append({"case": f"synaptic LIF fwd+bwd, T={steps}, batch 64, n={n}", "hand_s": t_hand,
                      "generated_s": t_gen, "ratio": t_gen / t_hand, "spikes": int(z_hand.sum()),
                      "spikes_differing": differ})  # fmt: skip
@@ -105,7 +106,8 @@ def simulation(repeats: int) -> list[dict]:
 
     spec = sf.neurons.define_model("bench_lif", **LIF)
     hand = sf.neurons.LIFParams(tau_mem_ms=20.0, dt_ms=0.1, v_th=-50.0, v_reset=-60.0, v_rest=-60.0,
-                                reset="value", refractory_ms=2.0, input_mode="current", r_mem=0.1)  # fmt: skip
+                                reset="value", refractory_ms=2.0, input_mode="current",
+                                r_mem=0.1)  # fmt: skip
     rows = []
     cases = [("built-in LIF, loop compiled at install", hand, None),
              ("built-in LIF, Numba JIT loop", hand, "jit"), ("LIF specification, generated update (JIT loop)",
@@ -136,9 +138,11 @@ def main() -> None:
     load = os.getloadavg()
     train, sim = training(args.repeats), simulation(args.repeats)
     print(f"load average {load[0]:.2f} {load[1]:.2f}; torch threads {torch.get_num_threads()}")
-    print(f"{'training case':<48} {'hand-written':>12} {'generated':>10} {'ratio':>6} {'spikes differing':>18}")
+    print(f"{'training case':<48} {'hand-written':>12} {'generated':>10} {'ratio':>6} "
+          f"{'spikes differing':>18}")
     for r in train:
-        print(f"{r['case']:<48} {r['hand_s'] * 1e3:>10.2f}ms {r['generated_s'] * 1e3:>8.2f}ms {r['ratio']:>6.2f} "
+        print(f"{r['case']:<48} {r['hand_s'] * 1e3:>10.2f}ms {r['generated_s'] * 1e3:>8.2f}ms "
+              f"{r['ratio']:>6.2f} "
               f"{r['spikes_differing']:>8} of {r['spikes']}")  # fmt: skip
     print(f"{'simulation case (4000 LIF, 1 s)':<52} {'loop':>8} {'spikes':>8}")
     for r in sim:

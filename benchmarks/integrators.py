@@ -53,7 +53,8 @@ FIELDS = {
     "coba": dict(
         parameters={"C_m": (200.0, "pF"), "g_L": (10.0, "nS"), "E_L": (-60.0, "mV"), "E_ex": (0.0, "mV"),
                     "E_in": (-80.0, "mV"), "tau_ex_ms": (5.0, "ms"), "tau_in_ms": (10.0, "ms"),
-                    "V_th": (-50.0, "mV"), "V_reset": (-60.0, "mV"), "t_ref_ms": (5.0, "ms", "", "non_negative")},
+                    "V_th": (-50.0, "mV"), "V_reset": (-60.0, "mV"),
+                    "t_ref_ms": (5.0, "ms", "", "non_negative")},
         state={"v": "mV", "g_ex": "nS", "g_in": "nS"},
         equations="""dv/dt = (g_L * (E_L - v) + g_ex * (E_ex - v) + g_in * (E_in - v)) / C_m
                      dg_ex/dt = -g_ex / tau_ex_ms
@@ -88,12 +89,14 @@ def brian2_loop(peer: str, network: str, integrator: str, seed: int, rounds: int
     cmd = [peer, str(HERE / "peers" / "brian2_nets.py"), network, "standalone", str(seed), "1000", "4000"]
     out = []
     for _ in range(rounds):
-        text = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env, cwd=HERE / "peers").stdout
+        done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env, cwd=HERE / "peers")
+        text = done.stdout
         out.append(json.loads(text.strip().splitlines()[-1]))
     return {"loop_s": statistics.median(o["loop_s"] for o in out), "spikes": out[0]["n_spikes"]}
 
 
-def feedforward_rate(network: str, integrator: str, dt_ms: float, seed: int, duration_ms: float = 1000.0) -> float:
+def feedforward_rate(network: str, integrator: str, dt_ms: float, seed: int,
+                     duration_ms: float = 1000.0) -> float:  # fmt: skip
     """Mean rate (Hz) of the feed-forward network (see the module docstring)."""
     (r_exc, r_inh), (w_exc, w_inh) = DRIVE[network]
     rng = np.random.default_rng(seed)
@@ -132,12 +135,14 @@ def main() -> None:
                    "rate_hz": rates, "rate_error_pct": errors, "mean_rate_error_pct": float(np.mean(errors)),
                    "spikeflow": loop_time(network, integrator, loop_seed[network], args.rounds)}  # fmt: skip
             if args.peer_python:
-                row["brian2_standalone"] = brian2_loop(args.peer_python, network, integrator, loop_seed[network],
-                                                       args.rounds)  # fmt: skip
+                row["brian2_standalone"] = brian2_loop(
+                    args.peer_python, network, integrator, loop_seed[network], args.rounds
+                )
             rows.append(row)
             print(json.dumps(row), flush=True)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'network':<6} {'integrator':<10} {'rate error (dt 0.1)':>20} {'spikeflow loop':>15} {'Brian2 loop':>12}")
+    print(f"{'network':<6} {'integrator':<10} {'rate error (dt 0.1)':>20} {'spikeflow loop':>15} "
+          f"{'Brian2 loop':>12}")
     for r in rows:
         b2 = f"{r['brian2_standalone']['loop_s']:.3f} s" if "brian2_standalone" in r else "-"
         print(f"{r['network']:<6} {r['integrator']:<10} {r['mean_rate_error_pct']:>+19.2f}% "

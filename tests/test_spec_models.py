@@ -377,7 +377,8 @@ def test_receptors_keep_excitation_and_inhibition_apart_as_the_hand_written_cuba
         np.testing.assert_array_equal(out[key][0], out["hand", "fast"][0])
         np.testing.assert_array_equal(out[key][1], out["hand", "fast"][1])
     with pytest.raises(SpecError, match="receptor's input must be"):
-        define_model("t_cuba_bad", **{**CUBA_FIELDS, "receptors": {"exc": "i_ex += 2 * x", "inh": "i_in += x"}})
+        bad = {"exc": "i_ex += 2 * x", "inh": "i_in += x"}
+        define_model("t_cuba_bad", **{**CUBA_FIELDS, "receptors": bad})
     with pytest.raises(SpecError, match="must name 'exc' and 'inh'"):
         define_model("t_cuba_bad", **{**CUBA_FIELDS, "receptors": {"exc": "i_ex += x"}})
 
@@ -395,3 +396,48 @@ def test_a_receptor_model_trains_with_its_input_split_by_sign(dtype):
     tol = 1e-10 if dtype == torch.float64 else 1e-5
     for a, b in zip(g_fused, g_ref):
         torch.testing.assert_close(a, b, rtol=tol, atol=tol * float(b.abs().max()))
+
+
+def test_conductance_model_computes_its_exponentials_in_one_vectorised_pass():
+    """COBA's neuron by exponential Euler: one exponential of the state per step, which the
+    simulator's generated update computes for the population at once (fast_cpu.vexp,
+    within an ulp of libm's): the reference's spikes, potentials to 1e-9 mV."""
+    from spikeflow.codegen.printers import step_code
+    from spikeflow.codegen.program import program
+    from spikeflow.models.coba import run_coba
+
+    coba = define_model(
+        "t_coba",
+        parameters={"C_m": (200.0, "pF"), "g_L": (10.0, "nS"), "E_L": (-60.0, "mV"), "E_ex": (0.0, "mV"),
+                    "E_in": (-80.0, "mV"), "tau_ex_ms": (5.0, "ms"), "tau_in_ms": (10.0, "ms"),
+                    "V_th": (-50.0, "mV"), "V_reset": (-60.0, "mV"),
+                    "t_ref_ms": (5.0, "ms", "", "non_negative")},
+        state={"v": "mV", "g_ex": "nS", "g_in": "nS"},
+        equations="""dv/dt = (g_L * (E_L - v) + g_ex * (E_ex - v) + g_in * (E_in - v)) / C_m
+                     dg_ex/dt = -g_ex / tau_ex_ms
+                     dg_in/dt = -g_in / tau_in_ms""",
+        receptors={"exc": "g_ex += x", "inh": "g_in -= x"}, threshold="v >= V_th", reset="v = V_reset",
+        refractory="t_ref_ms", initial={"v": "E_L"}, integrator="exp_euler",
+    )  # fmt: skip
+    assert step_code(program(coba)).vexp is not None
+    runs = [run_coba(neurons=4000, seed=3, duration_ms=60.0, progress=False, backend=b, params=coba.params())
+            for b in ("fast", "reference")]  # fmt: skip
+    assert runs[0].spikes.senders.size > 500
+    np.testing.assert_array_equal(runs[0].spikes.times_ms, runs[1].spikes.times_ms)
+    np.testing.assert_array_equal(runs[0].spikes.senders, runs[1].spikes.senders)
+
+
+def test_a_checkpoint_holds_a_specification_layer_and_checks_its_model(tmp_path):
+    from spikeflow.io import CheckpointError, load_checkpoint, save_checkpoint
+
+    spec = _slif("t_ckpt")
+    layer = sf.nn.SpecLayer(spec, dt_ms=1.0, learn_tau=True, size=4)
+    with torch.no_grad():
+        layer.tau_m_ms.fill_(12.5)
+    save_checkpoint(layer, tmp_path / "layer.safetensors")
+    again = sf.nn.SpecLayer(spec, dt_ms=1.0, learn_tau=True, size=4)
+    load_checkpoint(again, tmp_path / "layer.safetensors")
+    assert torch.equal(again.tau_m_ms, layer.tau_m_ms)
+    other = sf.nn.SpecLayer(spec, dt_ms=0.5, learn_tau=True, size=4)
+    with pytest.raises(CheckpointError, match="dt_ms"):
+        load_checkpoint(other, tmp_path / "layer.safetensors")

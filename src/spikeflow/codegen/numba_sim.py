@@ -7,6 +7,12 @@ The function has the signature every model's update has in the loop (see
 population's row of constants (the constants vector, then the refractory steps) and
 ``cells = (nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work)``; the first
 state variable lives in ``v``, the others in the rows of ``xstate``.
+
+Where the update has one exponential of the state (the exponential Euler step of a
+conductance-based membrane), a first pass computes its argument for every neuron and
+:func:`spikeflow.sim.fast_cpu.vexp` the exponentials in one vectorised loop (within one
+unit in the last place of libm's, as for the hand-written conductance-based LIF), which
+the second pass reads; elsewhere ``math.exp`` is called per neuron.
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ def range_source(prog: Program, name: str) -> str:
         f'    """{prog.spec.name}: neurons lo:hi, one step (generated from the specification)."""',
         "    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells",
     ]
-    for k in used_constants([code.update, code.after], code):
+    update = code.vexp[1] if code.vexp else code.update
+    blocks = [update, code.after, *([code.vexp[0]] if code.vexp else [])]
+    for k in used_constants(blocks, code):
         body.append(f"    K{k} = p[{k}]")
     body.append(f"    n_ref = p[{n_const}]")
     if prog.receptors:
@@ -39,7 +47,19 @@ def range_source(prog: Program, name: str) -> str:
     body.append("    a0_ = v[lo:hi]")
     for i in range(1, n):
         body.append(f"    a{i}_ = xstate[{i - 1}, lo:hi]")
-    body += ["    rf = refractory[lo:hi]", "    ss = spk[lo:hi]", "    for j in range(hi - lo):"]
+    body += ["    rf = refractory[lo:hi]", "    ss = spk[lo:hi]"]
+    if code.vexp:  # the population's exponentials in one vectorised pass (fast_cpu.vexp)
+        body += ["    fired_, spk_, scratch_, bits_, scale_ = work", "    arg_ = scratch_[0, lo:hi]",
+                 "    mant_ = scratch_[2, lo:hi]", "    for j in range(hi - lo):"]  # fmt: skip
+        if prog.receptors:
+            body += ["        xe = be[j]", "        xi = bi[j]"]
+        else:
+            body += ["        x = bb[j]"]
+        body += [f"        s{i} = a{i}_[j]" for i in range(n)]
+        body += jump_lines(prog, "        ")
+        body += code.vexp[0].lines(pr, "        ")
+        body += ["        arg_[j] = arg0", "    vexp(arg_, mant_, bits_[lo:hi])", "    sc_ = scale_[lo:hi]"]
+    body.append("    for j in range(hi - lo):")
     if prog.receptors:
         body += ["        xe = be[j]", "        xi = bi[j]", "        be[j] = 0.0", "        bi[j] = 0.0"]
     else:
@@ -51,7 +71,9 @@ def range_source(prog: Program, name: str) -> str:
         for i in prog.held:
             body.append(f"        p{i} = s{i}")
     body += jump_lines(prog, "        ")
-    body += code.update.lines(pr, "        ")
+    if code.vexp:
+        body.append("        ex0 = mant_[j] * sc_[j]")
+    body += update.lines(pr, "        ")
     if ref:
         body.append("        if held:")
         body += [f"            u{i} = p{i}" for i in prog.held] or ["            pass"]
@@ -76,7 +98,9 @@ def range_source(prog: Program, name: str) -> str:
 
 HEADER = (
     "import math\n\nimport numba as nb\nimport numpy as np\n\n"
-    "from spikeflow.sim.fast_cpu import _mark, _opts, _refractory_next, _take_input, _take_receptor_inputs\n"
+    "from spikeflow.sim.fast_cpu import (\n"
+    "    _mark, _opts, _refractory_next, _take_input, _take_receptor_inputs, vexp,\n"
+    ")\n"
 )
 
 

@@ -146,6 +146,10 @@ class StepCode:
     adjoint_s: Block  # g<i> (now dL/d s') and gx from gu<i>, s', x
     adjoint_c: Block  # gk<n>: the constants' gradients this step (per neuron)
     grad_constants: list[int]  # the indices of the constants adjoint_c gives
+    # where the update has one exponential of the state (exponential Euler of a
+    # conductance-based membrane): its argument ``arg0`` and the update reading it as ``ex0``,
+    # so that the simulator computes the exponentials of a population in one vectorised pass
+    vexp: tuple[Block, Block] | None = None
 
 
 def step_code(prog: Program) -> StepCode:
@@ -211,10 +215,20 @@ def step_code(prog: Program) -> StepCode:
             grad_c.append((f"gk{index[sym]}", e))
             which.append(index[sym])
     adjoint_c = block(prog, grad_c, "f", names)
+    vexp = None
+    moving = set(prog.state) | {prog.x}
+    exps = sorted({e for u in prog.update for e in u.atoms(sp.exp) if e.free_symbols & moving}, key=str)
+    if len(exps) == 1 and not exps[0].args[0].atoms(sp.exp):
+        ex0 = sp.Symbol("ex0")
+        names[ex0] = "ex0"
+        argument = block(prog, [("arg0", exps[0].args[0])], "q", names)
+        updates = [(f"u{i}", prog.update[i].xreplace({exps[0]: ex0})) for i in range(n)]
+        reading = block(prog, updates, "w", names)
+        vexp = (argument, reading)
     # constants added by the blocks above get names too
     for sym, k in prog.constant_index().items():
         names[sym] = f"K{k}"
-    code = StepCode(prog, names, update, after, adjoint_u, adjoint_s, adjoint_c, which)
+    code = StepCode(prog, names, update, after, adjoint_u, adjoint_s, adjoint_c, which, vexp)
     prog._step_code = code
     return code
 

@@ -48,7 +48,9 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     bwd_blocks = [*fwd_blocks, code.adjoint_u, code.adjoint_s] + ([code.adjoint_c] if per_neuron else [])
     out_value = "z" if prog.threshold is not None else "u0"
     SPLIT = (  # noqa: N806 - a layer's single input split by sign into the receptors' inputs
-        ["        xe = tl.where(x > 0, x, 0.0)", "        xi = tl.where(x < 0, x, 0.0)"] if prog.receptors else []
+        ["        xe = tl.where(x > 0, x, 0.0)", "        xi = tl.where(x < 0, x, 0.0)"]
+        if prog.receptors
+        else []
     )
     head = ["    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)", "    mask = offs < N"]
     f = ["@triton.jit", f"def forward{sfx}(x_ptr, s_ptr, c_ptr, out_ptr, T, N, BLOCK: tl.constexpr):", *head]

@@ -44,7 +44,14 @@ def _neuron_params(module: nn.Module) -> dict[str, Any]:
     out = {}
     for name, m in module.named_modules():
         if isinstance(m, NeuronLayer):
-            fields = dataclasses.asdict(m.params)
+            spec = getattr(m.params, "spec", None)
+            if spec is not None:  # a model defined by a specification: its identity and values
+                p = m.params
+                fields = {"model": spec.name, "specification": spec.digest(), **p.values, "dt_ms": p.dt_ms,
+                          "surrogate": p.surrogate, "surrogate_slope": p.surrogate_slope,
+                          "detach_reset": p.detach_reset}  # fmt: skip
+            else:
+                fields = dataclasses.asdict(m.params)
             out[name or "."] = {"class": type(m.params).__name__, **fields}
     return out
 

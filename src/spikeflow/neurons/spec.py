@@ -147,7 +147,9 @@ class ModelSpec:
         object.__setattr__(self, "initial", dict(self.initial))
         if self.receptors is not None:
             if not isinstance(self.receptors, Mapping):
-                raise TypeError(f"receptors must be a mapping such as {{'exc': 'g_ex += x', ...}}, got {self.receptors!r}")
+                raise TypeError(
+                    f"receptors must be a mapping such as {{'exc': 'g_ex += x', ...}}, got {self.receptors!r}"
+                )
             object.__setattr__(self, "receptors", dict(self.receptors))
         for name in self.state:
             if not name.isidentifier() or name in params:

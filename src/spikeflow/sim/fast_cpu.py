@@ -63,93 +63,6 @@ def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
     return u, z
 
 
-# Every model's update of its neurons ``lo:hi`` in one signature, ``(lo, hi, p, slot, k,
-# has_ext, cells)`` with ``cells = (nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk,
-# work)``: a dispatch (:func:`_update_populations` here, or the one
-# :mod:`spikeflow.sim.fast_specialise` generates for a network) names one function per
-# model code, :data:`UPDATES`.
-@nb.njit(**_opts)
-def _update_lif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
-    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
-    _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk)
-
-
-@nb.njit(**_opts)
-def _update_cuba(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
-    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
-    _cuba_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
-
-
-@nb.njit(**_opts)
-def _update_izhikevich(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
-    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
-    _izh_range(lo, hi, p, nparam, slot, k, v, g_ex, buf, ext, has_ext, spk)
-
-
-@nb.njit(**_opts)
-def _update_hh(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
-    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
-    _hh_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
-    _mark_not_finite(v[lo:hi], spk[lo:hi])  # (outside the fast-math function)
-
-
-@nb.njit(**_opts)
-def _update_adex(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
-    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
-    _adex_range(lo, hi, p, slot, k, v, g_ex, buf, ext, has_ext, spk)
-
-
-@nb.njit(**_opts)
-def _update_source(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
-    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
-    for i in range(lo, hi):
-        buf[0, slot, i] = 0.0
-        buf[1, slot, i] = 0.0
-        spk[i] = 1.0 if ext[k, i] > 0 else 0.0
-
-
-@nb.njit(**_opts)
-def _update_cond(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
-    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
-    fired, spikes, scratch, scratch_bits, scratch_scale = work
-    _cond_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk, scratch, scratch_bits,
-                scratch_scale)  # fmt: skip
-
-
-UPDATES = {  # model code -> the name of its update function here
-    LIF_CODE: "_update_lif",
-    CUBA_CODE: "_update_cuba",
-    IZH_CODE: "_update_izhikevich",
-    HH_CODE: "_update_hh",
-    ADEX_CODE: "_update_adex",
-    SOURCE_CODE: "_update_source",
-    COND_CODE: "_update_cond",
-}
-
-
-@nb.njit(**_opts)
-def _update_populations(pop_lo, pop_hi, pop_code, pop_params, nparam, slot, k, v, g_ex, g_in, refractory,  # noqa: ANN001, ANN202, E501
-                        xstate, buf, ext, has_ext, spk, work):  # fmt: skip
-    """Every population's update of step ``k`` (ring-buffer row ``slot``), by model code."""
-    cells = (nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work)
-    for q in range(pop_lo.shape[0]):
-        lo, hi, p, code = pop_lo[q], pop_hi[q], pop_params[q], pop_code[q]
-        if code == LIF_CODE:
-            _update_lif(lo, hi, p, slot, k, has_ext, cells)
-        elif code == CUBA_CODE:
-            _update_cuba(lo, hi, p, slot, k, has_ext, cells)
-        elif code == IZH_CODE:
-            _update_izhikevich(lo, hi, p, slot, k, has_ext, cells)
-        elif code == HH_CODE:
-            _update_hh(lo, hi, p, slot, k, has_ext, cells)
-        elif code == ADEX_CODE:
-            _update_adex(lo, hi, p, slot, k, has_ext, cells)
-        elif code == SOURCE_CODE:
-            _update_source(lo, hi, p, slot, k, has_ext, cells)
-        elif code == COND_CODE:
-            _update_cond(lo, hi, p, slot, k, has_ext, cells)
-
-
 @nb.njit(**_opts)
 def run_steps(n_steps, t0, layout, cells, inputs, synapses, records, rewards, plastic, work):  # noqa: ANN001, ANN201
     """Advance ``n_steps`` steps from absolute step ``t0``; the arrays come in groups:
@@ -658,3 +571,22 @@ def _adex_range(lo, hi, p, slot, k, v, w_state, buf, ext, has_ext, spk):  # noqa
             wi = wi + z * b
             z_total = min(z_total + z, 1.0)
         vv[j], ww[j], ss[j] = vi, wi, _mark(z_total, vi)
+
+
+# the per-model update functions and their dispatch (run_steps calls _update_populations)
+from .fast_updates import (  # noqa: E402 - they call the range functions above
+    UPDATES,
+    _update_adex,
+    _update_cond,
+    _update_cuba,
+    _update_hh,
+    _update_izhikevich,
+    _update_lif,
+    _update_populations,
+    _update_source,
+)
+
+__all__ = [
+    "UPDATES", "run_steps", "vexp", "_update_adex", "_update_cond", "_update_cuba", "_update_hh",
+    "_update_izhikevich", "_update_lif", "_update_populations", "_update_source",
+]  # fmt: skip

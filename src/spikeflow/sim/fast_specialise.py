@@ -88,7 +88,11 @@ def run_steps_for(codes: set[int], plastic: bool, specs: Mapping[int, Any] | Non
     if key in _loaded:
         return _loaded[key]
     text = module_text(set(codes), plastic, specs)
-    stamp = hashlib.sha256(inspect.getsource(F).encode()).hexdigest()[:8]
+    # the loop's compiled code depends on these modules' functions too: Numba's cache of the
+    # generated module would not see them change, its name does
+    from . import fast_updates
+
+    stamp = hashlib.sha256((inspect.getsource(F) + inspect.getsource(fast_updates)).encode()).hexdigest()[:8]
     try:
         fn = source.load(f"loop_{stamp}", text).run_steps
     except OSError:
