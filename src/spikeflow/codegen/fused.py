@@ -105,7 +105,8 @@ class _CPUFunction(torch.autograd.Function):
         gx = buffers.empty((T, n), x2.dtype)
         gc = torch.zeros(c.shape if per_neuron else (1, 1), dtype=x2.dtype)
         nd, kind, slope, halfpi = _surrogate_args(coeffs, x2.dtype)
-        kernel = module.backward_pn if per_neuron else module.backward
+        name = f"backward{'_pn' if per_neuron else ''}"  # one kernel per surrogate shape (spiking models)
+        kernel = getattr(module, f"{name}_{kind}", None) or getattr(module, f"{name}_0")
         kernel(x2.numpy(), s0.numpy(), c.numpy(), gz.numpy(), gs.numpy(), nd, kind, slope, halfpi,
                backward_block(T, S), gx.numpy(), gc.numpy())  # fmt: skip
         return (gx.reshape(ctx.shape), gc if per_neuron else None, None,

@@ -86,7 +86,7 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     # ----------------------------------------------------------------- backward
     b = [
         "@nb.njit(parallel=True, **_opts)",
-        f"def backward{sfx}(xs_, s0_, c_, gz_, gs_, nd, kind, slope, halfpi, block, gx_, gc_):"
+        f"def backward{sfx}_KIND(xs_, s0_, c_, gz_, gs_, nd, kind, slope, halfpi, block, gx_, gc_):"
         "  # noqa: ANN001, ANN201",
         '    """Gradients of the forward kernel: ``gs_ [S, N]`` enters as dL/d(final state) and'
         " leaves as dL/d(initial state); dL/dx goes to ``gx_ [T, N]``"
@@ -142,19 +142,17 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     else:
         tail.append(f"    gxr_[j] = {input_gradient(prog)}")
     tail += [f"    gb_[{i}, j] = g{i}" for i in range(n)]
-    # one loop per surrogate shape, so that no branch on the shape stays in the loop over
-    # neurons (which then vectorises, as the hand-written kernels' loops do)
-    shapes = SURROGATES.items() if prog.threshold is not None else [(None, [])]
-    for number, (kind, lines) in enumerate(shapes):
-        if kind is not None:
-            b.append(f"            {'if' if number == 0 else 'elif' if kind < 4 else 'else'}"
-                     + (f" kind == {kind}:" if kind < 4 else ":"))  # fmt: skip
-        indent = "                " if kind is not None else "            "
-        b.append(f"{indent}for j in range(hi - lo):")
+    # one backward kernel per surrogate shape (backward_<code>), so that no branch on the
+    # shape stays in the loop over neurons, which then vectorises as the hand-written
+    # kernels' loops do; each compiles only when a layer first uses that shape
+    shapes = SURROGATES.items() if prog.threshold is not None else [(0, [])]
+    out = "\n".join(f) + "\n"
+    for kind, lines in shapes:
         sg = [f"    {line.replace('ONE', one)}" for line in lines]
-        b += [indent + line for line in body + sg + tail]
-    b.append("        gs_[:, lo:hi] = gb_")
-    return "\n".join(f) + "\n\n\n" + "\n".join(b) + "\n"
+        loop = ["            for j in range(hi - lo):", *("            " + line for line in body + sg + tail)]
+        text = "\n".join([*b, *loop, "        gs_[:, lo:hi] = gb_"]).replace("_KIND(", f"_{kind}(", 1)
+        out += "\n\n" + text + "\n"
+    return out
 
 
 SURROGATES = {  # surrogate code (spikeflow.kernels.conventions) -> the lines giving sg at h
