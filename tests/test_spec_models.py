@@ -441,3 +441,17 @@ def test_a_checkpoint_holds_a_specification_layer_and_checks_its_model(tmp_path)
     other = sf.nn.SpecLayer(spec, dt_ms=0.5, learn_tau=True, size=4)
     with pytest.raises(CheckpointError, match="dt_ms"):
         load_checkpoint(other, tmp_path / "layer.safetensors")
+
+
+def test_layers_of_specification_models_name_bad_arguments():
+    spec = _slif("t_layer_args")
+    with pytest.raises(TypeError, match="spec must be a ModelSpec"):
+        sf.nn.SpecLayer(42)
+    with pytest.raises(KeyError, match="no model 'nope' is registered"):
+        sf.nn.SpecLayer("nope")
+    with pytest.raises(ValueError, match="learn names 'tau'"):
+        sf.nn.SpecLayer(spec, learn=("tau",))
+    with pytest.raises(TypeError, match="params must be t_layer_args.params"):
+        sf.nn.SpecLayer(spec, params=get("qif").params())
+    with pytest.raises(ValueError, match="names no threshold_parameter"):
+        sf.nn.SpecLayer(_slif("t_no_thr", threshold_parameter=None), learn_threshold=True)
