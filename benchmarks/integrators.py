@@ -16,9 +16,11 @@ Two measurements per (network, integrator):
   excitatory and 200 inhibitory Poisson spike trains, the same spike times and
   connections at every step size, 0.1 ms delays) for 1 s, the mean rate at dt = 0.1 ms
   against the same model at dt = 0.001 ms (CUBA exact, COBA RK4), paired over ``--seeds``.
-  Brian2's accuracy with the same method is not measured here (its update for each
-  method is the same scheme: Euler, RK4 and exponential Euler are standard and Brian2
-  documents them; only the loop is timed).
+  With ``--peer-python``, Brian2 standalone runs the same feed-forward network
+  (``peers/brian2_feedforward.py``: the same spike trains, its own connections) at each
+  method, against its own dt = 0.001 ms run.
+
+``--figure PATH`` writes rate error against loop time for both simulators.
 
 Prints a table and one JSON object.
 """
@@ -95,6 +97,41 @@ def brian2_loop(peer: str, network: str, integrator: str, seed: int, rounds: int
     return {"loop_s": statistics.median(o["loop_s"] for o in out), "spikes": out[0]["n_spikes"]}
 
 
+def brian2_rate(peer: str, network: str, integrator: str, dt_ms: float, seed: int) -> float:
+    """Brian2's mean rate (Hz) on the feed-forward network (``peers/brian2_feedforward.py``)."""
+    script = str(HERE / "peers" / "brian2_feedforward.py")
+    cmd = [peer, script, network, BRIAN2_METHOD[integrator], str(dt_ms), str(seed)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd=HERE / "peers")
+    return json.loads(done.stdout.strip().splitlines()[-1])["mean_rate_hz"]
+
+
+def figure(rows: list, path: str) -> None:
+    """Rate error at dt = 0.1 ms against loop time, both simulators, one panel per network."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, network in zip(axes, INTEGRATORS):
+        for r in (r for r in rows if r["network"] == network):
+            ax.plot(r["spikeflow"]["loop_s"], abs(r["mean_rate_error_pct"]), "o", color="C0")
+            point = (r["spikeflow"]["loop_s"], abs(r["mean_rate_error_pct"]))
+            ax.annotate(r["integrator"], point, fontsize=8)
+            if "brian2_standalone" in r and "brian2_mean_rate_error_pct" in r:
+                point = (r["brian2_standalone"]["loop_s"], abs(r["brian2_mean_rate_error_pct"]))
+                ax.plot(*point, "s", color="C1")
+                ax.annotate(r["integrator"], point, fontsize=8)
+        ax.set_title(network.upper())
+        ax.set_xlabel("loop time, 4000 neurons, 1 s (s)")
+        ax.set_ylabel("|rate error| at dt = 0.1 ms (%)")
+    axes[0].plot([], [], "o", color="C0", label="spikeflow")
+    axes[0].plot([], [], "s", color="C1", label="Brian2 standalone")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
 def feedforward_rate(network: str, integrator: str, dt_ms: float, seed: int,
                      duration_ms: float = 1000.0) -> float:  # fmt: skip
     """Mean rate (Hz) of the feed-forward network (see the module docstring)."""
@@ -123,11 +160,15 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", default=None, help="also write the JSON object to this file")
+    ap.add_argument("--figure", default=None, help="write the accuracy / loop-time figure here (PNG)")
     args = ap.parse_args()
     loop_seed = {"coba": 3, "cuba": 1}
     rows = []
     for network, integrators in INTEGRATORS.items():
         reference = [feedforward_rate(network, REFERENCE[network], 0.001, s) for s in args.seeds]
+        if args.peer_python:
+            b2_reference = [brian2_rate(args.peer_python, network, REFERENCE[network], 0.001, s)
+                            for s in args.seeds]  # fmt: skip
         for integrator in integrators:
             rates = [feedforward_rate(network, integrator, 0.1, s) for s in args.seeds]
             errors = [100.0 * (r - ref) / ref for r, ref in zip(rates, reference)]
@@ -138,15 +179,22 @@ def main() -> None:
                 row["brian2_standalone"] = brian2_loop(
                     args.peer_python, network, integrator, loop_seed[network], args.rounds
                 )
+                b2_rates = [brian2_rate(args.peer_python, network, integrator, 0.1, s) for s in args.seeds]
+                b2_errors = [100.0 * (r - ref) / ref for r, ref in zip(b2_rates, b2_reference)]
+                row.update(brian2_reference_rate_hz=b2_reference, brian2_rate_hz=b2_rates,
+                           brian2_mean_rate_error_pct=float(np.mean(b2_errors)))  # fmt: skip
             rows.append(row)
             print(json.dumps(row), flush=True)
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'network':<6} {'integrator':<10} {'rate error (dt 0.1)':>20} {'spikeflow loop':>15} "
-          f"{'Brian2 loop':>12}")
+    print(f"{'network':<6} {'integrator':<10} {'spikeflow rate error':>21} {'Brian2 rate error':>18} "
+          f"{'spikeflow loop':>15} {'Brian2 loop':>12}")
     for r in rows:
         b2 = f"{r['brian2_standalone']['loop_s']:.3f} s" if "brian2_standalone" in r else "-"
-        print(f"{r['network']:<6} {r['integrator']:<10} {r['mean_rate_error_pct']:>+19.2f}% "
+        b2_err = f"{r['brian2_mean_rate_error_pct']:+.2f}%" if "brian2_mean_rate_error_pct" in r else "-"
+        print(f"{r['network']:<6} {r['integrator']:<10} {r['mean_rate_error_pct']:>+20.2f}% {b2_err:>18} "
               f"{r['spikeflow']['loop_s']:>13.3f} s {b2:>12}")  # fmt: skip
+    if args.figure:
+        figure(rows, args.figure)
     payload = {"rows": rows, "seeds": args.seeds, "rounds": args.rounds, "load_average": os.getloadavg()}
     if args.json:
         Path(args.json).write_text(json.dumps(payload, indent=1))
