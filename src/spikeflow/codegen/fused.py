@@ -60,6 +60,24 @@ def _surrogate_args(coeffs: Any, dtype: torch.dtype) -> tuple:
     return t(nd), SURROGATE_CODES[spike.name], t(spike.slope), t(math.pi / 2)
 
 
+def kernel_inputs(ctx: Any, x: torch.Tensor, consts: torch.Tensor, info: tuple, states: tuple) -> tuple:
+    """The forward kernels' inputs ``(x [T, n], state [S, n] (updated in place by the
+    kernel), constants)`` as contiguous copies in ``x``'s dtype; saves what the backward
+    pass needs on ``ctx``."""
+    T, n = x.shape[0], states[0].numel()
+    x2 = x.detach().contiguous().reshape(T, n)
+    s = torch.stack([st.detach().reshape(n).to(x.dtype) for st in states]).contiguous()
+    c = consts.detach().contiguous()
+    ctx.save_for_backward(x2, s.clone(), c)
+    ctx.info, ctx.shape, ctx.state_shape = info, x.shape, states[0].shape
+    return x2, s, c
+
+
+def kernel_outputs(ctx: Any, out: torch.Tensor, s: torch.Tensor) -> tuple:
+    """``(outputs [T, *shape], *final state [*shape])`` from the kernels' flat arrays."""
+    return (out.reshape(ctx.shape), *(s[i].reshape(ctx.state_shape) for i in range(s.shape[0])))
+
+
 def incoming_gradients(gout: Any, gstates: tuple, steps: int, n: int, like: torch.Tensor) -> tuple:
     """The backward kernels' inputs: ``(gz, stride, gs)`` with ``gz`` the output gradient as
     ``[steps, n]``, or ``[1, n]`` with ``stride`` 0 when it is one row at every step (the
@@ -81,17 +99,10 @@ class _CPUFunction(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, consts, info, *states):  # noqa: ANN001, ANN205
         module, per_neuron, coeffs = info
-        T, shape = x.shape[0], states[0].shape
-        n = states[0].numel()
-        x2 = x.detach().reshape(T, n).contiguous()
-        s = torch.stack([st.detach().reshape(n) for st in states]).contiguous()
-        s0 = s.clone()
-        out = buffers.empty((T, n), x.dtype)
-        c = consts.detach().contiguous()
+        x2, s, c = kernel_inputs(ctx, x, consts, info, states)
+        out = buffers.empty(tuple(x2.shape), x.dtype)
         (module.forward_pn if per_neuron else module.forward)(x2.numpy(), s.numpy(), c.numpy(), out.numpy())
-        ctx.save_for_backward(x2, s0, c)
-        ctx.info, ctx.shape, ctx.state_shape = info, x.shape, shape
-        return (out.reshape(x.shape), *(s[i].reshape(shape) for i in range(s.shape[0])))
+        return kernel_outputs(ctx, out, s)
 
     @staticmethod
     def backward(ctx, gout, *gstates):  # noqa: ANN001, ANN205

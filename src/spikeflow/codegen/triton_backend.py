@@ -134,18 +134,14 @@ class _TritonFunction(torch.autograd.Function):
     def forward(ctx, x, consts, info, *states):  # noqa: ANN001, ANN205
         import triton
 
+        from .fused import kernel_inputs, kernel_outputs
+
         module, per_neuron, coeffs = info
-        T, shape, n = x.shape[0], states[0].shape, states[0].numel()
-        x2 = x.detach().contiguous().reshape(T, n)
-        s = torch.stack([st.detach().reshape(n).to(x.dtype) for st in states]).contiguous()
-        s0 = s.clone()
+        x2, s, c = kernel_inputs(ctx, x, consts, info, states)
         out = torch.empty_like(x2)
-        c = consts.detach().contiguous()
-        grid = (triton.cdiv(n, BLOCK),)
-        (module.forward_pn if per_neuron else module.forward)[grid](x2, s, c, out, T, n, BLOCK=BLOCK)
-        ctx.save_for_backward(x2, s0, c)
-        ctx.info, ctx.shape, ctx.state_shape = info, x.shape, shape
-        return (out.reshape(x.shape), *(s[i].reshape(shape) for i in range(s.shape[0])))
+        grid = (triton.cdiv(x2.shape[1], BLOCK),)
+        (module.forward_pn if per_neuron else module.forward)[grid](x2, s, c, out, *x2.shape, BLOCK=BLOCK)
+        return kernel_outputs(ctx, out, s)
 
     @staticmethod
     def backward(ctx, gout, *gstates):  # noqa: ANN001, ANN205
