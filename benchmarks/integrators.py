@@ -37,35 +37,11 @@ from pathlib import Path
 import numpy as np
 
 import spikeflow as sf
+from spikeflow.models.brette_neurons import INTEGRATORS, brette_neuron
 from spikeflow.models.coba import run_coba
 from spikeflow.models.cuba import run_cuba
 
 HERE = Path(__file__).resolve().parent
-FIELDS = {
-    "cuba": dict(
-        parameters={"tau_m_ms": (20.0, "ms"), "tau_ex_ms": (5.0, "ms"), "tau_in_ms": (10.0, "ms"),
-                    "E_L": (-49.0, "mV"), "V_th": (-50.0, "mV"), "V_reset": (-60.0, "mV"),
-                    "t_ref_ms": (5.0, "ms", "", "non_negative")},
-        state={"v": "mV", "g_ex": "mV", "g_in": "mV"},
-        equations="""dv/dt = (-(v - E_L) + g_ex + g_in) / tau_m_ms
-                     dg_ex/dt = -g_ex / tau_ex_ms
-                     dg_in/dt = -g_in / tau_in_ms""",
-        receptors={"exc": "g_ex += x", "inh": "g_in += x"},
-    ),
-    "coba": dict(
-        parameters={"C_m": (200.0, "pF"), "g_L": (10.0, "nS"), "E_L": (-60.0, "mV"), "E_ex": (0.0, "mV"),
-                    "E_in": (-80.0, "mV"), "tau_ex_ms": (5.0, "ms"), "tau_in_ms": (10.0, "ms"),
-                    "V_th": (-50.0, "mV"), "V_reset": (-60.0, "mV"),
-                    "t_ref_ms": (5.0, "ms", "", "non_negative")},
-        state={"v": "mV", "g_ex": "nS", "g_in": "nS"},
-        equations="""dv/dt = (g_L * (E_L - v) + g_ex * (E_ex - v) + g_in * (E_in - v)) / C_m
-                     dg_ex/dt = -g_ex / tau_ex_ms
-                     dg_in/dt = -g_in / tau_in_ms""",
-        receptors={"exc": "g_ex += x", "inh": "g_in -= x"},
-    ),
-}  # fmt: skip
-COMMON = dict(threshold="v >= V_th", reset="v = V_reset", refractory="t_ref_ms", initial={"v": "E_L"})
-INTEGRATORS = {"cuba": ("exact", "exp_euler", "euler", "rk4"), "coba": ("exp_euler", "euler", "rk4")}
 REFERENCE = {"cuba": "exact", "coba": "rk4"}
 BRIAN2_METHOD = {"exact": "exact", "exp_euler": "exponential_euler", "euler": "euler", "rk4": "rk4"}
 RUN = {"cuba": run_cuba, "coba": run_coba}
@@ -75,8 +51,7 @@ DRIVE = {"cuba": ((5.0, 5.0), (1.62, 9.0)), "coba": ((10.0, 2.0), (6.0, 67.0))}
 
 def spec(network: str, integrator: str) -> sf.neurons.ModelSpec:
     """The network's neuron as a specification with ``integrator``."""
-    return sf.neurons.define_model(f"bench_{network}_{integrator}", **FIELDS[network], **COMMON,
-                                   integrator=integrator)  # fmt: skip
+    return brette_neuron(network, integrator)
 
 
 def loop_time(network: str, integrator: str, seed: int, rounds: int) -> dict:

@@ -344,23 +344,14 @@ def test_generated_triton_kernels_equal_the_reference(dtype, learn):
         torch.testing.assert_close(a, b, rtol=tol, atol=tol * float(b.abs().max()))
 
 
-CUBA_FIELDS = dict(
-    parameters={"tau_m_ms": (20.0, "ms"), "tau_ex_ms": (5.0, "ms"), "tau_in_ms": (10.0, "ms"),
-                "E_L": (-49.0, "mV"), "V_th": (-50.0, "mV"), "V_reset": (-60.0, "mV"),
-                "t_ref_ms": (5.0, "ms", "", "non_negative")},
-    state={"v": "mV", "i_ex": "mV", "i_in": "mV"},
-    equations="""dv/dt = (-(v - E_L) + i_ex + i_in) / tau_m_ms
-                 di_ex/dt = -i_ex / tau_ex_ms
-                 di_in/dt = -i_in / tau_in_ms""",
-    threshold="v >= V_th", reset="v = V_reset", refractory="t_ref_ms",
-    receptors={"exc": "i_ex += x", "inh": "i_in += x"}, initial={"v": "E_L"}, integrator="exact",
-)  # fmt: skip
 
 
 def test_receptors_keep_excitation_and_inhibition_apart_as_the_hand_written_cuba():
     """CUBA's neuron as a specification with two receptors: in a recurrent E/I network the
     hand-written CubaLIF's spikes, on both backends."""
-    spec = define_model("t_cuba", **CUBA_FIELDS)
+    from spikeflow.models.brette_neurons import FIELDS, brette_neuron
+
+    spec = brette_neuron("cuba", "exact")
     out = {}
     for name, params in (("hand", sf.neurons.CubaLIFParams(dt_ms=0.1)), ("spec", spec.params(dt_ms=0.1))):
         for backend in ("fast", "reference"):
@@ -377,15 +368,21 @@ def test_receptors_keep_excitation_and_inhibition_apart_as_the_hand_written_cuba
         np.testing.assert_array_equal(out[key][0], out["hand", "fast"][0])
         np.testing.assert_array_equal(out[key][1], out["hand", "fast"][1])
     with pytest.raises(SpecError, match="receptor's input must be"):
-        bad = {"exc": "i_ex += 2 * x", "inh": "i_in += x"}
-        define_model("t_cuba_bad", **{**CUBA_FIELDS, "receptors": bad})
+        bad = {"exc": "g_ex += 2 * x", "inh": "g_in += x"}
+        brette_neuron("cuba", "exact", receptors=bad)
+    with pytest.raises(ValueError, match=r"integrator for coba must be one of \('exp_euler'"):
+        brette_neuron("coba", "exact")  # COBA's membrane is not linear
+    with pytest.raises(ValueError, match="network must be 'coba' or 'cuba'"):
+        brette_neuron("brunel", "exact")
     with pytest.raises(SpecError, match="must name 'exc' and 'inh'"):
-        define_model("t_cuba_bad", **{**CUBA_FIELDS, "receptors": {"exc": "i_ex += x"}})
+        brette_neuron("cuba", "exact", receptors={"exc": FIELDS["cuba"]["receptors"]["exc"]})
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_a_receptor_model_trains_with_its_input_split_by_sign(dtype):
-    spec = define_model("t_cuba_train", **{**CUBA_FIELDS, "refractory": None})
+    from spikeflow.models.brette_neurons import brette_neuron
+
+    spec = brette_neuron("cuba", "exact", refractory=None)
     g = torch.Generator().manual_seed(4)
     x = ((torch.rand((150, 2, 10), generator=g, dtype=torch.float64) - 0.3) * 8.0).to(dtype)
     w = (torch.rand((150, 2, 10), generator=g, dtype=torch.float64) - 0.5).to(dtype)
@@ -404,21 +401,10 @@ def test_conductance_model_computes_its_exponentials_in_one_vectorised_pass():
     within an ulp of libm's): the reference's spikes, potentials to 1e-9 mV."""
     from spikeflow.codegen.printers import step_code
     from spikeflow.codegen.program import program
+    from spikeflow.models.brette_neurons import brette_neuron
     from spikeflow.models.coba import run_coba
 
-    coba = define_model(
-        "t_coba",
-        parameters={"C_m": (200.0, "pF"), "g_L": (10.0, "nS"), "E_L": (-60.0, "mV"), "E_ex": (0.0, "mV"),
-                    "E_in": (-80.0, "mV"), "tau_ex_ms": (5.0, "ms"), "tau_in_ms": (10.0, "ms"),
-                    "V_th": (-50.0, "mV"), "V_reset": (-60.0, "mV"),
-                    "t_ref_ms": (5.0, "ms", "", "non_negative")},
-        state={"v": "mV", "g_ex": "nS", "g_in": "nS"},
-        equations="""dv/dt = (g_L * (E_L - v) + g_ex * (E_ex - v) + g_in * (E_in - v)) / C_m
-                     dg_ex/dt = -g_ex / tau_ex_ms
-                     dg_in/dt = -g_in / tau_in_ms""",
-        receptors={"exc": "g_ex += x", "inh": "g_in -= x"}, threshold="v >= V_th", reset="v = V_reset",
-        refractory="t_ref_ms", initial={"v": "E_L"}, integrator="exp_euler",
-    )  # fmt: skip
+    coba = brette_neuron("coba", "exp_euler")
     assert step_code(program(coba)).vexp is not None
     runs = [run_coba(neurons=4000, seed=3, duration_ms=60.0, progress=False, backend=b, params=coba.params())
             for b in ("fast", "reference")]  # fmt: skip

@@ -113,18 +113,18 @@ class Scope:
     symbols: dict[str, tuple[sp.Symbol, Any]]
 
 
-_NUMBER = object()  # the dimension of a bare number: whatever its place needs
+NUMBER = object()  # the dimension of a bare number: whatever its place needs (see the module docstring)
 
 
 def _combine(a: Any, b: Any, op: str) -> Any:
     """The dimension of ``a * b`` (``op`` ``"*"``) or ``a / b`` (``"/"``)."""
     if a is None or b is None:
         return None
-    if b is _NUMBER:
+    if b is NUMBER:
         return a
     if op == "/":
         b = tuple(-q for q in b)
-    if a is _NUMBER:
+    if a is NUMBER:
         return b
     return tuple(p + q for p, q in zip(a, b))
 
@@ -133,14 +133,14 @@ def _same(a: Any, b: Any, line: str, what: str) -> Any:
     """The dimension of a sum or comparison of ``a`` and ``b``; raises when they differ."""
     if a is None or b is None:
         return None
-    if a is _NUMBER:
+    if a is NUMBER:
         return b
-    if b is _NUMBER or a == b:
+    if b is NUMBER or a == b:
         return a
     raise SpecError(f"inconsistent units{where(line)}: {what} ({unit_text(a)} against {unit_text(b)})")
 
 
-class _Reader:
+class Reader:
     def __init__(self, scope: Scope, line: str):
         self.scope, self.line = scope, line
 
@@ -152,7 +152,7 @@ class _Reader:
             if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
                 raise self.fail(f"{node.value!r} is not a number")
             value = node.value
-            return (sp.Integer(value) if isinstance(value, int) else sp.Float(repr(value), 17)), _NUMBER
+            return (sp.Integer(value) if isinstance(value, int) else sp.Float(repr(value), 17)), NUMBER
         if isinstance(node, ast.Name):
             if node.id not in self.scope.symbols:
                 known = ", ".join(sorted(self.scope.symbols))
@@ -175,7 +175,7 @@ class _Reader:
             if isinstance(node.op, ast.Pow):
                 if not b.is_number:
                     raise self.fail(f"the exponent in {text!r} must be a number")
-                if da not in (None, _NUMBER):
+                if da not in (None, NUMBER):
                     if not (b.is_integer or (2 * b).is_integer):
                         raise self.fail(f"{text!r} raises a quantity with a unit to a non-integer power")
                     da = tuple(int(p * b) if (p * b).is_integer else None for p in da)
@@ -193,13 +193,13 @@ class _Reader:
             if name == "abs":
                 return sp.Abs(e), d
             if name == "sqrt":
-                if d not in (None, _NUMBER) and any(p % 2 for p in d):
+                if d not in (None, NUMBER) and any(p % 2 for p in d):
                     raise self.fail(f"sqrt of a quantity in {unit_text(d)}")
-                return sp.sqrt(e), (d if d in (None, _NUMBER) else tuple(p // 2 for p in d))
-            if d not in (None, _NUMBER, DIMENSIONLESS):
+                return sp.sqrt(e), (d if d in (None, NUMBER) else tuple(p // 2 for p in d))
+            if d not in (None, NUMBER, DIMENSIONLESS):
                 raise self.fail(f"inconsistent units: the argument of {name}() is in {unit_text(d)}, "
                                 "expected a dimensionless value")  # fmt: skip
-            return FUNCTIONS[name](e), _NUMBER
+            return FUNCTIONS[name](e), NUMBER
         raise self.fail(f"{ast.unparse(node)!r} is not supported in a model specification")
 
 
@@ -217,7 +217,7 @@ def expression(text: str, scope: Scope, line: str | None = None) -> tuple[sp.Exp
     tuple; a bare number gives the marker of a number)."""
     line = line or text
     tree = parse_source(text, line, "eval")
-    return _Reader(scope, line).read(tree.body)
+    return Reader(scope, line).read(tree.body)
 
 
 def condition(text: str, scope: Scope) -> tuple[sp.Expr, sp.Expr]:
@@ -227,7 +227,7 @@ def condition(text: str, scope: Scope) -> tuple[sp.Expr, sp.Expr]:
         isinstance(tree, ast.Compare) and len(tree.ops) == 1 and isinstance(tree.ops[0], (ast.GtE, ast.Gt))
     ):
         raise SpecError(f"a threshold must be one comparison 'a >= b'{where(text)}")
-    reader = _Reader(scope, text)
+    reader = Reader(scope, text)
     (a, da), (b, db) = reader.read(tree.left), reader.read(tree.comparators[0])
     _same(da, db, text, "the two sides of the threshold")
     return a, b

@@ -17,9 +17,8 @@ the second pass reads; elsewhere ``math.exp`` is called per neuron.
 
 from __future__ import annotations
 
-from .printers import Printer, header, jump_lines, step_code
+from .printers import Printer, header, jump_lines, step_code, used_constants
 from .program import Program
-from .torch_backend import used_constants
 
 
 def range_source(prog: Program, name: str) -> str:

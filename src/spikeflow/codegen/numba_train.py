@@ -17,9 +17,17 @@ the backward pass adds each step's gradient with respect to them into ``gc [K, N
 
 from __future__ import annotations
 
-from .printers import Printer, StepCode, header, input_gradient, receptor_gradients, step_code, step_lines
+from .printers import (
+    Printer,
+    StepCode,
+    header,
+    input_gradient,
+    receptor_gradients,
+    step_code,
+    step_lines,
+    used_constants,
+)
 from .program import Program
-from .torch_backend import used_constants
 
 FORWARD_BLOCK = 512
 CACHE_FLOATS = 1 << 17  # floats in a backward block's state store (512 KiB in float32)

@@ -273,3 +273,13 @@ def input_gradient(prog: Program) -> str:
     """The source expression of ``dL/dx`` once the adjoint has run, for a current or a
     single jump input (see :func:`receptor_gradients` for receptors)."""
     return "gx" if not prog.jumps else f"g{prog.jumps[0][1]}"
+
+
+def used_constants(blocks: list, code: StepCode) -> list[int]:
+    """Indices of the constants the statements of ``blocks`` read."""
+    index = code.prog.constant_index()
+    used = set()
+    for b in blocks:
+        for _, e in b.statements:
+            used |= {index[s] for s in e.free_symbols if s in index}
+    return sorted(used)

@@ -208,7 +208,7 @@ def _build(spec: Any) -> Program:  # noqa: C901 - the steps of the construction,
             raise SpecError(f"{spec.name}: a second equation for {name!r}{E.where(line)}")
         expr, d = E.expression(text, scope, line)
         want = sdims[name]
-        if want is not None and d not in (None, E._NUMBER):
+        if want is not None and d not in (None, E.NUMBER):
             per_ms = tuple(p - q for p, q in zip(want, (0, 1, 0)))
             if d != per_ms:
                 raise SpecError(
@@ -226,7 +226,6 @@ def _build(spec: Any) -> Program:  # noqa: C901 - the steps of the construction,
 
     # threshold and reset, in the integrated state
     post_scope = Scope({**symbols, **{n: (p, sdims[n]) for n, p in zip(state_names, post)}})
-    to_post = dict(zip(state, post))
     threshold = None
     if spec.threshold is not None:
         lhs, rhs_t = E.condition(spec.threshold, post_scope)
@@ -243,7 +242,7 @@ def _build(spec: Any) -> Program:  # noqa: C901 - the steps of the construction,
         i = state_names.index(var)
         value, d = E.expression(text, post_scope, line)
         value = value.xreplace({post[j]: current[j] for j in range(len(state))})
-        if sdims[var] is not None and d not in (None, E._NUMBER) and op != "*=" and d != sdims[var]:
+        if sdims[var] is not None and d not in (None, E.NUMBER) and op != "*=" and d != sdims[var]:
             raise SpecError(f"{spec.name}: inconsistent units{E.where(line)}: {var} is in "
                             f"{E.unit_text(sdims[var])}"
                             f", the value in {E.unit_text(d)}")  # fmt: skip
@@ -259,7 +258,6 @@ def _build(spec: Any) -> Program:  # noqa: C901 - the steps of the construction,
         reset[i] = current[i]
     if spec.reset.strip() and spec.threshold is None:
         raise SpecError(f"{spec.name}: a reset needs a threshold")
-    del to_post
 
     # initial state and checks (parameters only)
     init_scope = Scope({n: (params[n], dims[n]) for n in params})
@@ -303,7 +301,7 @@ def _relation(text: str, scope: Scope) -> Any:
            ast.LtE: sp.LessThan, ast.NotEq: sp.Ne}  # fmt: skip
     if not (isinstance(tree, ast.Compare) and len(tree.ops) == 1 and type(tree.ops[0]) in ops):
         raise SpecError(f"a check must be one comparison such as 'V_peak > V_reset'{E.where(text)}")
-    reader = E._Reader(scope, text)
+    reader = E.Reader(scope, text)
     return ops[type(tree.ops[0])](reader.read(tree.left)[0], reader.read(tree.comparators[0])[0])
 
 

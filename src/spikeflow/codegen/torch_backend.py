@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from .printers import Printer, StepCode, header, jump_lines, step_code
+from .printers import Printer, header, jump_lines, step_code, used_constants
 from .program import Program
 
 
@@ -102,16 +102,6 @@ def initial_source(prog: Program) -> list[str]:
     values = [pr(prog.initial[i]) if i in prog.initial else "0.0" for i in range(len(prog.state))]
     return ["def initial(K):", '    """The initial state (floats or tensors)."""',
             f"    return ({''.join(v + ', ' for v in values)})"]  # fmt: skip
-
-
-def used_constants(blocks: list, code: StepCode) -> list[int]:
-    """Indices of the constants the statements of ``blocks`` read."""
-    index = code.prog.constant_index()
-    used = set()
-    for b in blocks:
-        for _, e in b.statements:
-            used |= {index[s] for s in e.free_symbols if s in index}
-    return sorted(used)
 
 
 def step_source(prog: Program) -> list[str]:

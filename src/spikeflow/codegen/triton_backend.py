@@ -21,9 +21,17 @@ from typing import Any
 
 import torch
 
-from .printers import Printer, StepCode, header, input_gradient, receptor_gradients, step_code, step_lines
+from .printers import (
+    Printer,
+    StepCode,
+    header,
+    input_gradient,
+    receptor_gradients,
+    step_code,
+    step_lines,
+    used_constants,
+)
 from .program import Program
-from .torch_backend import used_constants
 
 BLOCK = 128
 
