@@ -117,7 +117,7 @@ def test_rules_on_selections_of_several_populations_address_them_as_a_whole():
     assert net.connect(a | b, c, rule="one_to_one") == 50
     assert added(2) == [("a", "c", list(range(30)), list(range(30)), [1.0] * 30),
                         ("b", "c", list(range(20)), list(range(30, 50)), [1.0] * 20)]  # fmt: skip
-    with pytest.raises(ValueError, match=r"post indices must lie in \[0, 79\], got \[80, 80\]"):
+    with pytest.raises(ValueError, match=r"pairs\[1\] \(postsynaptic indices\) must lie in \[0, 79\].*80"):
         net.connect(a[10:] | b, c | a, pairs=([0], [80]))
 
 

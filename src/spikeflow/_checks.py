@@ -10,7 +10,9 @@ import math
 from collections.abc import Sequence
 from numbers import Real
 
-from ._lazy import torch
+import numpy as np
+
+from ._lazy import is_tensor, torch
 
 
 def positive(name: str, value: float) -> float:
@@ -119,3 +121,33 @@ def time_major(name: str, x: object, *, finite: bool = True) -> torch.Tensor:
             f"{name} must have at least one time step (T >= 1) in dim 0, got shape {tuple(x.shape)}"
         )
     return x
+
+
+def indices(name: str, values: object, n: int) -> np.ndarray:
+    """``values`` (a sequence, NumPy array or CPU tensor of integers) as a 1-D int64 array,
+    checked to lie in ``[0, n)``; raise TypeError for booleans (a mask is not a list of
+    indices) or non-integers (a float is never truncated silently), ValueError for an
+    index out of range.
+
+    Everything that reaches the simulator's compiled loop as an index passes here first,
+    so the loop never reads or writes outside its arrays."""
+    if is_tensor(values):
+        values = values.detach().cpu().numpy()
+    arr = np.asarray(values)
+    if arr.dtype == bool:
+        raise TypeError(
+            f"{name} must be integer indices, got a boolean array (a mask); "
+            "use numpy.flatnonzero(mask) for the indices where it is True"
+        )
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise TypeError(
+            f"{name} must be integer indices, got dtype {arr.dtype} (first value {arr.ravel()[0]!r}); "
+            "indices are never rounded or truncated: convert them with .astype(int) if that is meant"
+        )
+    arr = arr.astype(np.int64, copy=False).reshape(-1)
+    if arr.size:
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0 or hi >= n:
+            bad = lo if lo < 0 else hi
+            raise ValueError(f"{name} must lie in [0, {n - 1}] ({n} neurons), got index {bad}")
+    return arr

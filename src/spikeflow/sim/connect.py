@@ -86,16 +86,14 @@ def all_to_all(n_pre: int, n_post: int):  # noqa: ANN201
 
 
 def explicit(n_pre: int, n_post: int, pre: object, post: object):  # noqa: ANN201
-    """Given index lists; checked for equal length and range."""
-    pre, post = np.asarray(pre, dtype=np.int64).ravel(), np.asarray(post, dtype=np.int64).ravel()
+    """Given index lists (integers, not masks or floats); checked for equal length and
+    range. A pair listed twice gives two synapses."""
+    pre = _checks.indices("pairs[0] (presynaptic indices)", pre, n_pre)
+    post = _checks.indices("pairs[1] (postsynaptic indices)", post, n_post)
     if pre.shape != post.shape:
         raise ValueError(
             f"pre and post index lists must have the same length, got {pre.size} and {post.size}"
         )
-    if pre.size and (pre.min() < 0 or pre.max() >= n_pre):
-        raise ValueError(f"pre indices must lie in [0, {n_pre - 1}], got [{pre.min()}, {pre.max()}]")
-    if post.size and (post.min() < 0 or post.max() >= n_post):
-        raise ValueError(f"post indices must lie in [0, {n_post - 1}], got [{post.min()}, {post.max()}]")
     return pre, post
 
 

@@ -45,6 +45,14 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     if cached is not None and cached[0] is net._built:
         return cached[1]
     groups = net._built
+    for g in groups:  # the loop and place_synapses index without bounds checks: all checked here
+        name = f"the synapses {g.pre.name!r} -> {g.post.name!r}"
+        bounded(f"sources of {name}", g.src, g.pre.n)
+        bounded(f"targets of {name}", g.dst, g.post.n)
+        if g.src.ndim != 1 or g.src.shape != g.dst.shape or g.weight.shape != g.src.shape:
+            raise ValueError(f"{name} have source, target and weight arrays of different shapes")
+        if not 1 <= g.delay < buf_len(net):
+            raise ValueError(f"{name} have delay {g.delay} steps, outside [1, {buf_len(net) - 1}]")
     n_syn = sum(g.src.size for g in groups)
     # 4-byte unsigned targets where they fit (unsigned: Numba skips its negative-index
     # handling, which keeps the delivery loop short)
@@ -85,6 +93,25 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     arrays = (indptr, targets, kinds, weights, delays, rings, dense, uniform)
     net._fast_synapses = (net._built, arrays)
     return arrays
+
+
+def bounded(what: str, idx: np.ndarray, n: int) -> None:
+    """Raise ValueError unless ``idx`` is an integer array with every entry in ``[0, n)``:
+    the guard in front of the compiled loop, which reads and writes without bounds checks
+    (the public API validates indices where they enter; this catches anything changed
+    behind its back)."""
+    if not np.issubdtype(idx.dtype, np.integer):
+        raise ValueError(f"{what} must be integers, got dtype {idx.dtype}")
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+        raise ValueError(f"{what} must lie in [0, {n - 1}], got [{int(idx.min())}, {int(idx.max())}]")
+
+
+def buf_len(net: Network) -> int:
+    """The ring buffers' length (steps) shared by the network's populations."""
+    lengths = {pop.buffer.shape[1] for pop in net.populations}
+    if len(lengths) != 1:
+        raise RuntimeError("populations have ring buffers of different lengths")
+    return lengths.pop()
 
 
 def _offsets(net: Network) -> tuple[dict, int]:
@@ -128,10 +155,7 @@ def _pack(net: Network):  # noqa: ANN202
     v, g_ex, g_in, refr = (np.zeros(total) for _ in range(4))
     extra = max([len(pop.params.spec.state) - 1 for pop in rows] + [0])
     xstate = np.zeros((extra, total))
-    lengths = {pop.buffer.shape[1] for pop in net.populations}
-    if len(lengths) != 1:
-        raise RuntimeError("populations have ring buffers of different lengths")
-    buf = np.zeros((2, lengths.pop(), total))  # excitatory and inhibitory rings
+    buf = np.zeros((2, buf_len(net), total))  # excitatory and inhibitory rings
     for pop, off in offsets.items():
         sl = slice(off, off + pop.n)
         if pop.source is not None:
@@ -204,6 +228,8 @@ def pack_plastic(net: Network, offsets: dict) -> tuple:
     """The plastic projections of ``net`` as the flat arrays of
     :func:`spikeflow.sim.fast_cpu._plastic_step` (weights and traces copied)."""
     projs = net.plastic
+    for q in projs:
+        _check_plastic(q, buf_len(net))
     par = np.stack([q.params for q in projs]) if projs else np.zeros((0, N_PLASTIC_PARAMS))
     ranges = np.array(
         [
@@ -233,6 +259,26 @@ def pack_plastic(net: Network, offsets: dict) -> tuple:
             dop)  # fmt: skip
 
 
+def _check_plastic(q, ring_len: int) -> None:  # noqa: ANN001
+    """Raise ValueError unless plastic projection ``q``'s index arrays are consistent: the
+    loop's plastic step follows them without bounds checks."""
+    name = f"the plastic synapses {q.pre.name!r} -> {q.post.name!r}"
+    n = len(q)
+    bounded(f"sources of {name}", q.src, q.pre.n)
+    bounded(f"targets of {name}", q.dst, q.post.n)
+    for order, ptr, cells in (("by_pre", "pre_ptr", q.pre.n), ("by_post", "post_ptr", q.post.n)):
+        bounded(f"{order} of {name}", getattr(q, order), n)
+        p = getattr(q, ptr)
+        if p.shape != (cells + 1,) or p[0] != 0 or p[-1] != n or (np.diff(p) < 0).any():
+            raise ValueError(f"{ptr} of {name} is not a CSR pointer over {cells} neurons and {n} synapses")
+    if not (q.src.shape == q.dst.shape == q.w.shape == q.eligibility.shape == (n,)):
+        raise ValueError(f"{name} have source, target, weight and eligibility arrays of different shapes")
+    if q.traces.shape != (4, max(q.pre.n, q.post.n)):
+        raise ValueError(f"{name} have traces of shape {q.traces.shape}")
+    if not 1 <= q.delay < ring_len:
+        raise ValueError(f"{name} have delay {q.delay} steps, outside [1, {ring_len - 1}]")
+
+
 def _unpack_plastic(net: Network, plastic: tuple) -> None:
     w, tr, elig, dop = plastic[-4:]
     start = 0
@@ -245,7 +291,10 @@ def _unpack_plastic(net: Network, plastic: tuple) -> None:
 
 
 def _global(sel, offsets) -> np.ndarray:  # noqa: ANN001
-    return np.concatenate([idx + offsets[pop] for pop, idx in sel.parts])
+    """The flat indices of a monitor's selection, each checked against its population."""
+    for pop, idx in sel.parts:
+        bounded(f"indices of {pop.name!r} in a monitor", np.asarray(idx), pop.n)
+    return np.concatenate([np.asarray(idx, dtype=np.int64) + offsets[pop] for pop, idx in sel.parts])
 
 
 def run_fast(net: Network, steps: int, progress: bool) -> None:

@@ -61,7 +61,7 @@ from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .plastic import PlasticProjection
 from .populations import MODULES, Population, Selection, as_array, check_variable
 from .sources import SOURCES, Drive, NoiseInput, PoissonInput, WaveformInput
-from .synapses import SynapseGroup, group_projections, two_receptors
+from .synapses import Delivery, SynapseGroup, group_projections, two_receptors
 
 _DTYPES = ("float32", "float64")
 
@@ -115,6 +115,7 @@ class Network:
         self.monitors: list[SpikeMonitor | StateMonitor | RateMonitor] = []
         self.step_count = 0
         self._built: list | None = None
+        self._delivery: Delivery | None = None  # the reference backend's, made from _built
 
     @property
     def dtype(self) -> torch.dtype:
@@ -164,6 +165,8 @@ class Network:
         from all of ``pre`` and an out-degree targets in all of ``post``. ``delay_ms``
         defaults to one step.
         """
+        self._own("pre", pre)
+        self._own("post", post)
         delay = self._delay_steps(delay_ms)
         total = 0
         for pre_pop, post_pop, src, dst, weights in self._synapses(
@@ -194,6 +197,7 @@ class Network:
         for name, sel in (("pre", pre), ("post", post)):
             if not isinstance(sel, Population):
                 raise TypeError(f"{name} of a plastic projection must be a whole population, got {sel!r}")
+            self._own(name, sel)
         delay = self._delay_steps(delay_ms)
         ((_, _, src, dst, weights),) = self._synapses(pre, post, **connectivity)
         sign = -1.0 if connectivity.get("receptor", "exc") == "inh" else 1.0
@@ -216,6 +220,15 @@ class Network:
         autapses: bool = True,
     ):
         _checks.choice("receptor", receptor, ("exc", "inh"))
+        given = [f"{k}={v!r}" for k, v in (("p", p), ("rule", rule), ("indegree", indegree),
+                                            ("outdegree", outdegree)) if v is not None]  # fmt: skip
+        if pairs is not None:
+            if not (isinstance(pairs, (tuple, list)) and len(pairs) == 2):
+                got = f"{type(pairs).__name__} of length {len(pairs) if hasattr(pairs, '__len__') else '?'}"
+                raise TypeError(f"pairs must be a (pre indices, post indices) pair of sequences, got {got}")
+            given.append("pairs=...")
+        if len(given) > 1:
+            raise ValueError(f"give one connectivity rule, got {', '.join(given)}")
         w = np.asarray(weight, dtype=np.float64)
         if np.any(~np.isfinite(w)) or np.any(w < 0):
             raise ValueError(
@@ -286,6 +299,7 @@ class Network:
         ``rate_hz``, each spike adding ``weight`` to its input (their sum is a Poisson
         process of rate ``n_inputs * rate_hz``: its count per step is drawn, see
         :class:`~spikeflow.sim.sources.PoissonInput`)."""
+        self._own("target", target)
         _checks.positive_int("n_inputs", n_inputs)
         rate = _checks.non_negative("rate_hz", rate_hz)
         w = _checks.non_negative("weight", weight) * (
@@ -300,6 +314,7 @@ class Network:
         """Add an independent input ``mean + std * xi`` to each neuron of ``target`` at
         every step, with ``xi`` standard normal or (``distribution="uniform"``) uniform
         with unit variance (for example Izhikevich's random thalamic current)."""
+        self._own("target", target)
         kind = _checks.choice("distribution", distribution, ("normal", "uniform"))
         mean, std = _checks.real("mean", mean), _checks.non_negative("std", std)
         noise = NoiseInput(target.parts, mean, std, kind, self.seed, len(self.drives))
@@ -351,8 +366,19 @@ class Network:
             raise ValueError(f"{name}={time_ms} is in the past (the network is at {self.time_ms:g} ms)")
         return step
 
-    @staticmethod
-    def _check_current_target(target: Selection) -> None:
+    def _own(self, name: str, selection: object) -> None:
+        """Raise unless ``selection`` is a population or selection of this network."""
+        if not isinstance(selection, Selection):
+            raise TypeError(f"{name} must be a population or selection, got {type(selection).__name__}")
+        for pop, _ in selection.parts:
+            if pop.net is not self:
+                raise ValueError(
+                    f"{name} holds population {pop.name!r} of another network; a network connects, "
+                    "drives and records only its own populations"
+                )
+
+    def _check_current_target(self, target: Selection) -> None:
+        self._own("target", target)
         for pop, _ in target.parts:
             current = pop.module in (izhikevich, adex, hodgkin_huxley) or (
                 isinstance(pop.params, SpecParams) and pop.params.spec.input_kind == "current"
@@ -369,6 +395,7 @@ class Network:
 
     def record_spikes(self, selection: Selection) -> SpikeMonitor:
         """Record the spikes of ``selection`` from now on."""
+        self._own("selection", selection)
         m = SpikeMonitor(selection, self.dt_ms)
         self.monitors.append(m)
         return m
@@ -377,14 +404,14 @@ class Network:
         """Record the population rate of ``selection`` from now on: its spike count in every
         step (one integer per step, however many spikes; see
         :class:`~spikeflow.sim.monitors.RateMonitor`)."""
-        if not isinstance(selection, Selection):
-            raise TypeError(f"selection must be a population or selection, got {type(selection).__name__}")
+        self._own("selection", selection)
         m = RateMonitor(selection, self.dt_ms, self.step_count)
         self.monitors.append(m)
         return m
 
     def record_state(self, selection: Selection, variable: str, every: int = 1) -> StateMonitor:
         """Record state ``variable`` of ``selection`` every ``every`` steps."""
+        self._own("selection", selection)
         _checks.positive_int("every", every)
         for pop, _ in selection.parts:
             check_variable(pop, variable)
@@ -541,12 +568,9 @@ class Network:
                 )
             pop.state = state
             spikes[pop] = z.numpy()
-        for g in self._built:
-            z = spikes[g.pre]
-            if z.any():
-                row = (t + g.delay) % g.post.buffer.shape[1]
-                arriving = g.matrix(self.dtype) @ torch.from_numpy(z).unsqueeze(1)
-                g.post.buffer[g.receptor, row] += arriving.squeeze(1).numpy()
+        if self._delivery is None or self._delivery.groups is not self._built:
+            self._delivery = Delivery(self._built, self.populations)
+        self._delivery.deliver(t, np.flatnonzero(np.concatenate([spikes[pop] for pop in self.populations])))
         reward = self.rewards.pop(t, 0.0)
         for proj in self.plastic:
             pre_fired = np.flatnonzero(spikes[proj.pre])

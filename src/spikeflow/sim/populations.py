@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import _checks
 from .._lazy import is_tensor, torch
 from ..neurons import (
     adex,
@@ -62,12 +63,30 @@ def check_variable(pop: Population, name: str) -> None:
 class Selection:
     """Neurons of one or more populations: ``pop[10:20]``, ``exc | inh``.
 
-    ``parts`` is a list of ``(population, indices)`` with ``indices`` an int64 NumPy
-    array of neuron indices within the population.
+    ``parts`` is a tuple of ``(population, indices)`` with ``indices`` a read-only int64
+    NumPy array of neuron indices within the population, each in ``[0, population.n)``.
+    A selection lists each neuron at most once (a duplicate would be recorded, driven or
+    connected twice, which the two backends could not agree on); for several synapses
+    between the same two neurons, give them as ``pairs=`` to
+    :meth:`~spikeflow.sim.Network.connect`.
+
+    Raises:
+        TypeError: a part is not ``(Population, indices)``, or the indices are booleans or
+            not integers.
+        ValueError: an index out of range, or a neuron listed twice.
     """
 
-    def __init__(self, parts: list[tuple[Population, np.ndarray]]) -> None:
-        self.parts = parts
+    def __init__(self, parts: Sequence[tuple[Population, Any]]) -> None:
+        checked = []
+        for k, part in enumerate(parts):
+            if not (isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], Population)):
+                raise TypeError(f"parts[{k}] must be a (Population, indices) pair, got {part!r}")
+            pop, idx = part
+            idx = _checks.indices(f"indices of {pop.name!r} (parts[{k}])", idx, pop.n)
+            idx.setflags(write=False)
+            checked.append((pop, idx))
+        _refuse_duplicates(checked)
+        self.parts: tuple[tuple[Population, np.ndarray], ...] = tuple(checked)
 
     def __len__(self) -> int:
         return sum(len(idx) for _, idx in self.parts)
@@ -79,6 +98,27 @@ class Selection:
 
     def __repr__(self) -> str:
         return " | ".join(f"{p.name}[{len(i)} neurons]" for p, i in self.parts)
+
+
+def _refuse_duplicates(parts: list[tuple[Population, np.ndarray]]) -> None:
+    """Raise ValueError naming the first neuron that ``parts`` list more than once."""
+    by_pop: dict[int, list[np.ndarray]] = {}
+    for pop, idx in parts:
+        by_pop.setdefault(id(pop), []).append(idx)
+    for pop, _ in parts:
+        arrays = by_pop.pop(id(pop), None)
+        if arrays is None:
+            continue
+        whole = np.concatenate(arrays) if len(arrays) > 1 else arrays[0]
+        if whole.size < 2:
+            continue
+        ordered = np.sort(whole)
+        same = np.flatnonzero(ordered[1:] == ordered[:-1])
+        if same.size:
+            raise ValueError(
+                f"the selection lists neuron {int(ordered[same[0]])} of {pop.name!r} more than once; "
+                "a selection holds each neuron at most once (give repeated synapses as pairs= to connect)"
+            )
 
 
 class Population(Selection):
@@ -102,10 +142,29 @@ class Population(Selection):
             self.coeffs = params.coeffs()
             self.state = _rest_state(self)
         self.buffer: np.ndarray | None = None  # [2, max delay + 1, n] ring buffers
-        super().__init__([(self, np.arange(n))])
+        whole = np.arange(n)
+        whole.setflags(write=False)
+        self.parts = ((self, whole),)  # all neurons, once each: nothing to check
 
     def __getitem__(self, key: int | slice | Sequence[int]) -> Selection:
-        idx = np.arange(self.n)[key]
+        """The neurons ``key`` of this population: an int, a slice, integer indices (negative
+        ones count from the end, as in NumPy) or a boolean mask of ``n`` values."""
+        if isinstance(key, (bool, np.bool_)):
+            raise TypeError(f"index of {self.name!r} must be an int, slice, indices or a mask, got {key!r}")
+        if not isinstance(key, (int, np.integer, slice)):
+            key = as_array(key, None)
+            if key.dtype == bool:
+                if key.shape != (self.n,):
+                    raise ValueError(
+                        f"a boolean mask of {self.name!r} must have {self.n} values, got shape {key.shape}"
+                    )
+                key = np.flatnonzero(key)
+            elif key.size and not np.issubdtype(key.dtype, np.integer):
+                raise TypeError(f"indices of {self.name!r} must be integers, got dtype {key.dtype}")
+        try:
+            idx = np.arange(self.n)[key]
+        except IndexError as err:
+            raise IndexError(f"index out of range for {self.name!r} ({self.n} neurons): {err}") from None
         return Selection([(self, np.asarray(idx).reshape(-1))])
 
     def set_state(self, name: str, values: float | np.ndarray | torch.Tensor) -> None:

@@ -1,20 +1,16 @@
 """Static synapses grouped for simulation: one group per (source population, target
 population, delay), holding the synapses' source and target indices and signed weights.
 
-The reference backend multiplies each group's spikes by a torch sparse CSR matrix, built
-the first time it is needed; the fast backend reads the index arrays directly, so a
-network run only there never makes the matrices (at 64 000 neurons with 80 synapses
-each, they would hold another 120 MB).
+Both backends add a spike's weights into the ring buffers synapse by synapse in one
+order (:class:`Delivery` for the reference backend, the CSR arrays of the fast one), so
+they round every sum the same way.
 """
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
-
-from .._lazy import torch
 
 
 def two_receptors(pop: Any) -> bool:
@@ -48,24 +44,60 @@ class SynapseGroup:
         # ring 1 only where the target keeps its receptors apart; other models sum their
         # input, so one ring keeps their sums in the order they always had
         self.receptor = int(inhibitory and two_receptors(post))
-        self._matrix: torch.Tensor | None = None
 
-    def matrix(self, dtype: torch.dtype) -> torch.Tensor:
-        """``[post.n, pre.n]`` sparse CSR matrix of summed weights (made once)."""
-        if self._matrix is None or self._matrix.dtype != dtype:
-            with warnings.catch_warnings():  # torch marks sparse CSR as beta
-                warnings.simplefilter("ignore", UserWarning)
-                self._matrix = (
-                    torch.sparse_coo_tensor(
-                        torch.as_tensor(np.stack([self.dst, self.src]).astype(np.int64)),
-                        torch.as_tensor(np.ascontiguousarray(self.weight), dtype=dtype),
-                        (self.post.n, self.pre.n),
-                        check_invariants=True,
-                    )
-                    .coalesce()
-                    .to_sparse_csr()
-                )
-        return self._matrix
+
+class Delivery:
+    """The reference backend's spike delivery, in the fast loop's order of additions.
+
+    Both backends add each spike's weights into the targets' ring buffers one synapse at
+    a time, in the same order: by source neuron (populations in the network's order),
+    then by group (first appearance), then by the synapse's place within its group (the
+    order of the CSR arrays of :func:`spikeflow.sim.fast_runner._static_synapses`). So
+    a target fed by several ``connect`` calls (one group) or several groups sums its
+    input with the same rounding on both backends, and their spikes stay identical.
+
+    Args:
+        groups: the network's :class:`SynapseGroup` list.
+        populations: the network's populations, in order.
+    """
+
+    def __init__(self, groups: list[SynapseGroup], populations: list) -> None:
+        self.groups = groups
+        offsets = np.cumsum([0] + [p.n for p in populations])
+        total = int(offsets[-1])
+        index = {id(p): k for k, p in enumerate(populations)}
+        per_post: dict[int, list] = {}
+        for g in groups:
+            per_post.setdefault(id(g.post), [g.post, []])[1].append(g)
+        self.targets = []  # (post population, indptr [total + 1], ring, delay, dst, weight) per post
+        for post, gs in per_post.values():
+            src = np.concatenate([g.src.astype(np.int64) + offsets[index[id(g.pre)]] for g in gs])
+            order = np.argsort(src, kind="stable")  # groups in turn, each in its own order
+            per_synapse = [
+                np.concatenate([np.broadcast_to(np.asarray(value(g), dtype), g.src.shape) for g in gs])[order]
+                for value, dtype in ((lambda g: g.receptor, np.int64), (lambda g: g.delay, np.int64),
+                                     (lambda g: g.dst, np.int64),
+                                     (lambda g: g.weight, post.buffer.dtype))  # rounded to the float type
+            ]  # fmt: skip
+            indptr = np.searchsorted(src[order], np.arange(total + 1))
+            self.targets.append((post, indptr, *per_synapse))
+
+    def deliver(self, t: int, fired: np.ndarray) -> None:
+        """Add the spikes of step ``t`` from the neurons ``fired`` (global indices,
+        ascending) into their targets' ring buffers."""
+        if not fired.size:
+            return
+        for post, indptr, ring, delay, dst, weight in self.targets:
+            a, b = indptr[fired], indptr[fired + 1]
+            counts = b - a
+            n = int(counts.sum())
+            if not n:
+                continue
+            # the synapse entries of every fired source, in order (a concatenation of ranges)
+            starts = np.repeat(a - np.cumsum(counts) + counts, counts)
+            idx = starts + np.arange(n)
+            rows = (t + delay[idx]) % post.buffer.shape[1]
+            np.add.at(post.buffer, (ring[idx], rows, dst[idx]), weight[idx])  # in order, unbuffered
 
 
 def group_projections(projections: list, populations: list) -> list[SynapseGroup]:
