@@ -42,5 +42,39 @@ def test_demo_json_last_line_and_figures(tmp_path, capsys):
 
 
 def test_demo_reports_bad_arguments(capsys):
-    assert cli.main(["demo", "--epochs", "0", "--quiet"]) == 2
-    assert "epochs must be >= 1, got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:  # argparse's usage error, before any work
+        cli.main(["demo", "--epochs", "0", "--quiet"])
+    assert stop.value.code == 2
+    assert "argument --epochs: expected an integer >= 1, got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["simulate", "coba", "--neurons", "0"], "argument --neurons: expected an integer >= 1, got 0"),
+        (["simulate", "coba", "--threads", "-1"], "argument --threads: expected an integer >= 0, got -1"),
+        (["simulate", "coba", "--duration-ms", "nan"], "argument --duration-ms: expected a finite"),
+        (["forage", "--seeds", "x"], "argument --seeds: expected an integer, got 'x'"),
+    ],
+)
+def test_bad_command_line_values_stop_before_any_work(argv, message, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main([*argv, "--quiet"])
+    assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_an_unwritable_out_folder_stops_before_the_simulation(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert cli.main(["simulate", "coba", "--out", str(blocker / "sub"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "is not a folder spikeflow can write to" in err
+
+
+def test_a_short_simulation_reports_undefined_statistics_as_null(tmp_path, capsys):
+    # 5 ms is less than two 10 ms bins: the Fano factor and synchrony are not defined
+    argv = ["simulate", "cuba", "--neurons", "200", "--duration-ms", "5", "--out", str(tmp_path), "--json"]
+    assert cli.main([*argv, "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["fano_factor"] is None and out["synchrony_chi"] is None and out["duration_ms"] == 5.0
+    assert (tmp_path / "cuba.png").exists()

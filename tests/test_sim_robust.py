@@ -124,3 +124,30 @@ def test_connect_refuses_masks_floats_several_rules_and_other_networks(backend):
     # nothing was added by the refused calls: the network still runs, with no synapses
     assert net.projections == [] and net.drives == [] and net.monitors == []
     net.run(1.0, progress=False)
+
+
+def test_run_durations_seeds_and_sizes_that_cannot_work_are_refused_before_running():
+    with pytest.raises(ValueError, match="seed must be >= 0, got -1"):
+        Network(seed=-1)
+    with pytest.raises(TypeError, match="seed must be a non-negative int, got float 1.5"):
+        Network(seed=1.5)
+    net, a, b = _net("reference")
+    with pytest.raises(ValueError, match=r"duration_ms=0.04 is less than half a step \(dt_ms=0.1\)"):
+        net.run(0.04, progress=False)
+    with pytest.raises(ValueError, match=r"more than the 9.01e\+15 a network can run"):
+        net.run(2.0**70, progress=False)  # would have run for ever
+    with pytest.warns(UserWarning, match=r"duration_ms=0.25 is not a multiple of dt_ms=0.1; running 2 steps"):
+        net.run(0.25, progress=False)
+    assert net.step_count == 2
+    # memory that cannot exist is refused with the bytes needed, before it is allocated
+    big = Network(dt_ms=0.1)
+    c = big.population(10_000, LIFParams(dt_ms=0.1))
+    big.connect(c, c, indegree=1, delay_ms=1e7)
+    with pytest.raises(ValueError, match=r"ring buffers of a 100000000-step delay .* would need 14.6 TiB"):
+        big.run(1.0, progress=False)
+    rec = Network(dt_ms=0.1)
+    d = rec.population(100_000, LIFParams(dt_ms=0.1))
+    rec.record_state(d, "v")
+    with pytest.raises(ValueError, match=r"recording the state monitors over 10000000 steps .* 7.3 TiB"):
+        rec.run(1e6, progress=False)
+    assert rec.step_count == 0 and d.buffer is not None

@@ -151,3 +151,52 @@ def indices(name: str, values: object, n: int) -> np.ndarray:
             bad = lo if lo < 0 else hi
             raise ValueError(f"{name} must lie in [0, {n - 1}] ({n} neurons), got index {bad}")
     return arr
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``; the physical
+    memory elsewhere), or ``None`` where neither can be read."""
+    import os
+
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def allocation(what: str, nbytes: int, hint: str = "") -> int:
+    """Return ``nbytes`` if an allocation of that size can fit in the memory available now,
+    else raise ValueError naming ``what``, the bytes needed and the bytes available (so a
+    size that cannot fit is refused before it is allocated, not after minutes of
+    swapping or a kill by the kernel)."""
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise ValueError(
+            f"{what} would need {_size(nbytes)} ({nbytes} bytes), more than the {_size(free)} of memory "
+            f"available{'; ' + hint if hint else ''}"
+        )
+    return nbytes
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if nbytes < 1024 or unit == "PiB":
+            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    return f"{nbytes:.1f} PiB"  # pragma: no cover
+
+
+def seed(name: str, value: object) -> int:
+    """Return ``value`` if it is an int >= 0 (a NumPy integer allowed), else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a non-negative int, got {type(value).__name__} {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return int(value)

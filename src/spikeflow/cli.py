@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import time
@@ -36,8 +37,19 @@ def _emit(args: argparse.Namespace, lines: list[str], payload: dict) -> None:
     if not args.quiet:
         for line in lines:
             print(line)
-    if args.json:
-        print(json.dumps(payload, sort_keys=True))
+    if args.json:  # strict JSON: a statistic that is not defined (NaN) is null
+        print(json.dumps(_strict(payload), sort_keys=True, allow_nan=False))
+
+
+def _strict(value):  # noqa: ANN001, ANN202
+    """``value`` with every non-finite float (NaN, inf) in it replaced by ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -188,7 +200,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from .models.izhikevich_network import run_izhikevich_network
     from .sim import fast_compiled
 
-    neurons = args.neurons or {"coba": 4000, "cuba": 4000, "brunel": 12500, "izhikevich": 1000}[args.network]
+    default = {"coba": 4000, "cuba": 4000, "brunel": 12500, "izhikevich": 1000}[args.network]
+    neurons = args.neurons if args.neurons is not None else default
     args.neurons = neurons
     label = f"brunel ({args.regime})" if args.network == "brunel" else args.network
     if not args.quiet:
@@ -267,15 +280,56 @@ def _cmd_forage(args: argparse.Namespace) -> int:
     return 0
 
 
+def _count(low: int):  # noqa: ANN202
+    """An argparse type: an int >= ``low`` (argparse names the option in its error)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
+        return value
+
+    parse.__name__ = "int"
+    return parse
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return value
+
+
+def _writable_folder(path: str) -> None:
+    """Make the output folder ``path`` and check that a file can be written in it, before any
+    work is done (raises ValueError naming the folder)."""
+    import tempfile
+
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".spikeflow-write-test-"):
+            pass
+    except OSError as err:
+        reason = err.strerror or err
+        raise ValueError(f"--out {path!r} is not a folder spikeflow can write to ({reason})") from None
+
+
 def _add_output_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--threads", type=int, default=0, help="torch threads (default: all)")
+    p.add_argument("--threads", type=_count(0), default=0, help="torch threads (default: all)")
     p.add_argument("--json", action="store_true", help="print one JSON object last")
     p.add_argument("--quiet", action="store_true", help="no progress or text (JSON only)")
 
 
 def _add_common(p: argparse.ArgumentParser, epochs: int) -> None:
-    p.add_argument("--epochs", type=int, default=epochs, help=f"training epochs (default {epochs})")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--epochs", type=_count(1), default=epochs, help=f"training epochs (default {epochs})")
+    p.add_argument("--seed", type=_count(0), default=0, help="random seed (default 0)")
     _add_output_options(p)
 
 
@@ -341,10 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
         "Poisson and a linear-nonlinear-Poisson baseline.",
     )
     fit.add_argument("--cells", type=int, nargs="+", default=[1, 2], choices=[1, 2])
-    fit.add_argument("--steps", type=int, default=None, help="Adam steps (default 600)")
-    fit.add_argument("--delta-ms", type=float, default=None, help="Gamma window (default 2 ms)")
+    fit.add_argument("--steps", type=_count(1), default=None, help="Adam steps (default 600)")
+    fit.add_argument("--delta-ms", type=_positive, default=None, help="Gamma window (default 2 ms)")
     fit.add_argument("--out", default="spikeflow-fit", help="folder for the figures")
-    fit.add_argument("--seed", type=int, default=0, help="seed of the baselines (default 0)")
+    fit.add_argument("--seed", type=_count(0), default=0, help="seed of the baselines (default 0)")
     _add_output_options(fit)
     fit.set_defaults(func=_cmd_fit)
 
@@ -359,12 +413,12 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--regime", default="AI", choices=["SR", "AI", "SIfast", "SIslow"])
     sim.add_argument(
         "--neurons",
-        type=int,
+        type=_count(1),
         default=None,
         help="default 4000 (coba, cuba), 12500 (brunel), 1000 (izhikevich)",
     )
-    sim.add_argument("--duration-ms", type=float, default=1000.0)
-    sim.add_argument("--seed", type=int, default=1)
+    sim.add_argument("--duration-ms", type=_positive, default=1000.0)
+    sim.add_argument("--seed", type=_count(0), default=1)
     sim.add_argument(
         "--backend",
         default="auto",
@@ -384,11 +438,11 @@ def build_parser() -> argparse.ArgumentParser:
         "hand-wired Braitenberg vehicle; writes the learning curve, a trajectory plot, an animated "
         "GIF of one episode and the learned weights.",
     )
-    forage.add_argument("--seeds", type=int, default=20, help="insects trained in parallel (default 20)")
-    forage.add_argument("--episodes", type=int, default=10, help="learning episodes (default 10)")
-    forage.add_argument("--eval-episodes", type=int, default=5, help="evaluation episodes (default 5)")
-    forage.add_argument("--steps", type=int, default=500, help="steps per episode (default 500)")
-    forage.add_argument("--seed", type=int, default=0)
+    forage.add_argument("--seeds", type=_count(1), default=20, help="insects trained (default 20)")
+    forage.add_argument("--episodes", type=_count(1), default=10, help="learning episodes (default 10)")
+    forage.add_argument("--eval-episodes", type=_count(0), default=5, help="evaluation episodes (default 5)")
+    forage.add_argument("--steps", type=_count(1), default=500, help="steps per episode (default 500)")
+    forage.add_argument("--seed", type=_count(0), default=0)
     forage.add_argument("--out", default="spikeflow-forage", help="folder for figures and weights")
     _add_output_options(forage)
     forage.set_defaults(func=_cmd_forage)
@@ -402,7 +456,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     models.add_argument("--json", action="store_true", help="print one JSON list of objects, one per model")
     models.add_argument("--quiet", action="store_true", help="no table")
-    models.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
+    models.add_argument("--threads", type=_count(0), default=None, help=argparse.SUPPRESS)
     models.set_defaults(func=_cmd_models)
 
     show = sub.add_parser(
@@ -416,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument(
         "--backend", default="reference", choices=["reference", "fast_sim", "fused_cpu", "fused_gpu"]
     )
-    show.add_argument("--threads", type=int, default=None, help=argparse.SUPPRESS)
+    show.add_argument("--threads", type=_count(0), default=None, help=argparse.SUPPRESS)
     show.set_defaults(func=_cmd_show_code)
     return parser
 
@@ -433,6 +487,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         torch.set_num_threads(args.threads)
     try:
+        if getattr(args, "out", None):
+            _writable_folder(args.out)
         return args.func(args)
     except (ValueError, TypeError, ImportError) as err:
         print(f"spikeflow {args.command}: error: {err}", file=sys.stderr)

@@ -32,8 +32,8 @@ class NetworkRun:
     def statistics(self) -> dict:
         """Mean rate (Hz), mean CV of ISI (neurons with >= 3 spikes; population std as
         :func:`spikeflow.analysis.spiketrains.cv`), Fano factor of the population count in
-        10 ms bins, synchrony chi of 10 ms-binned counts. Vectorised over neurons: one
-        sort of all spikes by neuron and time."""
+        10 ms bins, synchrony chi of 10 ms-binned counts (both NaN for a run shorter than
+        two bins, 20 ms). Vectorised over neurons: one sort of all spikes by neuron and time."""
         n = self.n_neurons
         t, s = self.spikes.by_neuron()
         same = s[1:] == s[:-1]  # consecutive spikes of one neuron: its ISIs
@@ -48,11 +48,12 @@ class NetworkRun:
         keep = idx < n_bins
         counts = np.bincount(idx[keep] * n + s[keep], minlength=n_bins * n).reshape(n_bins, n)
         pop = counts.sum(axis=1)
+        binned = n_bins >= 2  # a variance over bins needs two of them
         return {
             "mean_rate_hz": float(len(t) / n / self.duration_ms * 1e3),
             "cv_isi": float(np.mean(cvs)) if cvs.size else float("nan"),
-            "fano_factor": float(pop.var() / pop.mean()) if pop.mean() > 0 else float("nan"),
-            "synchrony_chi": S.synchrony_chi(counts.astype(float)),
+            "fano_factor": float(pop.var() / pop.mean()) if binned and pop.mean() > 0 else float("nan"),
+            "synchrony_chi": S.synchrony_chi(counts.astype(float)) if binned else float("nan"),
             "n_spikes": int(len(t)),
             "build_s": self.build_s,
             "run_s": self.run_s,

@@ -64,6 +64,7 @@ from .sources import SOURCES, Drive, NoiseInput, PoissonInput, WaveformInput
 from .synapses import Delivery, SynapseGroup, group_projections, two_receptors
 
 _DTYPES = ("float32", "float64")
+MAX_STEPS = 2**53  # steps a network runs at most: step counts and times (steps x dt) stay exact
 
 
 def _float_dtype(dtype: Any) -> np.dtype:
@@ -104,7 +105,7 @@ class Network:
     def __init__(self, dt_ms: float = 0.1, seed: int = 0, dtype: Any = None, backend: str = "auto") -> None:
         self.dt_ms = _checks.positive("dt_ms", dt_ms)
         self.backend = _checks.choice("backend", backend, ("auto", "reference", "fast"))
-        self.seed = seed
+        self.seed = _checks.seed("seed", seed)
         self.float_dtype = _float_dtype(dtype)
         self.rng = np.random.default_rng(seed)
         self.populations: list[Population] = []
@@ -282,6 +283,8 @@ class Network:
             return 1
         delay_ms = _checks.real("delay_ms", delay_ms)
         steps = int(round(delay_ms / self.dt_ms))
+        if steps > MAX_STEPS:
+            raise ValueError(f"delay_ms={delay_ms:g} is {steps:.3g} steps, more than a network can run")
         if steps < 1:
             raise ValueError(f"delay_ms={delay_ms} is below one step (dt_ms={self.dt_ms}); expected >= dt_ms")
         if abs(steps * self.dt_ms - delay_ms) > 1e-9 * max(1.0, delay_ms):
@@ -423,6 +426,11 @@ class Network:
     def _build(self) -> list[SynapseGroup]:
         built = group_projections(self.projections, self.populations)
         max_delay = max([g.delay for g in built] + [q.delay for q in self.plastic], default=1)
+        need = 2 * (max_delay + 1) * sum(p.n for p in self.populations) * self.float_dtype.itemsize
+        _checks.allocation(
+            f"the ring buffers of a {max_delay}-step delay ({max_delay * self.dt_ms:g} ms)", need,
+            "shorten the longest delay_ms or raise dt_ms",
+        )  # fmt: skip
         for pop in self.populations:
             if pop.buffer is None or pop.buffer.shape[1] < max_delay + 1:
                 old = pop.buffer
@@ -454,9 +462,10 @@ class Network:
         """Advance ``duration_ms`` (rounded to whole steps); repeated calls continue."""
         if not self.populations:
             raise ValueError("the network is empty: add a population before run()")
-        steps = int(round(_checks.positive("duration_ms", duration_ms) / self.dt_ms))
+        steps = self._run_steps(duration_ms)
         if self._built is None:
             self._built = self._build()
+        self._check_recording(steps)
         reason = self.fast_unsupported_reason()
         if self.backend == "fast" and reason:
             raise ValueError(f"backend='fast' cannot run this network: {reason}")
@@ -472,6 +481,39 @@ class Network:
             if (k + 1) % tick == 0 or k + 1 == steps:
                 bar.update(1)
         bar.close()
+
+    def _run_steps(self, duration_ms: float) -> int:
+        """The whole steps of ``duration_ms``: refused when it rounds to none or to more
+        than the step counter keeps exact, a warning when it is not a multiple of dt."""
+        duration_ms = _checks.positive("duration_ms", duration_ms)
+        steps = int(round(duration_ms / self.dt_ms))
+        if steps < 1:
+            raise ValueError(
+                f"duration_ms={duration_ms:g} is less than half a step (dt_ms={self.dt_ms:g}) and would run "
+                "no step; expected at least one step"
+            )
+        if self.step_count + steps > MAX_STEPS:
+            raise ValueError(
+                f"duration_ms={duration_ms:g} is {steps:.3g} steps of {self.dt_ms:g} ms, more than the "
+                f"{MAX_STEPS:.3g} a network can run (2**53: its times in ms stay exact)"
+            )
+        if abs(steps * self.dt_ms - duration_ms) > 1e-9 * max(1.0, duration_ms):
+            warnings.warn(
+                f"duration_ms={duration_ms:g} is not a multiple of dt_ms={self.dt_ms:g}; running "
+                f"{steps} steps ({steps * self.dt_ms:g} ms)",
+                stacklevel=3,
+            )
+        return steps
+
+    def _check_recording(self, steps: int) -> None:
+        """Refuse a run whose state monitors would not fit in memory, before it starts."""
+        samples = sum(
+            (steps // m.every + 1) * len(m.selection) for m in self.monitors if isinstance(m, StateMonitor)
+        )
+        _checks.allocation(
+            f"recording the state monitors over {steps} steps", 8 * samples,
+            "record fewer neurons, sample with a larger every=, or run shorter pieces and save between them",
+        )  # fmt: skip
 
     def fast_unsupported_reason(self) -> str | None:
         """Why the fast CPU backend cannot run this network, or ``None`` if it can."""
