@@ -31,6 +31,8 @@ def unsupported_reason(spec: Any, x: torch.Tensor, coeffs: Any) -> str | None:
         return "Triton is not installed (pip install triton)"
     if x.device.type == "cpu" and not kernels.numba_available():
         return "Numba is not installed (pip install 'spikeflow[fast]')"
+    if x.device.type == "cpu" and kernels.threads.fork_reason() is not None:
+        return kernels.threads.fork_reason()
     return None
 
 
@@ -138,6 +140,9 @@ def fused_sequence(spec: Any, x: torch.Tensor, state: Any, coeffs: Any) -> tuple
         out, *final = triton_sequence(spec, x, tensors, consts, per_neuron, coeffs)
         return out, state._replace(**dict(zip(names, final)))
     module = runtime.generated(spec, "numba_train")
+    from ..kernels import threads
+
+    threads.before_launch()
     info = (module, per_neuron, coeffs)
     needs_grad = torch.is_grad_enabled() and (
         x.requires_grad or consts.requires_grad or any(t.requires_grad for t in tensors)

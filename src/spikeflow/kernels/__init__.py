@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from . import threads
 from .buffers import buffer_cache_limit, cached_bytes, set_buffer_cache_limit
 from .conventions import per_coeffs
 
@@ -57,6 +58,8 @@ _reasons: dict = {}  # (model, id(coeffs), device type, dtype) -> (coeffs, reaso
 def unsupported_reason(model: str, x: torch.Tensor, coeffs: Any) -> str | None:
     """Why no fused kernel can run this sequence, or ``None`` if one can (remembered per
     coefficients object, which a layer passes unchanged on every call)."""
+    if x.device.type == "cpu" and threads.fork_reason() is not None:
+        return threads.fork_reason()
     key = (model, id(coeffs), x.device.type, x.dtype)
     return per_coeffs(_reasons, key, coeffs, lambda: _reason(model, x, coeffs))
 
@@ -97,6 +100,7 @@ def fused_sequence(model: str, x: torch.Tensor, state: Any, coeffs: Any) -> tupl
         return triton_sequence(model, x, state, coeffs)
     from . import fused_cpu
 
+    threads.before_launch()
     names = _KERNEL_STATE[model]
     tensors = [getattr(state, k) for k in names]
     fn = getattr(fused_cpu, _CPU_FUNCTION[model])
@@ -128,6 +132,7 @@ def fused_linear_sequence(
     from . import fused_cpu
     from .fused_linear import FusedLinearNeuron, LinearSpec
 
+    threads.before_launch()
     cls = {"lif": fused_cpu.FusedLIF, "synaptic_lif": fused_cpu.FusedSynapticLIF, "alif": fused_cpu.FusedALIF}
     fields = _KERNEL_STATE[model]
     spec = LinearSpec(cls[model], coeffs)
