@@ -137,3 +137,27 @@ def test_digits_config_validation():
         DigitsConfig(epochs=0)
     with pytest.raises(ValueError, match="lr must be > 0, got -0.1"):
         DigitsConfig(lr=-0.1)
+
+
+@pytest.mark.parametrize(
+    "make, kwargs, match",
+    [
+        (LIFParams, {"tau_mem": 5.0}, r"LIFParams has no parameter 'tau_mem'; did you mean 'tau_mem_ms'\?"),
+        (ALIFParams, {"tau_adapt": 5.0}, r"did you mean 'tau_adapt_ms'\?"),
+        (lambda **kw: sf.nn.LIF(**kw), {"vth": 0.5}, r"has no parameter 'vth'; did you mean 'v_th'\?"),
+        (lambda **kw: sf.nn.SynapticLIF(**kw), {"tau_syn": 5.0}, r"did you mean 'tau_syn_ms'\?"),
+    ],
+)
+def test_misspelled_parameters_name_the_closest_field(make, kwargs, match):
+    with pytest.raises(TypeError, match=match):
+        make(**kwargs)
+
+
+def test_a_two_dimensional_input_is_refused_where_it_has_no_reading():
+    # [T, batch] is a valid input to an elementwise layer; a layer with per-neuron
+    # parameters or a recurrent layer needs features, and took [T, features] silently
+    assert sf.nn.LIF()(torch.rand(20, 64)).shape == (20, 64)
+    for layer in (sf.nn.LIF(size=64, learn_tau=True), sf.nn.RecurrentLIF(64, 32)):
+        with pytest.raises(ValueError, match=r"x must be \[T, batch, features\] .* x.unsqueeze\(1\)"):
+            layer(torch.rand(20, 64))
+        assert layer(torch.rand(20, 1, 64)).shape[:2] == (20, 1)

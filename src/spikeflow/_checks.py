@@ -200,3 +200,33 @@ def seed(name: str, value: object) -> int:
     if value < 0:
         raise ValueError(f"{name} must be >= 0, got {value!r}")
     return int(value)
+
+
+def unknown_names(owner: str, given: object, known: Sequence[str]) -> None:
+    """Raise TypeError for the first of ``given`` not in ``known``, naming ``owner``, the
+    closest known name ("did you mean") and every known one."""
+    import difflib
+
+    for name in given:
+        if name in known:
+            continue
+        close = [k for k in known if k.lower() == str(name).lower()]
+        close = close or difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+        close = close or [k for k in known if k.startswith(str(name)[:3])]
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise TypeError(f"{owner} has no parameter {name!r}{hint} (it has {', '.join(known)})")
+
+
+def suggest_fields(cls: type) -> type:
+    """Wrap dataclass ``cls``'s ``__init__`` so that a misspelled keyword gets a TypeError
+    naming the closest field, instead of Python's bare "unexpected keyword argument"."""
+    init = cls.__init__
+    fields = tuple(cls.__dataclass_fields__)
+
+    def __init__(self, *args, **kwargs):  # noqa: ANN001, ANN202, N807
+        unknown_names(cls.__name__, kwargs, fields)
+        init(self, *args, **kwargs)
+
+    __init__.__doc__, __init__.__wrapped__ = init.__doc__, init
+    cls.__init__ = __init__
+    return cls

@@ -138,11 +138,17 @@ def load_checkpoint(module: nn.Module, path: str | os.PathLike, *, strict: bool 
     saved = json.loads(header.get("neuron_params", "{}"))
     current = _neuron_params(module)
     for name in sorted(set(saved) | set(current)):
-        if saved.get(name) != current.get(name):
-            raise CheckpointError(
-                f"neuron layer {name!r}: checkpoint has parameters {saved.get(name)}, "
-                f"the module has {current.get(name)}"
-            )
+        old, new = saved.get(name), current.get(name)
+        if old == new:
+            continue
+        if old is None or new is None:
+            where = "the module" if old is None else "the checkpoint"
+            raise CheckpointError(f"neuron layer {name!r} is only in {where}")
+        if isinstance(old, dict) and isinstance(new, dict):
+            diffs = [f"{k}: checkpoint {old.get(k, '(absent)')!r}, module {new.get(k, '(absent)')!r}"
+                     for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]  # fmt: skip
+            raise CheckpointError(f"neuron layer {name!r} has other parameters: {'; '.join(diffs)}")
+        raise CheckpointError(f"neuron layer {name!r}: checkpoint has {old!r}, the module has {new!r}")
     try:
         module.load_state_dict(tensors, strict=strict)
     except RuntimeError as err:

@@ -323,6 +323,8 @@ def load_forager(path: str | Path) -> SpikingForager:
     expected = {k: tuple(v.shape) for k, v in agent.state_dict().items()}
     got = {k: tuple(v.shape) for k, v in tensors.items()}
     if expected != got:
-        raise CheckpointError(f"{str(path)!r}: tensors {got} do not match the configuration's {expected}")
+        diffs = [f"{k}: file {got.get(k, '(absent)')}, configuration {expected.get(k, '(absent)')}"
+                 for k in sorted(set(expected) | set(got)) if expected.get(k) != got.get(k)]  # fmt: skip
+        raise CheckpointError(f"{str(path)!r}: tensors do not match the configuration: {'; '.join(diffs)}")
     agent.load_state_dict({k: v.to(torch.float64) for k, v in tensors.items()})
     return agent

@@ -12,6 +12,7 @@ generator's), so they are registered on first access: :func:`get` and
 :func:`registered` load them.
 """
 
+from .. import _checks
 from . import adex, alif, cond_lif, cuba_lif, hodgkin_huxley, izhikevich, leaky_integrator, lif, synaptic_lif
 from ._base import MembraneParams, NeuronModel
 from .adex import AdExParams, AdExState
@@ -24,6 +25,11 @@ from .leaky_integrator import LIParams, LIState
 from .lif import LIFParams, LIFState
 from .spec import ModelSpec, Parameter, SpecParams, define_model, get, register, registered
 from .synaptic_lif import SynapticLIFParams, SynapticLIFState
+
+for _cls in (AdExParams, ALIFParams, CondLIFParams, CubaLIFParams, HHParams, IzhikevichParams, LIParams,
+             LIFParams, SynapticLIFParams):  # fmt: skip
+    _checks.suggest_fields(_cls)  # a misspelled keyword names the closest field
+del _cls
 
 __all__ = [
     "ModelSpec",

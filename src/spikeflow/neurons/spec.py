@@ -266,12 +266,7 @@ class SpecParams:
     """
 
     def __init__(self, spec: ModelSpec, values: Mapping[str, Any]) -> None:
-        known = {**spec.parameters, **_OPTIONS}
-        for name in values:
-            if name not in known:
-                close = [k for k in known if k.lower() == name.lower() or k.startswith(name[:3])]
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise TypeError(f"{spec.name} has no parameter {name!r}{hint} (it has {', '.join(known)})")
+        _checks.unknown_names(spec.name, values, tuple({**spec.parameters, **_OPTIONS}))
         merged = {k: p.default for k, p in spec.parameters.items()}
         for name, value in values.items():
             if name in spec.parameters:

@@ -90,7 +90,7 @@ class NeuronLayer(nn.Module):
         super().__init__()
         self.backend = _checks.choice("backend", backend, BACKENDS)
         self.params = params = self._make_params(params, param_fields)
-        shape = _as_shape(size)
+        self._param_shape = shape = _as_shape(size)
         self.learn_tau = bool(learn_tau)
         self.learn_threshold = bool(learn_threshold)
         if learn_threshold and not self.model.spiking:
@@ -251,6 +251,12 @@ class NeuronLayer(nn.Module):
     def _forward_sequence(self, x: torch.Tensor, state: Any) -> torch.Tensor:
         if self.check_inputs:
             _checks.time_major("x", x)
+            if x.dim() == 2 and (self._param_shape or isinstance(self, RecurrentLayer)):
+                raise ValueError(
+                    f"x must be [T, batch, features] for {type(self).__name__} with per-neuron parameters of "
+                    f"shape {list(self._param_shape)}, got 2-D {list(x.shape)} (read as [T, batch] it has no "
+                    "features); for one sequence add the batch dimension: x.unsqueeze(1)"
+                )
         x = self.drive(x)
         state = self._start_state(state, x[0])
         c = self.coeffs()
