@@ -31,8 +31,8 @@ def test_round_trip_restores_parameters_and_held_state(tmp_path):
 def test_mismatched_neuron_parameters_are_refused(tmp_path):
     path = save_checkpoint(_net(tau=10.0), tmp_path / "m.safetensors")
     # the field that differs is named, with both values, and no other field
-    with pytest.raises(CheckpointError, match=r"neuron layer '1' has other parameters: tau_mem_ms: checkpoint "
-                       r"10.0, module 20.0$"):  # fmt: skip
+    expected = r"neuron layer '1' has other parameters: tau_mem_ms: checkpoint 10.0, module 20.0$"
+    with pytest.raises(CheckpointError, match=expected):
         load_checkpoint(_net(tau=20.0), path)
 
 
