@@ -63,7 +63,7 @@ def test_future_format_version_is_refused(tmp_path):
     path = tmp_path / "future.safetensors"
     save_file({"weight": torch.zeros(2, 1), "bias": torch.zeros(2)}, str(path),
               metadata={"format": "spikeflow-checkpoint", "format_version": "99"})  # fmt: skip
-    with pytest.raises(CheckpointError, match="format version 99; this spikeflow .* reads version 1"):
+    with pytest.raises(CheckpointError, match="format version 99; this spikeflow .* reads versions 1, 2"):
         load_checkpoint(nn.Linear(1, 2), path)
 
 
@@ -87,3 +87,43 @@ def test_bad_arguments():
         save_checkpoint({}, "x.safetensors")
     with pytest.raises(TypeError, match="metadata must map str to str"):
         save_checkpoint(nn.Linear(1, 1), "x.safetensors", metadata={"epoch": 3})
+
+
+def test_a_flipped_bit_or_a_changed_tensor_is_refused(tmp_path):
+    path = save_checkpoint(nn.Linear(4, 3), tmp_path / "m.safetensors")
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0x10  # a bit in the last tensor's data
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="is corrupt: its tensors do not match the checksum"):
+        load_checkpoint(nn.Linear(4, 3), path)
+
+
+def test_a_tensor_of_another_dtype_is_refused_not_cast(tmp_path):
+    path = save_checkpoint(nn.Linear(2, 2).double(), tmp_path / "m.safetensors")
+    with pytest.raises(CheckpointError, match=r"tensor '(bias|weight)' is torch.float64 in the checkpoint"):
+        load_checkpoint(nn.Linear(2, 2), path)
+    load_checkpoint(nn.Linear(2, 2).double(), path)
+
+
+def test_a_killed_save_leaves_no_temporary_file_after_the_next_save(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    target = tmp_path / "m.safetensors"
+    # a writer killed (SIGKILL: no finally runs) in the middle of its write
+    script = textwrap.dedent(f"""
+        import os, signal, safetensors.torch, torch
+        from spikeflow.io import save_checkpoint
+        def die(*args, **kwargs):
+            os.kill(os.getpid(), signal.SIGKILL)
+        safetensors.torch.save_file = die
+        save_checkpoint(torch.nn.Linear(2, 2), {str(target)!r})
+    """)
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-c", script], timeout=120)
+        assert done.returncode == -9
+    # each save removed the files of the writers killed before it: one is left, not three
+    assert len(list(tmp_path.glob(".m.safetensors.*.tmp"))) == 1
+    save_checkpoint(nn.Linear(2, 2), target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]

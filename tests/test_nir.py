@@ -10,7 +10,7 @@ from torch import nn
 import spikeflow as sf
 
 nir = pytest.importorskip("nir")
-from spikeflow.io import TimeFold, export_nir, import_nir  # noqa: E402
+from spikeflow.io import TimeFold, export_nir, import_nir, write_nir  # noqa: E402
 
 
 def _mlp():
@@ -53,7 +53,7 @@ def test_conv_flatten_if_round_trip_and_file(tmp_path):
         net[2].bias.fill_(0.4)  # the integrate-and-fire neurons do fire
     graph = export_nir(net, (1, 5, 5))
     assert type(graph.nodes["3"]).__name__ == "IF"
-    nir.write(tmp_path / "net.nir", graph)
+    write_nir(graph, tmp_path / "net.nir")
     back = import_nir(nir.read(tmp_path / "net.nir"))
     x = torch.rand(10, 2, 1, 5, 5) * 2
     y = net(x)
@@ -103,3 +103,21 @@ def test_import_errors():
     )  # fmt: skip
     with pytest.raises(ValueError, match="has 2 successors; only chains can be imported"):
         import_nir(branched)
+
+
+def test_write_nir_is_atomic(tmp_path, monkeypatch):
+    graph = export_nir(nn.Sequential(nn.Linear(3, 2), sf.nn.LIF()), (3,))
+    path = write_nir(graph, tmp_path / "net.nir")
+    before = path.read_bytes()
+
+    def dies_half_way(filename, graph, **kwargs):  # noqa: ANN001, ANN202
+        with open(filename, "wb") as fh:
+            fh.write(b"\x89HDF half a file")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nir, "write", dies_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        write_nir(graph, path)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["net.nir"]
+    with pytest.raises(TypeError, match="graph must be a NIR graph or node, got dict"):
+        write_nir({}, tmp_path / "x.nir")

@@ -9,13 +9,13 @@ atomically (temporary file, then rename).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._atomic import write_atomically
 from ._lazy import is_tensor, torch
 
 
@@ -127,24 +127,10 @@ def save(fig: Any, path: str | os.PathLike, dpi: int = 120) -> Path:
     plt = _pyplot()
     path = Path(path)
     try:
-        _atomic_write(path, lambda fh: fig.savefig(fh, dpi=dpi, format=path.suffix.lstrip(".") or "png"))
+        write_atomically(path, lambda tmp: fig.savefig(tmp, dpi=dpi, format=path.suffix.lstrip(".") or "png"))
     finally:
         plt.close(fig)
     return path
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Call ``write(binary file)`` on a temporary file beside ``path``, then move it into
-    place, so that ``path`` is never left half written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=path.suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def fit_summary(fit: Any) -> Any:
@@ -235,10 +221,10 @@ def forage_figures(result: Any, folder: str | os.PathLike, gif_every: int = 2) -
 
     images = [Image.fromarray(f) for f in frames]
     gif = folder / "forage_episode.gif"
-    _atomic_write(
+    write_atomically(
         gif,
-        lambda fh: images[0].save(
-            fh, format="GIF", save_all=True, append_images=images[1:], duration=50, loop=0, optimize=True
+        lambda tmp: images[0].save(
+            tmp, format="GIF", save_all=True, append_images=images[1:], duration=50, loop=0, optimize=True
         ),
     )
     paths["animation"] = str(gif)

@@ -3,7 +3,7 @@ blocks, NWB files and NIR graphs. Each format's package is imported only when us
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .neo_io import from_neo, spike_raster, to_neo
-from .nir_io import TimeFold, export_nir, import_nir
+from .nir_io import TimeFold, export_nir, import_nir, write_nir
 from .nwb import NWBContent, read_nwb, write_nwb
 
 __all__ = [
@@ -18,5 +18,6 @@ __all__ = [
     "save_checkpoint",
     "spike_raster",
     "to_neo",
+    "write_nir",
     "write_nwb",
 ]

@@ -3,27 +3,32 @@
 A checkpoint holds a module's ``state_dict`` (parameters, buffers and, for stateful
 layers, the held neuron state) and a small text header: a format tag, a format version,
 the spikeflow version, the module's class and the frozen parameters of every neuron
-layer. Files are written to a temporary file in the target folder, flushed to disk and
-renamed over the target, so an interrupted save never leaves a truncated checkpoint.
-Loading never unpickles anything: safetensors stores raw tensors only.
+layer, and a SHA-256 checksum over every tensor's name, dtype, shape and bytes, verified
+on load (a flipped bit is an error, not a silently different network). Files are written
+atomically (:mod:`spikeflow._atomic`), so an interrupted save never leaves a truncated
+checkpoint, and a killed one's temporary file is removed by the next save. Loading never
+unpickles anything: safetensors stores raw tensors only; a tensor whose dtype differs
+from the module's is refused, not cast.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from .._atomic import write_atomically
 from .._version import __version__
 
 FORMAT = "spikeflow-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: with the tensors' checksum; version 1 files (none) are still read
+READS = ("1", "2")
 
 
 class CheckpointError(ValueError):
@@ -56,6 +61,16 @@ def _neuron_params(module: nn.Module) -> dict[str, Any]:
     return out
 
 
+def tensors_digest(tensors: dict[str, torch.Tensor]) -> str:
+    """SHA-256 (hex) over every tensor's name, dtype, shape and bytes, in name order."""
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        h.update(f"{name}\0{t.dtype}\0{list(t.shape)}\0".encode())
+        h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
 def save_checkpoint(
     module: nn.Module, path: str | os.PathLike, metadata: dict[str, str] | None = None
 ) -> Path:
@@ -84,20 +99,9 @@ def save_checkpoint(
         "spikeflow_version": __version__,
         "module_class": f"{type(module).__module__}.{type(module).__qualname__}",
         "neuron_params": json.dumps(_neuron_params(module), sort_keys=True),
+        "tensors_sha256": tensors_digest(tensors),
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        st.save_file(tensors, tmp, metadata=header)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomically(path, lambda tmp: st.save_file(tensors, tmp, metadata=header))
 
 
 def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -117,11 +121,18 @@ def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], d
     if header.get("format") != FORMAT:
         raise CheckpointError(f"{str(path)!r} is not a spikeflow checkpoint (no format tag {FORMAT!r})")
     version = header.get("format_version", "?")
-    if version != str(FORMAT_VERSION):
+    if version not in READS:
         raise CheckpointError(
             f"{str(path)!r} has checkpoint format version {version}; this spikeflow "
-            f"({__version__}) reads version {FORMAT_VERSION}"
+            f"({__version__}) reads versions {', '.join(READS)}"
         )
+    if version != "1":
+        saved = header.get("tensors_sha256")
+        if saved is None or saved != tensors_digest(tensors):
+            raise CheckpointError(
+                f"{str(path)!r} is corrupt: its tensors do not match the checksum saved with them "
+                "(a changed or damaged file); restore it from a copy"
+            )
     return tensors, header
 
 
@@ -149,6 +160,13 @@ def load_checkpoint(module: nn.Module, path: str | os.PathLike, *, strict: bool 
                      for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]  # fmt: skip
             raise CheckpointError(f"neuron layer {name!r} has other parameters: {'; '.join(diffs)}")
         raise CheckpointError(f"neuron layer {name!r}: checkpoint has {old!r}, the module has {new!r}")
+    own = module.state_dict()
+    for name, t in tensors.items():
+        if name in own and own[name] is not None and t.dtype != own[name].dtype:
+            raise CheckpointError(
+                f"tensor {name!r} is {t.dtype} in the checkpoint and {own[name].dtype} in the module; "
+                "convert the module (module.to(dtype)) before loading, nothing is cast silently"
+            )
     try:
         module.load_state_dict(tensors, strict=strict)
     except RuntimeError as err:

@@ -30,6 +30,8 @@ other tools ignore (they will reset to ``v_reset``).
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,6 +39,7 @@ import torch
 from torch import nn
 
 from .. import _checks
+from .._atomic import write_atomically
 from ..nn.layers import LI, LIF, SynapticLIF
 
 MODES = ("exact", "euler")
@@ -48,6 +51,16 @@ def _nir():  # noqa: ANN202
     except ImportError as err:
         raise ImportError("NIR export needs nir: pip install 'spikeflow[io]'") from err
     return nir
+
+
+def write_nir(graph: Any, path: str | os.PathLike) -> Path:
+    """Write a NIR graph (for example from :func:`export_nir`) to ``path`` (NIR's HDF5 file)
+    atomically: a write that is interrupted or killed leaves the old file, never an
+    unreadable one (``nir.write`` writes in place). Returns the path."""
+    nir = _nir()
+    if not isinstance(graph, nir.NIRNode):
+        raise TypeError(f"graph must be a NIR graph or node, got {type(graph).__name__}")
+    return write_atomically(path, lambda tmp: nir.write(tmp, graph))
 
 
 class TimeFold(nn.Module):

@@ -8,7 +8,6 @@ Install with ``pip install 'spikeflow[io]'`` (pynwb; nwbinspector to check files
 from __future__ import annotations
 
 import os
-import tempfile
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 
 from .. import _checks
+from .._atomic import write_atomically
 from .neo_io import _as_trains
 
 
@@ -98,18 +98,11 @@ def write_nwb(
                 description=f"simulated state variable {key!r}, one column per neuron",
             )
         )
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp.nwb", dir=path.parent)
-    os.close(fd)
-    try:
+    def write(tmp: str) -> None:
         with pynwb.NWBHDF5IO(tmp, "w") as io:
             io.write(nwb)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return write_atomically(path, write)
 
 
 @dataclass
