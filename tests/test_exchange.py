@@ -74,6 +74,9 @@ def test_bad_input(tmp_path):
         write_nwb(tmp_path / "x.nwb", spikes, 0.1, session_start_time=datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="dt_ms must be > 0, got 0.0"):
         write_nwb(tmp_path / "x.nwb", spikes, 0.0)
+    for bad, shown in ((float("nan"), "nan"), (-2.0, "-2.0")):
+        with pytest.raises(ValueError, match=rf"spikes\['exc'\] neuron 1: .* >= 0 ms, got {shown}"):
+            write_nwb(tmp_path / "x.nwb", {"exc": [np.array([1.0]), np.array([3.0, bad])]}, 0.1)
     with pytest.raises(FileNotFoundError, match="no NWB file at"):
         read_nwb(tmp_path / "missing.nwb")
     assert not list(tmp_path.iterdir())  # nothing half-written was left behind

@@ -121,3 +121,11 @@ def test_write_nir_is_atomic(tmp_path, monkeypatch):
     assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["net.nir"]
     with pytest.raises(TypeError, match="graph must be a NIR graph or node, got dict"):
         write_nir({}, tmp_path / "x.nir")
+
+
+def test_import_refuses_nan_weights_naming_the_node():
+    graph = export_nir(nn.Sequential(nn.Linear(3, 2), sf.nn.LIF()), (3,))
+    name = next(k for k, v in graph.nodes.items() if isinstance(v, nir.Affine))
+    graph.nodes[name].weight[0, 0] = float("nan")
+    with pytest.raises(ValueError, match=rf"node '{name}': weight has 1 NaN or infinite value\(s\) of 6"):
+        import_nir(graph)

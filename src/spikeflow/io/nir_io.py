@@ -240,6 +240,16 @@ def _scalar(name: str, values: Any) -> float:
     return float(a[0])
 
 
+def _finite_array(node: str, field: str, values: Any) -> torch.Tensor:
+    """A node's array as float32, refusing NaN or infinite entries (a network built from
+    them would compute NaN silently)."""
+    arr = np.asarray(values, dtype=np.float64)
+    bad = int(np.count_nonzero(~np.isfinite(arr)))
+    if bad:
+        raise ValueError(f"node {node!r}: {field} has {bad} NaN or infinite value(s) of {arr.size}")
+    return torch.tensor(arr, dtype=torch.float32)
+
+
 def import_nir(graph: Any, *, dt_ms: float | None = None) -> nn.Sequential:
     """Build an ``nn.Sequential`` of spikeflow modules from a chain-shaped ``nir.NIRGraph``.
 
@@ -257,22 +267,22 @@ def import_nir(graph: Any, *, dt_ms: float | None = None) -> nn.Sequential:
         if isinstance(node, nir.Output):
             continue
         if isinstance(node, nir.Affine | nir.Linear):
-            w = torch.tensor(np.asarray(node.weight), dtype=torch.float32)
+            w = _finite_array(name, "weight", node.weight)
             lin = nn.Linear(w.shape[1], w.shape[0], bias=isinstance(node, nir.Affine))
             with torch.no_grad():
                 lin.weight.copy_(w)
                 if isinstance(node, nir.Affine):
-                    lin.bias.copy_(torch.tensor(np.asarray(node.bias), dtype=torch.float32))
+                    lin.bias.copy_(_finite_array(name, "bias", node.bias))
             layers.append(lin)
         elif isinstance(node, nir.Conv2d):
-            w = torch.tensor(np.asarray(node.weight), dtype=torch.float32)
+            w = _finite_array(name, "weight", node.weight)
             conv = nn.Conv2d(
                 w.shape[1] * node.groups, w.shape[0], tuple(w.shape[-2:]), stride=node.stride,
                 padding=node.padding, dilation=node.dilation, groups=node.groups,
             )  # fmt: skip
             with torch.no_grad():
                 conv.weight.copy_(w)
-                conv.bias.copy_(torch.tensor(np.asarray(node.bias), dtype=torch.float32))
+                conv.bias.copy_(_finite_array(name, "bias", node.bias))
             layers.append(TimeFold(conv))
         elif isinstance(node, nir.Flatten):
             end = node.end_dim if node.end_dim < 0 else node.end_dim + 1

@@ -83,7 +83,13 @@ def write_nwb(
     nwb.add_unit_column(name="neuron_index", description="index of the neuron in its population")
     for pop, s in spikes.items():
         for j, t in enumerate(_as_trains(pop, s, dt_ms, t_start_ms)):
-            nwb.add_unit(spike_times=np.asarray(t, dtype=np.float64) / 1e3, population=pop, neuron_index=j)
+            t = np.asarray(t, dtype=np.float64)
+            if t.size and (not np.isfinite(t).all() or t.min() < 0):
+                bad = t[~np.isfinite(t) | (t < 0)][0]
+                raise ValueError(
+                    f"spikes[{pop!r}] neuron {j}: spike times must be finite and >= 0 ms, got {float(bad)!r}"
+                )
+            nwb.add_unit(spike_times=t / 1e3, population=pop, neuron_index=j)
     for key, (trace, unit) in (states or {}).items():
         a = trace.detach().cpu().numpy() if isinstance(trace, torch.Tensor) else np.asarray(trace)
         if a.ndim not in (1, 2):
