@@ -161,3 +161,17 @@ def test_a_two_dimensional_input_is_refused_where_it_has_no_reading():
         with pytest.raises(ValueError, match=r"x must be \[T, batch, features\] .* x.unsqueeze\(1\)"):
             layer(torch.rand(20, 64))
         assert layer(torch.rand(20, 1, 64)).shape[:2] == (20, 1)
+
+
+@pytest.mark.parametrize(
+    "decode", [encoding.latency_decode, encoding.first_spike_time, encoding.isi_rate,
+               lambda s: encoding.delta_decode(s, 0.5), encoding.spike_rate, encoding.spike_count,
+               encoding.population_decode],
+)  # fmt: skip
+@pytest.mark.parametrize("bad", [[[0.0, 1.0]], torch.tensor(1.0), torch.zeros(0), torch.zeros(0, 3)])
+def test_decoders_give_clear_errors_for_lists_empty_and_0d_input(decode, bad):
+    if decode is encoding.spike_count and isinstance(bad, torch.Tensor) and bad.dim() and bad.numel() == 0:
+        assert (decode(bad) == 0).all() and decode(bad).shape == bad.shape[1:]  # no steps: zero spikes
+        return
+    with pytest.raises((TypeError, ValueError), match="spikes must"):
+        decode(bad)

@@ -113,9 +113,10 @@ def tensor(
     return x
 
 
-def time_major(name: str, x: object, *, finite: bool = True) -> torch.Tensor:
-    """Check a multi-step input ``[T, batch, *features]`` with T >= 1."""
-    x = tensor(name, x, min_dim=2, finite=finite)
+def time_major(name: str, x: object, *, finite: bool = True, min_dim: int = 2) -> torch.Tensor:
+    """Check a multi-step tensor ``[T, batch, *features]`` (``min_dim=1``: ``[T, *shape]``)
+    with T >= 1."""
+    x = tensor(name, x, min_dim=min_dim, finite=finite)
     if x.shape[0] == 0:
         raise ValueError(
             f"{name} must have at least one time step (T >= 1) in dim 0, got shape {tuple(x.shape)}"

@@ -107,9 +107,7 @@ def spike_count(spikes: torch.Tensor) -> torch.Tensor:
 
 def spike_rate(spikes: torch.Tensor, dt_ms: float | None = None) -> torch.Tensor:
     """Mean firing rate over time: spikes per step, or Hz when ``dt_ms`` is given."""
-    _checks.tensor("spikes", spikes, min_dim=1)
-    if spikes.shape[0] == 0:
-        raise ValueError(f"spikes must have T >= 1 steps, got shape {tuple(spikes.shape)}")
+    _checks.time_major("spikes", spikes, min_dim=1)
     r = spikes.mean(0)
     return r if dt_ms is None else r / (_checks.positive("dt_ms", dt_ms) * 1e-3)
 
@@ -123,7 +121,7 @@ def isi_rate(spikes: torch.Tensor, dt_ms: float = 1.0) -> torch.Tensor:
         spikes: ``[T, *shape]`` 0/1.
         dt_ms: step (ms).
     """
-    _checks.tensor("spikes", spikes, min_dim=1)
+    _checks.time_major("spikes", spikes, min_dim=1)
     dt_ms = _checks.positive("dt_ms", dt_ms)
     T = spikes.shape[0]
     t = torch.arange(T, dtype=spikes.dtype, device=spikes.device).view(-1, *[1] * (spikes.dim() - 1))
@@ -137,15 +135,13 @@ def isi_rate(spikes: torch.Tensor, dt_ms: float = 1.0) -> torch.Tensor:
 
 def max_membrane(v: torch.Tensor) -> torch.Tensor:
     """Maximum membrane potential over time, ``[T, *shape] -> [*shape]`` (a common readout)."""
-    _checks.tensor("v", v, min_dim=1)
-    if v.shape[0] == 0:
-        raise ValueError(f"v must have T >= 1 steps, got shape {tuple(v.shape)}")
+    _checks.time_major("v", v, min_dim=1)
     return v.amax(0)
 
 
 def first_spike_time(spikes: torch.Tensor, *, no_spike: float | None = None) -> torch.Tensor:
     """Index of each neuron's first spike (steps); ``no_spike`` (default T) if silent."""
-    _checks.tensor("spikes", spikes, min_dim=1)
+    _checks.time_major("spikes", spikes, min_dim=1)
     T = spikes.shape[0]
     t = torch.arange(T, dtype=spikes.dtype, device=spikes.device).view(-1, *[1] * (spikes.dim() - 1))
     fill = float(T if no_spike is None else no_spike)
@@ -199,6 +195,7 @@ def latency_decode(
 ) -> torch.Tensor:
     """Invert :func:`latency` from the first spike time; silent neurons decode to 0."""
     _checks.choice("method", method, ("linear", "log"))
+    _checks.time_major("spikes", spikes, min_dim=1)
     T = spikes.shape[0]
     t = first_spike_time(spikes)
     silent = t >= T
@@ -222,9 +219,7 @@ def delta(signal: torch.Tensor, threshold: float, *, off_spikes: bool = True) ->
     Returns:
         ``[T, *shape]`` with values in {-1, 0, 1} (0/1 when ``off_spikes`` is False).
     """
-    _checks.tensor("signal", signal, min_dim=1)
-    if signal.shape[0] == 0:
-        raise ValueError(f"signal must have T >= 1 steps, got shape {tuple(signal.shape)}")
+    _checks.time_major("signal", signal, min_dim=1)
     threshold = _checks.positive("threshold", threshold)
     ref = signal[0].clone()
     out = []
@@ -240,6 +235,7 @@ def delta(signal: torch.Tensor, threshold: float, *, off_spikes: bool = True) ->
 def delta_decode(spikes: torch.Tensor, threshold: float, initial: float | torch.Tensor = 0.0):
     """Reconstruct a delta-modulated signal: ``initial + threshold * cumsum(spikes)``."""
     threshold = _checks.positive("threshold", threshold)
+    _checks.time_major("spikes", spikes, min_dim=1)
     return initial + threshold * spikes.cumsum(0)
 
 
@@ -303,7 +299,7 @@ def population_decode(spikes: torch.Tensor, *, low: float = 0.0, high: float = 1
     ``[T, *shape, num_neurons] -> [*shape]`` (also accepts rates ``[*shape, N]`` with
     ``T`` summed out beforehand: pass them with a leading dimension of 1).
     """
-    _checks.tensor("spikes", spikes, min_dim=2)
+    _checks.time_major("spikes", spikes)
     counts = spikes.sum(0)
     c = _centers(counts.shape[-1], low, high, counts)
     total = counts.sum(-1)
