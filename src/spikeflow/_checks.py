@@ -231,3 +231,18 @@ def suggest_fields(cls: type) -> type:
     __init__.__doc__, __init__.__wrapped__ = init.__doc__, init
     cls.__init__ = __init__
     return cls
+
+
+MAX_PERIOD_STEPS = 2**31 - 1  # a period in steps must fit the kernels' 32-bit counters
+
+
+def period_steps(name: str, period_ms: float, dt_ms: float) -> int:
+    """``period_ms`` (a refractory period, a delay) in whole steps of ``dt_ms``, rounded to
+    the nearest; raise ValueError where the count is not finite or beyond 2**31 - 1."""
+    ratio = period_ms / dt_ms
+    if not (math.isfinite(ratio) and abs(ratio) <= MAX_PERIOD_STEPS):
+        raise ValueError(
+            f"{name}={period_ms!r} is {ratio:.3g} steps of dt_ms={dt_ms!r}; expected at most "
+            f"{MAX_PERIOD_STEPS}"
+        )
+    return int(round(ratio))

@@ -42,7 +42,7 @@ def scaled(gain, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
 
 def refractory_steps(refractory_ms: float, dt_ms: float) -> int:
     """Number of whole steps of an absolute refractory period (rounded to nearest)."""
-    return int(round(refractory_ms / dt_ms))
+    return _checks.period_steps("refractory_ms", refractory_ms, dt_ms)
 
 
 class MembraneCoeffs(NamedTuple):

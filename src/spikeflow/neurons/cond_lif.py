@@ -90,8 +90,8 @@ class CondLIFParams:
             decay_in=exp_decay(self.dt_ms, self.tau_syn_in_ms),
             mean_ex=self.tau_syn_ex_ms / self.dt_ms * (1 - exp_decay(self.dt_ms, self.tau_syn_ex_ms)),
             mean_in=self.tau_syn_in_ms / self.dt_ms * (1 - exp_decay(self.dt_ms, self.tau_syn_in_ms)),
-            ref_steps=int(round(self.t_ref_ms / self.dt_ms)),
-            reset=value_reset(self.V_th, self.V_reset, int(round(self.t_ref_ms / self.dt_ms)), self._spike),
+            ref_steps=(ref := _checks.period_steps("t_ref_ms", self.t_ref_ms, self.dt_ms)),
+            reset=value_reset(self.V_th, self.V_reset, ref, self._spike),
         )
 
 

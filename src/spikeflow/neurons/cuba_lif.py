@@ -75,8 +75,8 @@ class CubaLIFParams:
             decay_in=exp_decay(dt, self.tau_in_ms),
             p_ex=current_to_voltage(dt, self.tau_m_ms, self.tau_ex_ms),
             p_in=current_to_voltage(dt, self.tau_m_ms, self.tau_in_ms),
-            ref_steps=int(round(self.t_ref_ms / dt)),
-            reset=value_reset(self.V_th, self.V_reset, int(round(self.t_ref_ms / dt)), self._spike),
+            ref_steps=(ref := _checks.period_steps("t_ref_ms", self.t_ref_ms, dt)),
+            reset=value_reset(self.V_th, self.V_reset, ref, self._spike),
         )
 
 

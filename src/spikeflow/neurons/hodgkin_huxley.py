@@ -66,6 +66,8 @@ class HHParams:
             _checks.non_negative(name, getattr(self, name))
         for name in ("E_Na", "E_K", "E_L", "celsius", "I_e", "spike_threshold"):
             _checks.real(name, getattr(self, name))
+        if not -20.0 <= self.celsius <= 60.0:  # the Q10 factor 3 ** ((T - 6.3) / 10) stays meaningful
+            raise ValueError(f"celsius must lie in [-20, 60] (degC), got {self.celsius!r}")
         _checks.choice("integrator", self.integrator, list(INTEGRATORS))
         limit = INTEGRATORS[self.integrator] / self.q10
         if self.dt_ms > limit:

@@ -289,7 +289,7 @@ class SpecParams:
         self._spike = surrogate.get(self.surrogate, self.surrogate_slope)
         if spec.refractory:
             ms = merged[spec.refractory]
-            steps = int(round(ms / self.dt_ms))
+            steps = _checks.period_steps(spec.refractory, ms, self.dt_ms)
             if ms > 0 and steps == 0:
                 raise ValueError(
                     f"{spec.refractory}={ms!r} is shorter than half a step (dt_ms={self.dt_ms!r}); expected 0"

@@ -131,6 +131,8 @@ class Network:
         source (:class:`~spikeflow.sim.sources.PoissonSource`,
         :class:`~spikeflow.sim.sources.SpikeTimes`)."""
         _checks.positive_int("n", n)
+        # state, ring buffers (at least 2 x 2 rows), inputs and indices: about 10 floats a neuron
+        _checks.allocation(f"a population of {n} neurons", 80 * n)
         if type(params) not in MODULES and not isinstance(params, (SpecParams, *SOURCES)):
             allowed = [c.__name__ for c in (*MODULES, SpecParams, *SOURCES)]
             raise TypeError(f"params must be one of {allowed}, got {type(params).__name__}")
@@ -364,7 +366,10 @@ class Network:
         self.drives.append(WaveformInput(target.parts, v, start, None))
 
     def _input_step(self, name: str, time_ms: float) -> int:
-        step = int(round(_checks.non_negative(name, time_ms) / self.dt_ms))
+        time_ms = _checks.non_negative(name, time_ms)
+        if time_ms / self.dt_ms > MAX_STEPS:
+            raise ValueError(f"{name}={time_ms:g} is more than the {MAX_STEPS:.3g} steps a network can run")
+        step = int(round(time_ms / self.dt_ms))
         if step < self.step_count:
             raise ValueError(f"{name}={time_ms} is in the past (the network is at {self.time_ms:g} ms)")
         return step
