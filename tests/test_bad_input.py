@@ -175,3 +175,22 @@ def test_decoders_give_clear_errors_for_lists_empty_and_0d_input(decode, bad):
         return
     with pytest.raises((TypeError, ValueError), match="spikes must"):
         decode(bad)
+
+
+@pytest.mark.parametrize("module", ["lif", "alif", "synaptic_lif", "leaky_integrator", "izhikevich", "adex",
+                                    "hodgkin_huxley", "cuba_lif", "cond_lif"])  # fmt: skip
+def test_a_models_step_refuses_numpy_and_a_state_of_another_shape(module):
+    import importlib
+
+    import numpy as np
+
+    m = importlib.import_module(f"spikeflow.neurons.{module}")
+    params = m.MODEL.params_cls()
+    state = m.init_state((4, 3), params.coeffs(), torch.float64)
+    x = torch.zeros(4, 3, dtype=torch.float64)
+    m.step(x, state, params.coeffs())  # the right shapes work
+    with pytest.raises(TypeError, match="x must be a torch.Tensor, got ndarray"):
+        m.step(np.zeros((4, 3)), state, params.coeffs())
+    small = m.init_state((3,), params.coeffs(), torch.float64)  # broadcastable, and silently used
+    with pytest.raises(ValueError, match=r"state\.\w+ has shape \(3,\), the input \(4, 3\); expected"):
+        m.step(x, small, params.coeffs())

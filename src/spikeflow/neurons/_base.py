@@ -262,3 +262,23 @@ def full_state(shape, value, dtype, device) -> torch.Tensor:  # noqa: ANN001
     if isinstance(value, torch.Tensor):
         return value.detach().to(dtype=dtype, device=device).expand(shape).clone()
     return torch.full(shape, float(value), dtype=dtype, device=device)
+
+
+def check_step(x: Any, state: Any) -> None:
+    """Raise TypeError/ValueError unless ``x`` is a tensor (or a pair of tensors: the
+    excitatory and inhibitory inputs of a two-receptor model) and every field of ``state``
+    is a tensor of its shape: a ``step`` broadcast a state of another shape silently and
+    took NumPy arrays that the layers refuse."""
+    first = x[0] if isinstance(x, tuple) else x
+    for k, t in enumerate(x if isinstance(x, tuple) else (x,)):
+        if not isinstance(t, torch.Tensor):
+            where = f"x[{k}]" if isinstance(x, tuple) else "x"
+            raise TypeError(f"{where} must be a torch.Tensor, got {type(t).__name__} (use torch.as_tensor)")
+    for name, t in zip(state._fields, state):
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"state.{name} must be a torch.Tensor, got {type(t).__name__}")
+        if t.shape != first.shape:
+            raise ValueError(
+                f"state.{name} has shape {tuple(t.shape)}, the input {tuple(first.shape)}; expected the same "
+                "(make the state with init_state(x.shape, ...))"
+            )

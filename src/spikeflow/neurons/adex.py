@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from .. import _checks, surrogate
 from .._lazy import torch
-from ._base import NeuronModel, rest_state
+from ._base import NeuronModel, check_step, rest_state
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,7 @@ def _derivatives(v, w, i, p: AdExParams):  # noqa: ANN001, ANN202
 def step(x: torch.Tensor, state: AdExState, params: AdExParams) -> tuple[torch.Tensor, AdExState]:
     """Advance one step with input current ``x`` (pA). Returns ``(spikes, state)``; with
     several sub-steps a neuron emits at most one spike per step."""
+    check_step(x, state)
     p = params
     h = p.dt_ms / p.substeps
     v, w = state.v, state.w

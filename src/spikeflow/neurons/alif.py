@@ -25,6 +25,7 @@ from ._base import (
     MembraneCoeffs,
     MembraneParams,
     NeuronModel,
+    check_step,
     exp_decay,
     fire_and_reset,
     integrate_membrane,
@@ -98,6 +99,7 @@ def step(
     x: torch.Tensor, state: ALIFState, params: ALIFParams | ALIFCoeffs
 ) -> tuple[torch.Tensor, ALIFState]:
     """Advance one step with input ``x`` (``[batch, *features]``). Returns ``(spikes, state)``."""
+    check_step(x, state)
     c = params.coeffs() if isinstance(params, ALIFParams) else params
     m = c.membrane
     v = integrate_membrane(state.v, scaled(m.gain, x), state.refractory, m)

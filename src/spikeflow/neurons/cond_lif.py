@@ -28,6 +28,7 @@ from .._lazy import torch
 from ._base import (
     MembraneCoeffs,
     NeuronModel,
+    check_step,
     exp_decay,
     fire_and_reset,
     hold_refractory,
@@ -145,6 +146,7 @@ def step(x: Any, state: CondLIFState, params: Any) -> tuple[torch.Tensor, CondLI
     """Advance one step. ``x`` (nS): conductance increments, excitatory where positive,
     inhibitory where negative; or a pair ``(x_ex >= 0, x_in <= 0)`` of the two receptors'
     inputs kept apart (the simulator's per-receptor buffers). Returns ``(spikes, state)``."""
+    check_step(x, state)
     c = params.coeffs() if isinstance(params, CondLIFParams) else params
     p = c.p
     alpha = p.synapse == "alpha"

@@ -23,6 +23,7 @@ from .._lazy import torch
 from ._base import (
     MembraneCoeffs,
     NeuronModel,
+    check_step,
     exp_decay,
     fire_and_reset,
     hold_refractory,
@@ -118,6 +119,7 @@ def step(x: Any, state: CubaLIFState, params: Any) -> tuple[torch.Tensor, CubaLI
     inhibitory one where negative; or a pair ``(x_ex >= 0, x_in <= 0)`` of the two
     receptors' inputs kept apart (the simulator's per-receptor buffers). Returns
     ``(spikes, state)``."""
+    check_step(x, state)
     c = params.coeffs() if isinstance(params, CubaLIFParams) else params
     p = c.p
     if isinstance(x, tuple):

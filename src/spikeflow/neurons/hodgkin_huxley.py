@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from .. import _checks, surrogate
 from .._lazy import torch
-from ._base import NeuronModel, full_state
+from ._base import NeuronModel, check_step, full_state
 
 INTEGRATORS = {"exp_euler": 0.1, "rk4": 0.05}  # largest stable dt (ms) at 6.3 degC
 
@@ -136,6 +136,7 @@ def _derivs(v, m, h, n, i, p: HHParams):  # noqa: ANN001, ANN202
 
 def step(x: torch.Tensor, state: HHState, params: HHParams) -> tuple[torch.Tensor, HHState]:
     """Advance one step with input current ``x`` (uA/cm^2). Returns ``(spikes, state)``."""
+    check_step(x, state)
     p, dt = params, params.dt_ms
     v, m, h, n = state
     if p.integrator == "rk4":

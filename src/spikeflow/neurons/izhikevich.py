@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import _checks, surrogate
 from .._lazy import is_tensor, torch
-from ._base import NeuronModel, full_state
+from ._base import NeuronModel, check_step, full_state
 
 #: (a, b, c, d) of the firing patterns in Izhikevich (2003), Fig. 2.
 PATTERNS = {
@@ -151,6 +151,7 @@ def rest_arrays(n: int, params: IzhikevichParams, dtype: np.dtype) -> Izhikevich
 
 def step(x: torch.Tensor, state: IzhikevichState, params: IzhikevichParams):  # noqa: ANN201
     """Advance one step with input current ``x``. Returns ``(spikes, state)``."""
+    check_step(x, state)
     p = params
     h = p.dt_ms / p.substeps
     v, u = state.v, state.u

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from .. import _checks
 from .._lazy import torch
-from ._base import INPUT_MODES, NeuronModel, exp_decay, input_gain, rest_state, scaled
+from ._base import INPUT_MODES, NeuronModel, check_step, exp_decay, input_gain, rest_state, scaled
 
 
 class LICoeffs(NamedTuple):
@@ -82,6 +82,7 @@ def rest_v(c: LICoeffs) -> float:
 
 def step(x: torch.Tensor, state: LIState, params: LIParams | LICoeffs) -> tuple[torch.Tensor, LIState]:
     """Advance one step; returns ``(v, new_state)`` with ``v`` of ``x``'s shape."""
+    check_step(x, state)
     c = params.coeffs() if isinstance(params, LIParams) else params
     if isinstance(c.v_rest, float) and c.v_rest == 0.0:
         v = c.decay * state.v + scaled(c.gain, x)

@@ -24,6 +24,7 @@ from ._base import (
     MembraneCoeffs,
     MembraneParams,
     NeuronModel,
+    check_step,
     fire_and_reset,
     integrate_membrane,
     rest_state,
@@ -82,6 +83,7 @@ def step(
     Returns:
         ``(spikes, new_state)``; spikes are 0/1 in ``x``'s dtype.
     """
+    check_step(x, state)
     c = params.coeffs() if isinstance(params, LIFParams) else params
     v = integrate_membrane(state.v, scaled(c.gain, x), state.refractory, c)
     z, v, refractory = fire_and_reset(v, c.v_th, state.refractory, c)

@@ -31,6 +31,7 @@ from ._base import (
     MembraneCoeffs,
     MembraneParams,
     NeuronModel,
+    check_step,
     exp_decay,
     fire_and_reset,
     integrate_membrane,
@@ -121,6 +122,7 @@ def step(
 
     Returns ``(spikes, new_state)``.
     """
+    check_step(x, state)
     c = params.coeffs() if isinstance(params, SynapticLIFParams) else params
     m = c.membrane
     i = state.i + x
