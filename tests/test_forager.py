@@ -55,6 +55,22 @@ def test_weights_save_load_and_act_the_same(tmp_path):
         load_forager(tmp_path / "other.safetensors")
 
 
+def test_a_forager_header_cannot_ask_for_an_allocation_its_tensors_do_not_have(tmp_path):
+    import dataclasses
+
+    agent = SpikingForager(ForagerConfig(n_hidden=8), batch=2)
+    config = dataclasses.asdict(agent.config)
+    cases = (({"batch": 10**9}, r"weight: file \(2, 3, 22\), configuration \(1000000000, 3, 22\)"),
+             ({"n_hidden": 10**6}, "w_rec: file"),
+             ({"batch": -1}, "not a configuration: batch must be >= 1"),
+             ({"n_hiden": 8}, "not a configuration"))  # fmt: skip
+    for change, message in cases:
+        header = json.dumps({**config, "batch": 2, **change})
+        path = save_checkpoint(agent, tmp_path / "f.safetensors", metadata={"forager_config": header})
+        with pytest.raises(CheckpointError, match=message):
+            load_forager(path)  # refused before an agent of that size is built
+
+
 def test_bad_input():
     agent = SpikingForager(batch=2)
     with pytest.raises(ValueError, match="odour must be"):

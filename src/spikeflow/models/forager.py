@@ -116,6 +116,17 @@ class SpikingForager(nn.Module):
         self.lateral = c.lateral_inhibition * (1.0 - torch.eye(3, dtype=f64))
         self.reset_state()
 
+    @staticmethod
+    def buffer_shapes(config: ForagerConfig, batch: int) -> dict[str, tuple[int, ...]]:
+        """The shapes of the saved buffers of an agent of ``config`` and ``batch``, computed
+        without building it (so a file's header can be checked before anything is allocated)."""
+        n_sensory = 2 * config.n_receptors + config.n_tonic
+        return {
+            "w_in": (n_sensory, config.n_hidden),
+            "w_rec": (config.n_hidden, config.n_hidden),
+            "weight": (batch, 3, n_sensory + config.n_hidden),
+        }
+
     def reset_state(self) -> None:
         """Clear membrane potentials, traces and the reward baseline (weights are kept)."""
         B, c, f64 = self.batch, self.config, torch.float64
@@ -317,11 +328,19 @@ def load_forager(path: str | Path) -> SpikingForager:
     tensors, header = read_checkpoint(path)
     if "forager_config" not in header:
         raise CheckpointError(f"{str(path)!r} holds no forager (no forager_config in its header)")
-    fields = json.loads(header["forager_config"])
-    batch = fields.pop("batch")
-    agent = SpikingForager(ForagerConfig(**fields), batch=batch)
-    expected = {k: tuple(v.shape) for k, v in agent.state_dict().items()}
+    try:
+        fields = json.loads(header["forager_config"])
+        batch = _checks.positive_int("batch", fields.pop("batch"))
+        config = ForagerConfig(**fields)
+    except (ValueError, TypeError, KeyError, AttributeError) as err:
+        raise CheckpointError(f"{str(path)!r}: its forager_config is not a configuration: {err}") from None
+    # the header's sizes are checked against the file's own tensors before an agent is built
+    # (a header alone could otherwise ask for any allocation)
+    expected = SpikingForager.buffer_shapes(config, batch)
     got = {k: tuple(v.shape) for k, v in tensors.items()}
+    if expected == got:
+        agent = SpikingForager(config, batch=batch)
+        expected = {k: tuple(v.shape) for k, v in agent.state_dict().items()}
     if expected != got:
         diffs = [f"{k}: file {got.get(k, '(absent)')}, configuration {expected.get(k, '(absent)')}"
                  for k in sorted(set(expected) | set(got)) if expected.get(k) != got.get(k)]  # fmt: skip
