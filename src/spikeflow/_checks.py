@@ -7,6 +7,7 @@ user can fix the call without reading the source.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from numbers import Real
 
@@ -157,8 +158,6 @@ def indices(name: str, values: object, n: int) -> np.ndarray:
 def available_memory() -> int | None:
     """Bytes of memory available to a new allocation (Linux ``MemAvailable``; the physical
     memory elsewhere), or ``None`` where neither can be read."""
-    import os
-
     try:
         with open("/proc/meminfo") as f:
             for line in f:
@@ -187,11 +186,12 @@ def allocation(what: str, nbytes: int, hint: str = "") -> int:
 
 
 def _size(nbytes: float) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if nbytes < 1024 or unit == "PiB":
-            return f"{nbytes:.0f} {unit}" if unit == "bytes" else f"{nbytes:.1f} {unit}"
-        nbytes /= 1024
-    return f"{nbytes:.1f} PiB"  # pragma: no cover
+    """``nbytes`` in the largest binary unit that keeps it at or above 1 (up to PiB)."""
+    units = ("KiB", "MiB", "GiB", "TiB", "PiB")
+    if nbytes < 1024:
+        return f"{nbytes:.0f} bytes"
+    k = min(int(math.log(nbytes, 1024)), len(units))
+    return f"{nbytes / 1024**k:.1f} {units[k - 1]}"
 
 
 def seed(name: str, value: object) -> int:

@@ -31,9 +31,7 @@ def unsupported_reason(spec: Any, x: torch.Tensor, coeffs: Any) -> str | None:
         return "Triton is not installed (pip install triton)"
     if x.device.type == "cpu" and not kernels.numba_available():
         return "Numba is not installed (pip install 'spikeflow[fast]')"
-    if x.device.type == "cpu" and kernels.threads.fork_reason() is not None:
-        return kernels.threads.fork_reason()
-    return None
+    return kernels.threads.fork_reason() if x.device.type == "cpu" else None
 
 
 def _constants(coeffs: Any, shape: tuple, dtype: torch.dtype, device: Any) -> tuple[torch.Tensor, bool]:

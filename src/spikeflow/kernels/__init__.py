@@ -58,8 +58,9 @@ _reasons: dict = {}  # (model, id(coeffs), device type, dtype) -> (coeffs, reaso
 def unsupported_reason(model: str, x: torch.Tensor, coeffs: Any) -> str | None:
     """Why no fused kernel can run this sequence, or ``None`` if one can (remembered per
     coefficients object, which a layer passes unchanged on every call)."""
-    if x.device.type == "cpu" and threads.fork_reason() is not None:
-        return threads.fork_reason()
+    forked = threads.fork_reason() if x.device.type == "cpu" else None
+    if forked is not None:
+        return forked
     key = (model, id(coeffs), x.device.type, x.dtype)
     return per_coeffs(_reasons, key, coeffs, lambda: _reason(model, x, coeffs))
 

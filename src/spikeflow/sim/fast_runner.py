@@ -45,14 +45,15 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     if cached is not None and cached[0] is net._built:
         return cached[1]
     groups = net._built
+    ring_len = buf_len(net)
     for g in groups:  # the loop and place_synapses index without bounds checks: all checked here
         name = f"the synapses {g.pre.name!r} -> {g.post.name!r}"
         bounded(f"sources of {name}", g.src, g.pre.n)
         bounded(f"targets of {name}", g.dst, g.post.n)
         if g.src.ndim != 1 or g.src.shape != g.dst.shape or g.weight.shape != g.src.shape:
             raise ValueError(f"{name} have source, target and weight arrays of different shapes")
-        if not 1 <= g.delay < buf_len(net):
-            raise ValueError(f"{name} have delay {g.delay} steps, outside [1, {buf_len(net) - 1}]")
+        if not 1 <= g.delay < ring_len:
+            raise ValueError(f"{name} have delay {g.delay} steps, outside [1, {ring_len - 1}]")
     n_syn = sum(g.src.size for g in groups)
     # 4-byte unsigned targets where they fit (unsigned: Numba skips its negative-index
     # handling, which keeps the delivery loop short)
@@ -228,8 +229,9 @@ def pack_plastic(net: Network, offsets: dict) -> tuple:
     """The plastic projections of ``net`` as the flat arrays of
     :func:`spikeflow.sim.fast_cpu._plastic_step` (weights and traces copied)."""
     projs = net.plastic
+    ring_len = buf_len(net) if projs else 0
     for q in projs:
-        _check_plastic(q, buf_len(net))
+        _check_plastic(q, ring_len)
     par = np.stack([q.params for q in projs]) if projs else np.zeros((0, N_PLASTIC_PARAMS))
     ranges = np.array(
         [

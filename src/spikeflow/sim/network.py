@@ -283,9 +283,7 @@ class Network(NetworkInputs):
         if delay_ms is None:
             return 1
         delay_ms = _checks.real("delay_ms", delay_ms)
-        steps = int(round(delay_ms / self.dt_ms))
-        if steps > MAX_STEPS:
-            raise ValueError(f"delay_ms={delay_ms:g} is {steps:.3g} steps, more than a network can run")
+        steps = _checks.period_steps("delay_ms", delay_ms, self.dt_ms)  # the loop keeps delays in int32
         if steps < 1:
             raise ValueError(f"delay_ms={delay_ms} is below one step (dt_ms={self.dt_ms}); expected >= dt_ms")
         if abs(steps * self.dt_ms - delay_ms) > 1e-9 * max(1.0, delay_ms):
