@@ -47,6 +47,7 @@ from torch import nn
 from .. import _checks
 from ..envs.forage import Arena, ForageConfig, braitenberg
 from ..learning.plasticity import STDP, RewardSTDP, init_reward_state, reward_stdp_step
+from ..neurons import lif
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ class SpikingForager(nn.Module):
                     w_max=c.w_max)  # fmt: skip
         self.rule = RewardSTDP(stdp, tau_eligibility_ms=c.tau_eligibility_ms, tau_reward_ms=0.0,
                                learning_rate=c.learning_rate)  # fmt: skip
-        self.decay = math.exp(-1.0 / c.tau_mem_ms)
+        # both layers' neurons: the library's LIF, threshold 1, reset by subtraction, 1 ms steps
+        self.neuron = lif.LIFParams(tau_mem_ms=c.tau_mem_ms, dt_ms=1.0, v_th=1.0, v_reset=0.0).coeffs()
         self.lateral = c.lateral_inhibition * (1.0 - torch.eye(3, dtype=f64))
         self.reset_state()
 
@@ -130,9 +132,9 @@ class SpikingForager(nn.Module):
     def reset_state(self) -> None:
         """Clear membrane potentials, traces and the reward baseline (weights are kept)."""
         B, c, f64 = self.batch, self.config, torch.float64
-        self.v_hidden = torch.zeros(B, c.n_hidden, dtype=f64)
+        self.hidden = lif.init_state((B, c.n_hidden), self.neuron, f64)
         self.z_hidden = torch.zeros(B, c.n_hidden, dtype=f64)
-        self.v_motor = torch.zeros(B, 3, dtype=f64)
+        self.motor = lif.init_state((B, 3), self.neuron, f64)
         self.z_motor = torch.zeros(B, 3, dtype=f64)
         self.plastic = init_reward_state(self.n_inputs, 3, (B,), f64)
         self.baseline = torch.zeros(B, dtype=f64)
@@ -159,16 +161,13 @@ class SpikingForager(nn.Module):
         seen = torch.zeros(self.batch, self.n_inputs, dtype=torch.float64)
         for _ in range(c.steps_per_action):
             z_in = (torch.rand(p.shape, generator=self.gen, dtype=torch.float64) < p).to(torch.float64)
-            self.v_hidden = self.decay * self.v_hidden + z_in @ self.w_in + self.z_hidden @ self.w_rec
-            self.z_hidden = (self.v_hidden >= 1.0).to(torch.float64)
-            self.v_hidden = self.v_hidden - self.z_hidden
+            drive = z_in @ self.w_in + self.z_hidden @ self.w_rec
+            self.z_hidden, self.hidden = lif.step(drive, self.hidden, self.neuron)
             pre = torch.cat([z_in, self.z_hidden], 1)
             seen = torch.maximum(seen, pre)
             noise = c.motor_noise * torch.randn(self.batch, 3, generator=self.gen, dtype=torch.float64)
             drive = torch.einsum("bji,bi->bj", self.weight, pre) - self.z_motor @ self.lateral + noise
-            self.v_motor = self.decay * self.v_motor + drive
-            self.z_motor = (self.v_motor >= 1.0).to(torch.float64)
-            self.v_motor = self.v_motor - self.z_motor
+            self.z_motor, self.motor = lif.step(drive, self.motor, self.neuron)
             counts += self.z_motor
         jitter = torch.rand(self.batch, 3, generator=self.gen, dtype=torch.float64) * 0.5
         action = torch.argmax(counts + jitter, 1)  # most spikes wins; ties at random

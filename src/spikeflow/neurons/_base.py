@@ -144,7 +144,7 @@ def fire_and_reset(
         z = z * (refractory <= 0).to(z.dtype)
     zr = z.detach() if c.detach_reset else z
     if c.reset == "subtract":
-        v = v - zr * (c.v_th - c.v_reset)
+        v = v - scaled(c.v_th - c.v_reset, zr)
     elif c.reset == "value":
         v = v - zr * (v - c.v_reset)
     if c.refractory_steps > 0:
