@@ -13,7 +13,8 @@
    install and on Numba's JIT, and the same model as a specification on the JIT loop with
    its generated update.
 
-Prints a table of medians (and the machine's load) and one JSON object.
+Prints a table of medians (the training cases' hand-written and generated kernels take
+turns call by call; the machine's load) and one JSON object.
 """
 
 from __future__ import annotations
@@ -53,14 +54,18 @@ LIF = dict(
 )  # fmt: skip
 
 
-def _median_time(fn, repeats: int) -> float:
-    fn()  # compile / warm
-    times = []
+def _median_times_in_turns(fns: list, repeats: int) -> list[float]:
+    """Medians of ``repeats`` timed calls of each function, the functions taking turns
+    call by call (so that a change of the machine's load falls on all of them)."""
+    for fn in fns:
+        fn()  # compile / warm
+    times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        for fn, out in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t)
+    return [statistics.median(t) for t in times]
 
 
 def training(repeats: int) -> list[dict]:
@@ -79,8 +84,8 @@ def training(repeats: int) -> list[dict]:
         with torch.no_grad():
             z_hand, z_gen = hand(x), gen(x)
         differ = int((z_hand != z_gen).sum())
-        t_hand = _median_time(lambda hand=hand: run(hand), repeats)
-        t_gen = _median_time(lambda gen=gen: run(gen), repeats)
+        timed = [lambda hand=hand: run(hand), lambda gen=gen: run(gen)]
+        t_hand, t_gen = _median_times_in_turns(timed, repeats)
         rows.append({"case": f"synaptic LIF fwd+bwd, T={steps}, batch 64, n={n}", "hand_s": t_hand,
                      "generated_s": t_gen, "ratio": t_gen / t_hand, "spikes": int(z_hand.sum()),
                      "spikes_differing": differ})  # fmt: skip

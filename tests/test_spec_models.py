@@ -235,10 +235,16 @@ def _grads(layer, x, w):
     [("t_syn_lif", {"dt_ms": 1.0}, 0.6),
      ("t_syn_lif", {"dt_ms": 1.0, "learn_tau": True, "learn_threshold": True}, 0.6),
      ("qif", {"dt_ms": 0.1, "learn": ("k", "V_reset")}, 4000.0),
-     ("t_syn_lif", {"dt_ms": 1.0, "surrogate": "arctan", "detach_reset": True}, 0.6)],
+     ("t_syn_lif", {"dt_ms": 1.0, "surrogate": "arctan", "detach_reset": True}, 0.6),
+     ("t_syn_lif_value", {"dt_ms": 1.0}, 0.6),
+     ("eif", {"dt_ms": 0.1}, 3500.0)],
 )  # fmt: skip
 def test_fused_kernel_equals_the_reference_with_its_gradients(model, kwargs, scale, dtype):
-    spec = _slif() if model == "t_syn_lif" else get(model)
+    """The fused kernels against the reference step: a reset by subtraction (the backward
+    pass keeps h alone), a reset to a value (h and the potential), a non-linear RK4 model
+    (the state too) and learnable parameters (what their gradients read)."""
+    specs = {"t_syn_lif": lambda: _slif(), "t_syn_lif_value": lambda: _slif("t_syn_lif_value", reset="v = 0")}
+    spec = specs[model]() if model in specs else get(model)
     g = torch.Generator().manual_seed(1)
     x = (torch.rand((60, 3, 16), generator=g, dtype=torch.float64) * scale).to(dtype)
     w = (torch.rand((60, 3, 16), generator=g, dtype=torch.float64) - 0.5).to(dtype)
@@ -260,6 +266,10 @@ def test_fused_kernel_of_a_non_spiking_model_and_its_state():
     fused = sf.nn.SpecLayer(li, dt_ms=1.0, backend="fused", learn_tau=True, size=8).double()
     (y1, g1), (y2, g2) = _grads(ref, x, x), _grads(fused, x, x)
     torch.testing.assert_close(y1, y2, rtol=0, atol=1e-14)
+    fixed = [sf.nn.SpecLayer(li, dt_ms=1.0, backend=b, size=8).double() for b in ("reference", "fused")]
+    (y3, g3), (y4, g4) = _grads(fixed[0], x, x), _grads(fixed[1], x, x)  # the backward keeps nothing
+    torch.testing.assert_close(y3, y4, rtol=0, atol=1e-14)
+    torch.testing.assert_close(g3[0], g4[0], rtol=1e-12, atol=1e-12)
     for a, b in zip(g1, g2):
         torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
     decay = math.exp(-1 / 5)  # the input jumps v at the start of the step, then it decays
@@ -311,7 +321,8 @@ def test_generated_source_is_written_once_to_the_cache(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 @pytest.mark.parametrize("learn", [False, True])
-def test_generated_triton_kernels_equal_the_reference(dtype, learn):
+@pytest.mark.parametrize("reset", ["v -= v_th", "v = 0"])
+def test_generated_triton_kernels_equal_the_reference(dtype, learn, reset):
     """The generated Triton kernels, through Triton's interpreter on CPU tensors where no
     GPU is present: the reference's spikes, its gradients for the input and the learnable
     time constants."""
@@ -323,7 +334,7 @@ def test_generated_triton_kernels_equal_the_reference(dtype, learn):
     from spikeflow.codegen import fused, triton_backend
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    spec = _slif("t_syn_lif_triton")
+    spec = _slif("t_syn_lif_triton" if reset == "v -= v_th" else "t_syn_lif_triton_value", reset=reset)
     layer = (
         sf.nn.SpecLayer(spec, dt_ms=1.0, backend="reference", learn_tau=learn, size=7).to(dtype).to(device)
     )

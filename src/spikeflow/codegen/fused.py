@@ -112,6 +112,7 @@ class _CPUFunction(torch.autograd.Function):
         x2, s0, c = ctx.saved_tensors
         T, n = x2.shape
         S = s0.shape[0]
+        stored = module.STORED_PN if per_neuron else module.STORED
         gz, _, gs = incoming_gradients(gout, gstates, T, n, x2)
         gx = buffers.empty((T, n), x2.dtype)
         gc = torch.zeros(c.shape if per_neuron else (1, 1), dtype=x2.dtype)
@@ -119,7 +120,7 @@ class _CPUFunction(torch.autograd.Function):
         name = f"backward{'_pn' if per_neuron else ''}"  # one kernel per surrogate shape (spiking models)
         kernel = getattr(module, f"{name}_{kind}", None) or getattr(module, f"{name}_0")
         kernel(x2.numpy(), s0.numpy(), c.numpy(), gz.numpy(), gs.numpy(), nd, kind, slope, halfpi,
-               backward_block(T, S), gx.numpy(), gc.numpy())  # fmt: skip
+               backward_block(T, stored), gx.numpy(), gc.numpy())  # fmt: skip
         return (gx.reshape(ctx.shape), gc if per_neuron else None, None,
                 *(gs[i].reshape(ctx.state_shape) for i in range(S)))  # fmt: skip
 

@@ -5,9 +5,12 @@ backward (BPTT of the surrogate model) derived by :mod:`spikeflow.codegen.printe
 Layout as the hand-written kernels of :mod:`spikeflow.kernels.cpu_numba`: neurons in
 blocks processed in parallel, the time loop inside a block, the block's state ``[S,
 block]`` in a local array. The backward pass keeps nothing from the forward pass but the
-input and the initial state: each block re-runs its forward pass storing the state at
-the start of every step ``[T, S, block]`` (sized to stay in cache), then runs the
-reverse-time recurrence, recomputing each step's quantities from that state.
+input and the initial state: each block re-runs its forward pass keeping, at every step,
+only the quantities the reverse pass reads (:func:`~spikeflow.codegen.printers.stored_quantities`:
+the distance to threshold ``h``, and parts of the state where the update is not linear),
+``[T, n_stored, block]`` sized to stay in cache, then runs the reverse-time recurrence
+from them without recomputing the step (a linear model with a reset by subtraction keeps
+``h`` alone, as the hand-written kernels do).
 
 Two variants: ``forward``/``backward`` read the constants as one vector ``c [K]``
 (fixed parameters); ``forward_pn``/``backward_pn`` read them per neuron ``c [K, N]`` and
@@ -25,6 +28,7 @@ from .printers import (
     receptor_gradients,
     step_code,
     step_lines,
+    stored_quantities,
     used_constants,
 )
 from .program import Program
@@ -48,6 +52,17 @@ def _split(indent: str, prog: Program) -> list[str]:
     if not prog.receptors:
         return []
     return [f"{indent}xe = x if x > 0 else x - x", f"{indent}xi = x if x < 0 else x - x"]
+
+
+def _inner_step(code: StepCode, pr: Printer, blocks: list, per_neuron: bool) -> list[str]:
+    """One neuron's forward step inside a block's time loop (its state in ``sb_``), as the
+    forward kernel and the backward kernel's re-run both run it."""
+    indent = " " * 16
+    lines = _constants(code, blocks, True, indent) if per_neuron else []
+    lines.append(f"{indent}x = xr_[j]")
+    lines += _split(indent, code.prog)
+    lines += [f"{indent}s{i} = sb_[{i}, j]" for i in range(len(code.prog.state))]
+    return lines + step_lines(code, pr, indent, SPIKE)
 
 
 def kernels_source(prog: Program, per_neuron: bool) -> str:
@@ -82,16 +97,12 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         "            zr_ = z_out_[t, lo:hi]",
         "            for j in range(hi - lo):",
     ]
-    if per_neuron:
-        f += _constants(code, fwd_blocks, True, "                ")
-    f.append("                x = xr_[j]")
-    f += _split("                ", prog)
-    f += [f"                s{i} = sb_[{i}, j]" for i in range(n)]
-    f += step_lines(code, pr, "                ", SPIKE)
+    f += _inner_step(code, pr, fwd_blocks, per_neuron)
     f.append(f"                zr_[j] = {out_value}")
     f += [f"                sb_[{i}, j] = n{i}" for i in range(n)]
     f.append("        st_[:, lo:hi] = sb_")
     # ----------------------------------------------------------------- backward
+    stored = stored_quantities(code, per_neuron)
     b = [
         "@nb.njit(parallel=True, **_opts)",
         f"def backward{sfx}_KIND(xs_, s0_, c_, gz_, gs_, nd, kind, slope, halfpi, block, gx_, gc_):"
@@ -99,9 +110,8 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         '    """Gradients of the forward kernel: ``gs_ [S, N]`` enters as dL/d(final state) and'
         " leaves as dL/d(initial state); dL/dx goes to ``gx_ [T, N]``"
         + (", the constants' gradients are added to ``gc_ [K, N]``" if per_neuron else "")
-        + '."""',
+        + f'. The forward re-run keeps {", ".join(stored) or "nothing"} per step."""',
         "    T, N = xs_.shape",
-        "    S = s0_.shape[0]",
     ]
     if not per_neuron:
         b += _constants(code, bwd_blocks, False, "    ")
@@ -109,20 +119,18 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         "    for b_ in nb.prange((N + block - 1) // block):",
         "        lo = b_ * block",
         "        hi = min(lo + block, N)",
-        "        sb_ = s0_[:, lo:hi].copy()",
-        "        store_ = np.empty((T, S, hi - lo), dtype=xs_.dtype)",
-        "        for t in range(T):",
-        "            xr_ = xs_[t, lo:hi]",
-        "            for j in range(hi - lo):",
     ]
-    if per_neuron:
-        b += _constants(code, fwd_blocks, True, "                ")
-    b.append("                x = xr_[j]")
-    b += _split("                ", prog)
-    for i in range(n):
-        b += [f"                s{i} = sb_[{i}, j]", f"                store_[t, {i}, j] = s{i}"]
-    b += step_lines(code, pr, "                ", SPIKE)
-    b += [f"                sb_[{i}, j] = n{i}" for i in range(n)]
+    if stored:  # the forward re-run, keeping what the reverse pass reads
+        b += [
+            "        sb_ = s0_[:, lo:hi].copy()",
+            f"        store_ = np.empty((T, {len(stored)}, hi - lo), dtype=xs_.dtype)",
+            "        for t in range(T):",
+            "            xr_ = xs_[t, lo:hi]",
+            "            for j in range(hi - lo):",
+        ]
+        b += _inner_step(code, pr, fwd_blocks, per_neuron)
+        b += [f"                store_[t, {q}, j] = {name}" for q, name in enumerate(stored)]
+        b += [f"                sb_[{i}, j] = n{i}" for i in range(n)]
     b += [
         "        gb_ = gs_[:, lo:hi].copy()",
         "        for t in range(T - 1, -1, -1):",
@@ -132,11 +140,12 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     ]
     body = []
     if per_neuron:
-        body += _constants(code, bwd_blocks, True, "    ")
+        body += _constants(code, [code.adjoint_u, code.adjoint_s, code.adjoint_c], True, "    ")
     body.append("    x = xr_[j]")
     body += _split("    ", prog)
-    body += [f"    s{i} = store_[t, {i}, j]" for i in range(n)]
-    body += step_lines(code, pr, "    ", SPIKE)
+    body += [f"    {name} = store_[t, {q}, j]" for q, name in enumerate(stored)]
+    if prog.threshold is not None:
+        body.append(f"    z = {SPIKE}")
     body.append("    gz = gzr_[j]")
     body += [f"    g{i} = gb_[{i}, j]" for i in range(n)]
     tail = code.adjoint_u.lines(pr, "    ")
@@ -172,9 +181,18 @@ SURROGATES = {  # surrogate code (spikeflow.kernels.conventions) -> the lines gi
 }
 
 
-def backward_block(num_steps: int, n_state: int) -> int:
-    """Neurons per backward block: the ``[T, S, block]`` state store fits in cache."""
-    return int(min(512, max(16, (CACHE_FLOATS // max(num_steps * n_state, 1)) // 16 * 16)))
+def backward_block(num_steps: int, n_stored: int) -> int:
+    """Neurons per backward block: the ``[T, n_stored, block]`` store of the forward
+    re-run fits in cache."""
+    return int(min(512, max(16, (CACHE_FLOATS // max(num_steps * n_stored, 1)) // 16 * 16)))
+
+
+def stored_counts(prog: Program) -> str:
+    """The module's ``STORED`` and ``STORED_PN``: how many quantities per step and neuron
+    the backward kernels' forward re-run keeps (fixed and per-neuron constants)."""
+    code = step_code(prog)
+    return (f"STORED = {len(stored_quantities(code, False))}\n"
+            f"STORED_PN = {len(stored_quantities(code, True))}\n")  # fmt: skip
 
 
 def module_text(prog: Program) -> str:
@@ -183,6 +201,7 @@ def module_text(prog: Program) -> str:
         header("numba_train", prog),
         "import math\n\nimport numba as nb\nimport numpy as np\n",
         '_opts = {"nogil": True, "cache": True, "error_model": "numpy"}',
+        stored_counts(prog),
         kernels_source(prog, False),
         kernels_source(prog, True),
     ])  # fmt: skip

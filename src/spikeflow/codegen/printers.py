@@ -142,7 +142,7 @@ class StepCode:
     names: dict
     update: Block
     after: Block  # threshold h and the reset values r<i>, from u
-    adjoint_u: Block  # gu<i> from g<i>, gz, z, sg, u, r
+    adjoint_u: Block  # gu<i> from g<i>, gz, z, sg and u
     adjoint_s: Block  # g<i> (now dL/d s') and gx from gu<i>, s', x
     adjoint_c: Block  # gk<n>: the constants' gradients this step (per neuron)
     grad_constants: list[int]  # the indices of the constants adjoint_c gives
@@ -176,14 +176,15 @@ def step_code(prog: Program) -> StepCode:
     # the adjoint (module docstring of program.py): symbols for the incoming gradients
     g = [sp.Symbol(f"g{i}") for i in range(n)]
     gz, z, sg, nd = sp.Symbol("gz"), sp.Symbol("z"), sp.Symbol("sg"), sp.Symbol("nd")
-    r = {i: sp.Symbol(f"r{i}") for i in prog.reset}
     gu_sym = [sp.Symbol(f"gu{i}") for i in range(n)]
-    for s in (*g, gz, z, sg, nd, *r.values(), *gu_sym):
+    for s in (*g, gz, z, sg, nd, *gu_sym):
         names[s] = s.name
     names[ONE] = names[_constant_symbol(prog, sp.Integer(1))]
     grad_u, adjoint_h = [], Block([])
     if prog.threshold is not None:
-        dz = gz + nd * sp.Add(*[g[i] * (r[i] - prog.post[i]) for i in prog.reset])
+        # the reset's jump R(u) - u written out, so that what cancels cancels (a reset by
+        # subtraction jumps by a constant: the backward pass then needs no potential)
+        dz = gz + nd * sp.Add(*[g[i] * (prog.reset[i] - prog.post[i]) for i in prog.reset])
         gh = sp.Symbol("gh")
         names[gh] = "gh"
         adjoint_h = block(prog, [("gh", dz * sg)], "c", names)  # before the gu that read gh
@@ -273,6 +274,25 @@ def input_gradient(prog: Program) -> str:
     """The source expression of ``dL/dx`` once the adjoint has run, for a current or a
     single jump input (see :func:`receptor_gradients` for receptors)."""
     return "gx" if not prog.jumps else f"g{prog.jumps[0][1]}"
+
+
+def stored_quantities(code: StepCode, per_neuron: bool) -> list[str]:
+    """The forward quantities the reverse pass of the training kernels reads at each step,
+    in order: the distance to threshold ``h`` (the spike and the surrogate's derivative),
+    then those of the state after the jump ``s<i>``, the integrated state ``u<i>`` and the
+    reset values ``r<i>`` that the adjoint reads (with ``per_neuron``, the constants'
+    gradients included). The kernels' forward re-run keeps only these, ``[T, len, block]``,
+    and the reverse pass reads them instead of recomputing the step: for a linear model
+    with a reset by subtraction that is ``h`` alone."""
+    prog = code.prog
+    blocks = [code.adjoint_u, code.adjoint_s, *([code.adjoint_c] if per_neuron else [])]
+    read = set()
+    for b in blocks:
+        for _, e in b.statements:
+            read |= {code.names[s] for s in e.free_symbols if s in code.names}
+    n = len(prog.state)
+    forward = [*(f"s{i}" for i in range(n)), *(f"u{i}" for i in range(n))]
+    return (["h"] if prog.threshold is not None else []) + [name for name in forward if name in read]
 
 
 def used_constants(blocks: list, code: StepCode) -> list[int]:

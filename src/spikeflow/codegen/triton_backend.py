@@ -3,8 +3,9 @@
 :mod:`spikeflow.codegen.numba_train`, printed from the same statements.
 
 Each program owns ``BLOCK`` neurons and runs the time loop inside with their state in
-registers. The backward kernel re-runs the forward pass storing the state at the start
-of every step in a ``[T, S, N]`` scratch buffer, then runs the reverse-time recurrence;
+registers. The backward kernel re-runs the forward pass keeping the quantities the
+reverse pass reads (:func:`~spikeflow.codegen.printers.stored_quantities`) in a
+``[T, n_stored, N]`` scratch buffer, then runs the reverse-time recurrence from them;
 with per-neuron constants (learnable parameters) it accumulates their gradients in
 registers and writes them once. The surrogate shapes are those of
 :func:`spikeflow.kernels.gpu_triton._surrogate`; the output gradient is read with a
@@ -21,6 +22,7 @@ from typing import Any
 
 import torch
 
+from .numba_train import stored_counts
 from .printers import (
     Printer,
     StepCode,
@@ -29,6 +31,7 @@ from .printers import (
     receptor_gradients,
     step_code,
     step_lines,
+    stored_quantities,
     used_constants,
 )
 from .program import Program
@@ -78,21 +81,27 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         "    nd, slope, halfpi = tl.load(aux_ptr), tl.load(aux_ptr + 1), tl.load(aux_ptr + 2)",
     ]
     b += _constants(code, bwd_blocks, per_neuron, "    ")
-    b += [f"    s{i} = tl.load(s0_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
-    b += ["    for t in range(T):", "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)", *SPLIT]
-    b += [f"        tl.store(store_ptr + (t * {n} + {i}) * N + offs, s{i}, mask=mask)" for i in range(n)]
-    b += step_lines(code, pr, "        ", SPIKE)
-    b += [f"        s{i} = n{i}" for i in range(n)]
+    stored = stored_quantities(code, per_neuron)
+    m = len(stored)
+    if stored:  # the forward re-run, keeping what the reverse pass reads
+        b += [f"    s{i} = tl.load(s0_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
+        b += ["    for t in range(T):", "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)",
+              *SPLIT]  # fmt: skip
+        b += step_lines(code, pr, "        ", SPIKE)
+        b += [f"        tl.store(store_ptr + (t * {m} + {q}) * N + offs, {name}, mask=mask)"
+              for q, name in enumerate(stored)]  # fmt: skip
+        b += [f"        s{i} = n{i}" for i in range(n)]
     b += [f"    g{i} = tl.load(gs_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
     if per_neuron:
         b += [f"    acc{k} = tl.full([BLOCK], 0.0, g0.dtype)" for k in code.grad_constants]
     b += ["    for i_ in range(T):", "        t = T - 1 - i_",
           "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)", *SPLIT]  # fmt: skip
     b += [
-        f"        s{i} = tl.load(store_ptr + (t * {n} + {i}) * N + offs, mask=mask, other=0.0)"
-        for i in range(n)
+        f"        {name} = tl.load(store_ptr + (t * {m} + {q}) * N + offs, mask=mask, other=0.0)"
+        for q, name in enumerate(stored)
     ]
-    b += step_lines(code, pr, "        ", SPIKE)
+    if prog.threshold is not None:
+        b.append(f"        z = {SPIKE}")
     b.append("        gz = tl.load(gz_ptr + t * gz_stride + offs, mask=mask, other=0.0)")
     if prog.threshold is not None:
         b.append("        sg = _surrogate(h, KIND, slope, halfpi)")
@@ -130,6 +139,7 @@ def module_text(prog: Program) -> str:
         "import triton\nimport triton.language as tl\n",
         "from spikeflow.kernels.gpu_triton import _surrogate\n",
         TANH,
+        stored_counts(prog),
         kernels_source(prog, False),
         kernels_source(prog, True),
     ])  # fmt: skip
@@ -164,7 +174,8 @@ class _TritonFunction(torch.autograd.Function):
         S = s0.shape[0]
         gz, stride, gs = incoming_gradients(gout, gstates, T, n, x2)
         gx = torch.empty_like(x2)
-        store = torch.empty((T, S, n), dtype=x2.dtype, device=x2.device)
+        stored = module.STORED_PN if per_neuron else module.STORED
+        store = torch.empty((T, max(stored, 1), n), dtype=x2.dtype, device=x2.device)
         gc = torch.zeros(c.shape if per_neuron else (1,), dtype=x2.dtype, device=x2.device)
         spike = coeffs.spike
         slope = spike.slope if spike.name in SURROGATE_CODES else 1.0
