@@ -153,8 +153,8 @@ def test_dispatcher_falls_back_and_explains():
     assert torch.equal(learned(x), sf.nn.LIF(backend="reference")(x))  # auto falls back
     with pytest.raises(ValueError, match="backend='fused' is not available here: fused kernels take fixed"):
         sf.nn.LIF(learn_tau=True, backend="fused")(x)
-    with pytest.raises(ValueError, match="backend='fused' is not available for recurrent layers"):
-        sf.nn.RecurrentLIF(3, 4, backend="fused")(x)
+    with pytest.raises(ValueError, match="backend='fused' is not available here: fused kernels take fixed"):
+        sf.nn.RecurrentLIF(3, 4, learn_tau=True, backend="fused")(x)
     with pytest.raises(ValueError, match=r"backend must be one of .*got 'gpu'"):
         sf.nn.LIF(backend="gpu")
 

@@ -74,8 +74,11 @@ def test_recurrent_multi_step_equals_loop(multi, cell):
     assert torch.equal(y1, y2)
     y1.sum().backward()
     y2.sum().backward()
-    assert torch.equal(x1.grad, x2.grad)
-    assert torch.equal(m.recurrent.weight.grad, c.recurrent.weight.grad)
+    # the multi-step layer runs fused (kernels.fused_recurrent): its gradients are the cell
+    # loop's to float rounding (the kernels' adjoint, and the recurrent weight's gradient as
+    # one product over all steps where the loop adds one per step)
+    torch.testing.assert_close(x1.grad, x2.grad, rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(m.recurrent.weight.grad, c.recurrent.weight.grad, rtol=1e-5, atol=1e-6)
     assert m.recurrent.weight.grad.abs().sum() > 0
 
 

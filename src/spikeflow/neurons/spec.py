@@ -199,6 +199,17 @@ class ModelSpec:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ModelSpec) and other.canonical() == self.canonical()
 
+    # a specification is an immutable value: copies share it, and its caches (generated
+    # modules, the state class) are not part of what is pickled
+    def __copy__(self) -> ModelSpec:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> ModelSpec:
+        return self
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     @property
     def spiking(self) -> bool:
         """Whether the model has a threshold."""

@@ -281,9 +281,7 @@ class NeuronLayer(nn.Module):
 
     def _fused(self, x: torch.Tensor, state: Any, c: Any) -> tuple[torch.Tensor, Any] | None:
         """Run the sequence in a fused kernel if the backend allows and one applies."""
-        if self.backend == "reference" or isinstance(self, RecurrentLayer):
-            if self.backend == "fused":
-                raise ValueError("backend='fused' is not available for recurrent layers")
+        if self.backend == "reference":
             return None
         if self.record or torch.compiler.is_compiling():
             if self.backend == "fused":
@@ -375,6 +373,45 @@ class RecurrentLayer(NeuronLayer):
         neuron, prev = state
         out, neuron = self.model.step(x + self.recurrent(prev), neuron, c)
         return out, RecurrentState(neuron, out)
+
+    # ----- the fused recurrent sequence (spikeflow.kernels.fused_recurrent) --------------
+    def _run_fused(self, x: torch.Tensor, state: Any, c: Any) -> tuple[torch.Tensor, Any] | None:
+        if self._fused_reason(x, c) is not None:
+            return None
+        from ..kernels import fused_recurrent
+
+        neuron, prev = state
+        names = self._kernel_state()
+        step_kernels = self._step_kernels(c, tuple(prev.shape), x.dtype)
+        out, *final = fused_recurrent.recurrent_sequence(
+            step_kernels, x, self.recurrent.weight, prev, [getattr(neuron, k) for k in names]
+        )
+        return out, RecurrentState(neuron._replace(**dict(zip(names, final))), out[-1])
+
+    def _fused_reason(self, x: torch.Tensor, c: Any) -> str | None:
+        if x.device.type != "cpu":
+            return "recurrent layers are fused on CPU only (on other devices the reference step runs)"
+        if self.recurrent.weight.dtype != x.dtype:
+            return f"the recurrent weight is {self.recurrent.weight.dtype}, the input {x.dtype}"
+        from ..kernels.fused_recurrent import unavailable
+
+        rows = x[0].numel() // self.hidden_size
+        return unavailable(rows, self.hidden_size, self.backend == "auto") or self._neuron_fused_reason(x, c)
+
+    def _neuron_fused_reason(self, x: torch.Tensor, c: Any) -> str | None:
+        """Why the neuron's fused kernels do not apply (``None``: they do)."""
+        return kernels.unsupported_reason(self.model.name, x, c)
+
+    def _kernel_state(self) -> tuple[str, ...]:
+        """The state fields the fused kernels carry (the others stay as they are)."""
+        return kernels._KERNEL_STATE[self.model.name]
+
+    def _step_kernels(self, c: Any, shape: tuple, dtype: torch.dtype) -> Any:
+        from ..kernels import fused_cpu
+        from ..kernels.fused_recurrent import hand_kernels
+
+        cls = getattr(fused_cpu, kernels._CPU_FUNCTION[self.model.name])
+        return hand_kernels(self.model.name, cls, c, dtype)
 
     def extra_repr(self) -> str:
         base = super().extra_repr()

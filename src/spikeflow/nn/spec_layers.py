@@ -120,7 +120,26 @@ class SpecCell(SpecLayer):
 
 class RecurrentSpecLayer(_SpecModel, RecurrentLayer):
     """Multi-step recurrent layer of a specification model: ``W_in x[t] + W_rec out[t-1]``
-    per step, ``[T, batch, input_size] -> [T, batch, hidden_size]`` (the reference step)."""
+    per step, ``[T, batch, input_size] -> [T, batch, hidden_size]``; on CPU the sequence
+    runs fused (:mod:`spikeflow.kernels.fused_recurrent`: one matrix product and one call
+    of the model's generated kernel per step, learnable parameters included)."""
+
+    def _run_fused(self, x: torch.Tensor, state: Any, c: Any) -> tuple[torch.Tensor, Any] | None:
+        return RecurrentLayer._run_fused(self, x, state, c)
+
+    def _fused_reason(self, x: torch.Tensor, c: Any) -> str | None:
+        return RecurrentLayer._fused_reason(self, x, c)
+
+    def _neuron_fused_reason(self, x: torch.Tensor, c: Any) -> str | None:
+        return fused.unsupported_reason(self.spec_, x, c)
+
+    def _kernel_state(self) -> tuple[str, ...]:
+        return tuple(self.spec_.state)
+
+    def _step_kernels(self, c: Any, shape: tuple, dtype: torch.dtype) -> Any:
+        from ..kernels.fused_recurrent import spec_kernels
+
+        return spec_kernels(self.spec_, c, shape, dtype)
 
     def __init__(self, spec: ModelSpec | str, input_size: int, hidden_size: int, params: Any = None, *,
                  learn: Sequence[str] = (), **kwargs: Any):  # fmt: skip
