@@ -452,3 +452,68 @@ def test_layers_of_specification_models_name_bad_arguments():
         sf.nn.SpecLayer(spec, params=get("qif").params())
     with pytest.raises(ValueError, match="names no threshold_parameter"):
         sf.nn.SpecLayer(_slif("t_no_thr", threshold_parameter=None), learn_threshold=True)
+
+
+def _lif_end(name="t_lif_end", **overrides):
+    """The built-in LIF's discrete update (delta input after the decay, reset by
+    subtraction, rest 0) as a specification: ``input_at="end"``."""
+    fields = dict(parameters={"tau_mem_ms": (10.0, "ms"), "v_th": (1.0, None)}, state={"v": None},
+                  equations="dv/dt = -v / tau_mem_ms", threshold="v >= v_th", reset="v -= v_th",
+                  input=("v", None), input_at="end", integrator="exact",
+                  threshold_parameter="v_th")  # fmt: skip
+    fields.update(overrides)
+    return define_model(name, **fields)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_a_jump_at_the_end_of_the_step_gives_the_built_in_lif_and_li(dtype):
+    """``input_at="end"``: the input is added after the step's integration, as the
+    hand-written LIF and LI do (``v[t] = decay v[t-1] + x[t]``): their outputs bit for bit
+    (dt = 1), on the generated reference step and the fused kernels, and the gradient of
+    the jump is that of the state after the integration."""
+    g = torch.Generator().manual_seed(0)
+    x = (torch.rand((200, 4, 32), generator=g, dtype=torch.float64) * 0.35).to(dtype)
+    lif_spec = _lif_end()
+    li_spec = _lif_end("t_li_end", threshold=None, reset="", threshold_parameter=None,
+                       parameters={"tau_mem_ms": (10.0, "ms")})  # fmt: skip
+    hand_lif = sf.nn.LIF(tau_mem_ms=10.0, dt_ms=1.0, backend="reference")(x)
+    hand_li = sf.nn.LI(tau_mem_ms=10.0, dt_ms=1.0)(x)
+    assert 0.05 < float(hand_lif.mean()) < 0.5
+    for backend in ("reference", "fused"):
+        assert torch.equal(sf.nn.SpecLayer(lif_spec, dt_ms=1.0, backend=backend)(x), hand_lif)
+        assert torch.equal(sf.nn.SpecLayer(li_spec, dt_ms=1.0, backend=backend)(x), hand_li)
+    w = torch.rand(x.shape, generator=g, dtype=torch.float64).to(dtype) - 0.5
+    grads = []
+    for layer in (sf.nn.LIF(tau_mem_ms=10.0, dt_ms=1.0, backend="reference").to(dtype),
+                  sf.nn.SpecLayer(lif_spec, dt_ms=1.0, backend="fused")):  # fmt: skip
+        xi = x.clone().requires_grad_(True)
+        grads.append(torch.autograd.grad((layer(xi) * w).sum(), [xi])[0])
+    tol = 1e-10 if dtype == torch.float64 else 1e-5
+    torch.testing.assert_close(grads[1], grads[0], rtol=tol, atol=tol * float(grads[0].abs().max()))
+
+
+def test_a_jump_at_the_end_runs_on_both_simulator_backends_and_is_checked():
+    spec = _lif_end("t_lif_end_sim", parameters={"tau_mem_ms": (20.0, "ms"), "v_th": (20.0, "mV")},
+                    state={"v": "mV"}, input=("v", "mV"))  # fmt: skip
+    """In a recurrent network at dt = 0.1 ms the specification gives the built-in LIF's
+    spikes (delta input, reset by subtraction) on both backends."""
+    out = []
+    hand = sf.neurons.LIFParams(tau_mem_ms=20.0, dt_ms=0.1, v_th=20.0, v_reset=0.0)
+    for backend, params in (("fast", spec.params(dt_ms=0.1)), ("reference", spec.params(dt_ms=0.1)),
+                            ("fast", hand)):  # fmt: skip
+        net = sf.sim.Network(dt_ms=0.1, seed=3, backend=backend)
+        pop = net.population(200, params)
+        net.poisson_input(pop, 100, 20.0, 0.9)
+        net.connect(pop, pop, p=0.1, weight=0.4, delay_ms=1.5)
+        spikes = net.record_spikes(pop)
+        net.run(300.0, progress=False)
+        out.append((spikes.times_ms, spikes.senders))
+    assert out[0][0].size > 200
+    for other in out[1:]:
+        np.testing.assert_array_equal(out[0][0], other[0])
+        np.testing.assert_array_equal(out[0][1], other[1])
+    with pytest.raises(SpecError, match="input_at='end' needs a jump input"):
+        _lif_end("t_bad_end", equations="dv/dt = (-v + I) / tau_mem_ms", input=("I", None))
+    with pytest.raises(ValueError, match="input_at"):
+        _lif_end("t_bad_end2", input_at="middle")
+    assert _lif_end().digest() != _lif_end("t_lif_end", input_at="start").digest()

@@ -223,6 +223,12 @@ def _build(spec: Any) -> Program:  # noqa: C901 - the steps of the construction,
 
     # integration over one step
     update, expm = _integrate(spec, state, x, rhs, dt, lines)
+    if spec.input_at == "end":  # the jump after the integration (v[t] = F(v[t-1]) + x[t])
+        if len(jumps) != 1:
+            raise SpecError(f"{spec.name}: input_at='end' needs a jump input (input names a state variable), "
+                            "not a current or receptors")  # fmt: skip
+        _, i, sign = jumps.pop()
+        update[i] = update[i] + sign * x
 
     # threshold and reset, in the integrated state
     post_scope = Scope({**symbols, **{n: (p, sdims[n]) for n, p in zip(state_names, post)}})

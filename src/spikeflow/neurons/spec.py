@@ -23,8 +23,10 @@ backend's dialect.
 
 Semantics of one step of ``dt_ms`` (``h = dt_ms / substeps``):
 
-1. a *jump* input (``input`` names a state variable) is added to that variable; a
-   *current* input (``input`` names a new symbol, e.g. ``I``) is held over the step;
+1. a *jump* input (``input`` names a state variable) is added to that variable (with
+   ``input_at="end"`` after step 2 instead, before the threshold test: the discrete-time
+   convention ``v[t] = decay v[t-1] + x[t]`` of spikeflow's LIF and LI and of snnTorch);
+   a *current* input (``input`` names a new symbol, e.g. ``I``) is held over the step;
 2. the equations are integrated over the step by ``integrator``: ``"exact"`` (linear
    systems with constant coefficients: the propagator ``expm(A h)``, computed once),
    ``"exp_euler"`` (each variable exactly with the others held, Brian2's exponential
@@ -114,6 +116,8 @@ class ModelSpec:
             variables: ``{"exc": "g_ex += x", "inh": "g_in -= x"}`` (the network delivers
             excitatory weights >= 0 and inhibitory ones <= 0; a layer's single input is
             split by sign); ``input`` is then not used.
+        input_at: ``"start"`` (default) or ``"end"``: when a jump input is added, before
+            or after the integration of the step (see the module docstring).
     """
 
     name: str
@@ -131,6 +135,7 @@ class ModelSpec:
     threshold_parameter: str | None = None
     doc: str = ""
     receptors: Mapping[str, str] | None = None
+    input_at: str = "start"
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.isidentifier():
@@ -158,6 +163,7 @@ class ModelSpec:
             raise ValueError(f"input must be a pair (name, unit), got {self.input!r}")
         object.__setattr__(self, "input", (str(self.input[0]), self.input[1]))
         _checks.choice("integrator", self.integrator, INTEGRATORS)
+        _checks.choice("input_at", self.input_at, ("start", "end"))
         _checks.positive_int("substeps", self.substeps)
         if self.refractory is not None and self.refractory not in params:
             raise ValueError(f"refractory must name a parameter in ms, got {self.refractory!r}")
@@ -186,6 +192,7 @@ class ModelSpec:
             "substeps": self.substeps,
             "checks": list(self.checks),
             "receptors": dict(self.receptors) if self.receptors else None,
+            **({"input_at": self.input_at} if self.input_at != "start" else {}),
         }
         return json.dumps(data, sort_keys=True)
 
