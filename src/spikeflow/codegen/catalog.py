@@ -2,7 +2,9 @@
 prints. Hand-written models are asked the same questions their users' code asks (can
 the network simulator's fast backend run a population of it, does a fused kernel apply),
 so the table cannot drift from the code; models defined by a specification have all
-four backends generated."""
+four backends generated. The leaky integrator (``li``) is a specification behind its
+parameter class (``LIParams``): listed as such, with the backends its class reaches (its
+populations run on the network's reference backend)."""
 
 from __future__ import annotations
 
@@ -59,6 +61,14 @@ def _hand_written_backends(module: Any) -> list[str]:
             found.append("fast_sim")
     x = torch.zeros((2, 1))
     coeffs = params.coeffs()
+    if hasattr(module, "spec"):  # a parameter class in front of a specification: generated kernels
+        from .fused import unsupported_reason
+
+        if unsupported_reason(coeffs.params.spec, x, coeffs) is None:
+            found.append("fused_cpu")
+        if importlib.util.find_spec("triton") is not None:
+            found.append("fused_gpu")
+        return found
     if module.MODEL.name in kernels._MODELS and kernels._reason(module.MODEL.name, x, coeffs) is None:
         found.append("fused_cpu")
         if kernels.triton_available():  # the Triton kernels cover the same models
@@ -90,8 +100,9 @@ def models() -> list[dict]:
             else {}
         )
         state = list(module.MODEL.state_cls._fields)
+        kind = "specification" if hasattr(module, "spec") else "hand-written"
         out.append(
-            {"name": name, "kind": "hand-written", "parameters": entries, "state": state,
+            {"name": name, "kind": kind, "parameters": entries, "state": state,
              "backends": _hand_written_backends(module)}
         )  # fmt: skip
     for name, spec in sorted(registered().items()):
@@ -118,6 +129,12 @@ def show_code(name: str, backend: str) -> str:
 
     if backend not in SHOW_BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(SHOW_BACKENDS)}, got {backend!r}")
+    from ..neurons import leaky_integrator
+
+    behind = {m: leaky_integrator.spec(m) for m in ("delta", "current")}  # specifications behind a class
+    for model_spec in behind.values():
+        if name == model_spec.name:
+            return generated_text(model_spec, SHOW_BACKENDS[backend])
     if name not in registered():
         hand = [n for n, _ in _hand_written()]
         if name in hand:

@@ -6,8 +6,9 @@ trainable layers in :mod:`spikeflow.nn` and the kernels call them or are tested
 against them.
 
 Models defined by a specification (:mod:`spikeflow.neurons.spec`; built in: ``eif``,
-``qif``; and any the user defines with :func:`define_model`) have every backend generated
-from it by :mod:`spikeflow.codegen`. Their modules import SymPy when first used (the
+``qif``, and the leaky integrator behind :class:`LIParams`; and any the user defines with
+:func:`define_model`) have every backend generated from it by :mod:`spikeflow.codegen`.
+Their modules import SymPy when first used (the
 generator's), so they are registered on first access: :func:`get` and
 :func:`registered` load them.
 """

@@ -5,26 +5,48 @@
 
     v[t] = v_rest + decay (v[t-1] - v_rest) + gain x[t]
 
-where ``gain`` is 1 for ``input_mode="delta"`` and ``R (1 - decay)`` for ``"current"``.
-The output of :func:`step` is the potential itself.
+where ``gain`` is 1 for ``input_mode="delta"`` (the input jumps ``v`` after the step's
+decay) and ``R (1 - decay)`` for ``"current"`` (a current held over the step). The output
+of :func:`step` is the potential itself.
+
+The dynamics are written once, as the specification :func:`spec` of each input mode
+(:mod:`spikeflow.neurons.spec`), and every backend is generated from it: the torch step
+that :func:`step` runs, the fused training kernels (CPU and GPU) of
+:class:`spikeflow.nn.LI`. :class:`LIParams` stays the parameter class users pass; its
+:meth:`~LIParams.coeffs` are the specification's (built on first use: reading a
+specification imports SymPy).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .. import _checks
 from .._lazy import torch
-from ._base import INPUT_MODES, NeuronModel, check_step, exp_decay, input_gain, rest_state, scaled
+from ._base import INPUT_MODES, NeuronModel, check_step, rest_state
 
 
-class LICoeffs(NamedTuple):
-    """Per-step quantities of the leaky integrator (floats or tensors)."""
+@functools.cache
+def spec(input_mode: str = "delta") -> Any:
+    """The :class:`~spikeflow.neurons.spec.ModelSpec` of the leaky integrator with
+    ``input_mode`` (``"delta"``: ``li``, the input a jump after the decay;
+    ``"current"``: ``li_current``, a current through ``r_mem``); unitless, as in training."""
+    from .spec import ModelSpec, Parameter
 
-    decay: Any
-    gain: Any
-    v_rest: Any
+    _checks.choice("input_mode", input_mode, INPUT_MODES)
+    parameters = {"tau_mem_ms": Parameter(10.0, "ms", "membrane time constant"),
+                  "v_rest": Parameter(0.0, None, "resting potential")}  # fmt: skip
+    common = dict(state={"v": None}, initial={"v": "v_rest"}, integrator="exact")
+    if input_mode == "delta":
+        return ModelSpec("li", parameters=parameters, equations="dv/dt = -(v - v_rest) / tau_mem_ms",
+                         input=("v", None), input_at="end", doc="Leaky integrator, delta input",
+                         **common)  # fmt: skip
+    parameters["r_mem"] = Parameter(1.0, None, "membrane resistance", "positive")
+    return ModelSpec("li_current", parameters=parameters, input=("I", None),
+                     equations="dv/dt = (-(v - v_rest) + r_mem * I) / tau_mem_ms",
+                     doc="Leaky integrator, current input", **common)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -52,10 +74,33 @@ class LIParams:
         _checks.positive("r_mem", self.r_mem)
         _checks.choice("input_mode", self.input_mode, INPUT_MODES)
 
-    def coeffs(self) -> LICoeffs:
-        """Per-step quantities used by :func:`step`."""
-        decay = exp_decay(self.dt_ms, self.tau_mem_ms)
-        return LICoeffs(decay, input_gain(self.input_mode, decay, self.r_mem), self.v_rest)
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}  # not the caches
+
+    def spec_params(self) -> Any:
+        """The specification's parameter set (:class:`~spikeflow.neurons.spec.SpecParams`)."""
+        cached = self.__dict__.get("_spec_params")
+        if cached is None:
+            values = {"tau_mem_ms": self.tau_mem_ms, "v_rest": self.v_rest, "dt_ms": self.dt_ms}
+            if self.input_mode == "current":
+                values["r_mem"] = self.r_mem
+            cached = self.__dict__["_spec_params"] = spec(self.input_mode).params(**values)
+        return cached
+
+    def coeffs(self, tensors: dict | None = None) -> Any:
+        """The per-step constants :func:`step` reads (the specification's
+        :class:`~spikeflow.codegen.runtime.SpecCoeffs`, its state an :class:`LIState`);
+        ``tensors``: parameter name -> tensor (learnable, e.g. ``tau_mem_ms``)."""
+        from ..codegen import runtime
+
+        if not tensors:
+            cached = self.__dict__.get("_coeffs")
+            if cached is not None:
+                return cached
+        c = runtime.coeffs(self.spec_params(), tensors)._replace(state_cls=LIState)
+        if not tensors:
+            self.__dict__["_coeffs"] = c
+        return c
 
 
 class LIState(NamedTuple):
@@ -66,7 +111,7 @@ class LIState(NamedTuple):
 
 def init_state(
     shape: tuple[int, ...],
-    params: LIParams | LICoeffs,
+    params: LIParams | Any,
     dtype: torch.dtype | None = None,
     device: torch.device | str | None = None,
 ) -> LIState:
@@ -75,20 +120,18 @@ def init_state(
     return rest_state(LIState, shape, rest_v(c), dtype, device)
 
 
-def rest_v(c: LICoeffs) -> float:
+def rest_v(c: Any) -> float:
     """The resting potential (``v_rest``)."""
-    return c.v_rest
+    return c.params.values["v_rest"]
 
 
-def step(x: torch.Tensor, state: LIState, params: LIParams | LICoeffs) -> tuple[torch.Tensor, LIState]:
+def step(x: torch.Tensor, state: LIState, params: LIParams | Any) -> tuple[torch.Tensor, LIState]:
     """Advance one step; returns ``(v, new_state)`` with ``v`` of ``x``'s shape."""
+    from ..codegen import runtime
+
     check_step(x, state)
     c = params.coeffs() if isinstance(params, LIParams) else params
-    if isinstance(c.v_rest, float) and c.v_rest == 0.0:
-        v = c.decay * state.v + scaled(c.gain, x)
-    else:
-        v = c.v_rest + c.decay * (state.v - c.v_rest) + scaled(c.gain, x)
-    return v, LIState(v)
+    return runtime.torch_step(c.params.spec)(x, state, c)
 
 
 MODEL = NeuronModel("li", LIParams, LIState, init_state, step, spiking=False, rest_v=rest_v)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..codegen import fused
 from ..neurons import adex, alif, cond_lif, hodgkin_huxley, izhikevich, leaky_integrator, lif, synaptic_lif
 from ._base import NeuronLayer, RecurrentLayer, exp_decay_tensor
 
@@ -63,12 +64,19 @@ class _ALIFModel:
 
 
 class _LIModel:
+    """The leaky integrator: a specification (:func:`spikeflow.neurons.leaky_integrator.spec`),
+    so its fused kernels are the generated ones (learnable time constants included)."""
+
     model = leaky_integrator.MODEL
 
     def learned_coeffs(self, c: Any) -> Any:
-        decay = exp_decay_tensor(self.params.dt_ms, self.tau_mem_ms)
-        gain = 1.0 if self.params.input_mode == "delta" else self.params.r_mem * (1 - decay)
-        return c._replace(decay=decay, gain=gain)
+        return self.params.coeffs({"tau_mem_ms": self.tau_mem_ms})
+
+    def _run_fused(self, x: Any, state: Any, c: Any) -> Any:
+        return fused.fused_sequence(c.params.spec, x, state, c)
+
+    def _fused_reason(self, x: Any, c: Any) -> str | None:
+        return fused.unsupported_reason(c.params.spec, x, c)
 
 
 class LIF(_LIFModel, NeuronLayer):
