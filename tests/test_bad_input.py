@@ -194,3 +194,19 @@ def test_a_models_step_refuses_numpy_and_a_state_of_another_shape(module):
     small = m.init_state((3,), params.coeffs(), torch.float64)  # broadcastable, and silently used
     with pytest.raises(ValueError, match=r"state\.\w+ has shape \(3,\), the input \(4, 3\); expected"):
         m.step(x, small, params.coeffs())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: LIParams(tau_mem_ms=1e-308).coeffs(),  # 1 / tau overflows
+        lambda: sf.nn.LI(tau_mem_ms=1e-308),
+        lambda: sf.neurons.leaky_integrator.spec("current").params(tau_mem_ms=5e-324).coeffs(),
+    ],
+)
+def test_extreme_parameters_get_a_value_error_not_an_overflow(make):
+    # these raised OverflowError from inside the generated constants (the propagator of
+    # a time constant of 1e-308 ms); a model whose step overflows while it runs stops
+    # with FloatingPointError naming the step and neuron (tests/test_sim.py)
+    with pytest.raises(ValueError, match=r"give a per-step constant .* that is not a finite float64"):
+        make()

@@ -124,6 +124,6 @@ def test_a_killed_save_leaves_no_temporary_file_after_the_next_save(tmp_path):
         done = subprocess.run([sys.executable, "-c", script], timeout=120)
         assert done.returncode == -9
     # each save removed the files of the writers killed before it: one is left, not three
-    assert len(list(tmp_path.glob(".m.safetensors.*.tmp"))) == 1
+    assert len(list(tmp_path.glob(".m.safetensors.*.tmp.safetensors"))) == 1
     save_checkpoint(nn.Linear(2, 2), target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.safetensors"]

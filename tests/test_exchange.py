@@ -83,3 +83,29 @@ def test_bad_input(tmp_path):
     with pytest.raises(TypeError, match="obj must be a neo Block"):
         pytest.importorskip("neo")
         from_neo(42)
+
+
+def _flip_one_bit(path, dataset, index):
+    """Flip the lowest mantissa bit of ``dataset[index]`` in the HDF5 file, in place."""
+    h5py = pytest.importorskip("h5py")
+    with h5py.File(path, "r+") as f:
+        data = f[dataset]
+        value = np.array(data[index])
+        bits = value.view(np.uint64 if value.dtype.itemsize == 8 else np.uint32)
+        data[index] = (bits ^ 1).view(value.dtype)
+
+
+def test_nwb_checksums_catch_a_flipped_bit(tmp_path):
+    pytest.importorskip("pynwb")
+    spikes, states = _recording()
+    path = write_nwb(tmp_path / "run.nwb", spikes, dt_ms=0.1, states=states)
+    read_nwb(path)  # intact: reads
+    for dataset, index, what in (
+        ("units/spike_times", 3, r"the spike times of unit \d+ \('exc' neuron \d+\)"),
+        ("acquisition/v/data", (17, 2), r"the state trace 'v'"),
+    ):
+        broken = tmp_path / f"broken_{what[9:14]}.nwb"
+        broken.write_bytes(path.read_bytes())
+        _flip_one_bit(broken, dataset, index)
+        with pytest.raises(ValueError, match=rf"is corrupt: {what} do(es)? not match the checksum"):
+            read_nwb(broken)

@@ -44,6 +44,25 @@ def test_kernels_follow_torch_threads_and_give_the_same_results_on_any_count(cls
     assert first[0].sum() > 0
 
 
+def test_the_first_kernel_launch_leaves_torch_thread_count_as_set():
+    # in a fresh process: starting Numba's OpenMP pool once reset torch's count to the pool
+    # size, so `--threads 1` trained on every core after the first batch
+    script = textwrap.dedent(
+        """
+        import torch
+        torch.set_num_threads(1)
+        import numba
+        from spikeflow.nn import LIF
+        x = torch.rand(20, 8, 64, generator=torch.Generator().manual_seed(1), requires_grad=True)
+        LIF(tau_mem_ms=10.0, backend="fused")(x).sum().backward()
+        print(torch.get_num_threads(), numba.get_num_threads())
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "1"]
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
 def test_a_fork_pool_after_the_parent_ran_a_fused_layer_completes_with_the_same_results():
     script = textwrap.dedent(

@@ -3,7 +3,9 @@ figures, generated source) goes to a temporary file beside its target, is flushe
 disk and then renamed over the target, so an interrupted write never leaves a truncated
 file where the user's was.
 
-The temporary file is named ``.<target name>.<pid>.<random>.tmp``. One left behind by a
+The temporary file is named ``.<target name>.<pid>.<random>.tmp<target's suffix>``
+(``.run.nwb.123.ab_c.tmp.nwb``: writers that look at the extension, such as pynwb, see
+the target's). One left behind by a
 process that was killed (no ``finally`` runs on SIGKILL) is removed by the next write to
 the same target once its process is gone, so killed saves do not pile up.
 """
@@ -32,7 +34,7 @@ def remove_stale(path: Path) -> list[Path]:
     """Remove the temporary files of earlier writes to ``path`` whose process has ended;
     returns the files removed."""
     removed = []
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+    for tmp in path.parent.glob(f".{path.name}.*.tmp{path.suffix}"):
         parts = tmp.name[len(path.name) + 2 :].split(".")
         if len(parts) >= 3 and parts[0].isdigit() and not _alive(int(parts[0])):
             try:
@@ -53,7 +55,8 @@ def write_atomically(path: str | os.PathLike, write: Callable[[str], None]) -> P
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp" + path.suffix,
+                               dir=path.parent)  # fmt: skip
     os.close(fd)
     try:
         write(tmp)

@@ -5,6 +5,7 @@ specification and process."""
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -73,7 +74,18 @@ def constant_values(params: Any, tensors: dict | None = None) -> tuple:
 
     module = generated(params.spec, "torch")
     if not tensors:
-        return tuple(float(v) for v in module.constants(params.values, params.dt_ms, FLOAT_LIB))
+        try:
+            values = tuple(float(v) for v in module.constants(params.values, params.dt_ms, FLOAT_LIB))
+        except (OverflowError, ZeroDivisionError):  # e.g. 1 / tau of tau = 1e-308
+            values = (math.inf,)
+        if not all(math.isfinite(v) for v in values):
+            shown = ", ".join(f"{k}={v!r}" for k, v in params.values.items())
+            raise ValueError(
+                f"{params.spec.name}: the parameters ({shown}) with dt_ms={params.dt_ms!r} give a per-step"
+                " constant (a decay, a propagator entry) that is not a finite float64; expected values"
+                " of a physical scale"
+            )
+        return values
     values = {**params.values, **tensors}
     # computed in float64 (the propagator's matrix exponential), then in the parameters'
     # dtype: the step runs in it, as the fused kernels do

@@ -2,11 +2,19 @@
 (one unit per neuron, with its population and index as columns) and recorded states as
 ``TimeSeries`` with units. Written atomically; read back with :func:`read_nwb`.
 
+Checksums: each unit carries the SHA-256 of its spike times (with its population and
+index) in the column ``spike_times_sha256``, and each state trace the SHA-256 of its
+data (with its name, dtype and shape) in its ``comments``; :func:`read_nwb` recomputes
+them and refuses a file whose data no longer match (a bit flipped on disk, an edit by
+another tool). Files without these (written elsewhere or by an earlier spikeflow) are
+read without the check.
+
 Install with ``pip install 'spikeflow[io]'`` (pynwb; nwbinspector to check files).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Mapping
@@ -21,6 +29,24 @@ import torch
 from .. import _checks
 from .._atomic import write_atomically
 from .neo_io import _as_trains
+
+CHECKSUM_COLUMN = "spike_times_sha256"  # of the Units table
+_STATE_CHECKSUM = "spikeflow-sha256:"  # prefix of a TimeSeries' comments
+
+
+def spike_digest(population: str, index: int, times_s: np.ndarray) -> str:
+    """SHA-256 (hex) of one unit: its population, index and spike times (s, float64)."""
+    h = hashlib.sha256(f"{population}\0{index}\0".encode())
+    h.update(np.ascontiguousarray(times_s, dtype="<f8").tobytes())
+    return h.hexdigest()
+
+
+def state_digest(name: str, data: np.ndarray) -> str:
+    """SHA-256 (hex) of one state trace: its name, dtype, shape and bytes."""
+    data = np.ascontiguousarray(data)
+    h = hashlib.sha256(f"{name}\0{data.dtype.str}\0{data.shape}\0".encode())
+    h.update(data.tobytes())
+    return h.hexdigest()
 
 
 def _pynwb():  # noqa: ANN202
@@ -81,6 +107,9 @@ def write_nwb(
     nwb.units = pynwb.misc.Units(name="units", description="simulated neurons", resolution=dt_ms / 1e3)
     nwb.add_unit_column(name="population", description="population the neuron belongs to")
     nwb.add_unit_column(name="neuron_index", description="index of the neuron in its population")
+    nwb.add_unit_column(
+        name=CHECKSUM_COLUMN, description="SHA-256 of the population, index and spike times (s, float64)"
+    )
     for pop, s in spikes.items():
         for j, t in enumerate(_as_trains(pop, s, dt_ms, t_start_ms)):
             t = np.asarray(t, dtype=np.float64)
@@ -89,7 +118,9 @@ def write_nwb(
                 raise ValueError(
                     f"spikes[{pop!r}] neuron {j}: spike times must be finite and >= 0 ms, got {float(bad)!r}"
                 )
-            nwb.add_unit(spike_times=t / 1e3, population=pop, neuron_index=j)
+            seconds = t / 1e3
+            nwb.add_unit(spike_times=seconds, population=pop, neuron_index=j,
+                         **{CHECKSUM_COLUMN: spike_digest(pop, j, seconds)})  # fmt: skip
     for key, (trace, unit) in (states or {}).items():
         a = trace.detach().cpu().numpy() if isinstance(trace, torch.Tensor) else np.asarray(trace)
         if a.ndim not in (1, 2):
@@ -102,8 +133,10 @@ def write_nwb(
                 rate=1e3 / dt_ms,
                 starting_time=t_start_ms / 1e3,
                 description=f"simulated state variable {key!r}, one column per neuron",
+                comments=_STATE_CHECKSUM + state_digest(key, a),
             )
         )
+
     def write(tmp: str) -> None:
         with pynwb.NWBHDF5IO(tmp, "w") as io:
             io.write(nwb)
@@ -129,7 +162,13 @@ class NWBContent:
 
 def read_nwb(path: str | os.PathLike) -> NWBContent:
     """Read spikes and states from an NWB file written by :func:`write_nwb` (or any NWB
-    file with a Units table; units without a ``population`` column go to ``"units"``)."""
+    file with a Units table; units without a ``population`` column go to ``"units"``).
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        ValueError: a unit's spike times or a state trace do not match the checksum
+            :func:`write_nwb` stored with them (the file was corrupted or edited).
+    """
     pynwb = _pynwb()
     path = Path(path)
     if not path.is_file():
@@ -143,10 +182,24 @@ def read_nwb(path: str | os.PathLike) -> NWBContent:
             for i in range(len(nwb.units)):
                 pop = str(nwb.units["population"][i]) if "population" in cols else "units"
                 idx = int(nwb.units["neuron_index"][i]) if "neuron_index" in cols else i
-                spikes.setdefault(pop, {})[idx] = np.asarray(nwb.units.get_unit_spike_times(i)) * 1e3
+                seconds = np.asarray(nwb.units.get_unit_spike_times(i), dtype=np.float64)
+                saved = nwb.units[CHECKSUM_COLUMN][i] if CHECKSUM_COLUMN in cols else None
+                if saved is not None and saved != spike_digest(pop, idx, seconds):
+                    raise ValueError(
+                        f"{str(path)!r} is corrupt: the spike times of unit {i} ({pop!r} neuron {idx}) do not"
+                        " match the checksum written with them"
+                    )
+                spikes.setdefault(pop, {})[idx] = seconds * 1e3
         for name, obj in nwb.acquisition.items():
             if isinstance(obj, pynwb.TimeSeries) and obj.rate is not None:
-                data = np.asarray(obj.data[:]) * obj.conversion
+                raw = np.asarray(obj.data[:])
+                saved = (obj.comments or "").removeprefix(_STATE_CHECKSUM)
+                if saved != (obj.comments or "") and saved != state_digest(name, raw):
+                    raise ValueError(
+                        f"{str(path)!r} is corrupt: the state trace {name!r} does not match the checksum"
+                        " written with it"
+                    )
+                data = raw * obj.conversion
                 states[name] = (data, obj.unit, 1e3 / obj.rate, obj.starting_time * 1e3)
         ident, desc = nwb.identifier, nwb.session_description
     ordered = {pop: [d[k] for k in sorted(d)] for pop, d in spikes.items()}

@@ -36,9 +36,14 @@ def before_launch() -> None:
     import numba
     import torch
 
-    n = max(1, min(torch.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+    wanted = torch.get_num_threads()
+    n = max(1, min(wanted, numba.config.NUMBA_NUM_THREADS))
     if numba.get_num_threads() != n:
         numba.set_num_threads(n)
+        # the first call starts Numba's OpenMP pool, which sets the process's OpenMP
+        # thread count (torch's too, in the same libgomp) to the pool's size: give it back
+        if torch.get_num_threads() != wanted:
+            torch.set_num_threads(wanted)
     _state["launched"] = True
 
 
