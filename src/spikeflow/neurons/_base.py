@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from .. import _checks, surrogate
 from .._lazy import torch
 from ..surrogate import SpikeFunction
@@ -38,6 +40,26 @@ def scaled(gain, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
     if isinstance(gain, float) and gain == 1.0:
         return x
     return gain * x
+
+
+def sim_exp(x: torch.Tensor, vectorised: bool = False) -> torch.Tensor:
+    """``exp(x)`` as the network simulator's fast loop computes it, where ``x`` is a
+    float64 CPU tensor that needs no gradient (the reference backend's steps) and Numba
+    is installed, so that both backends give the same bits: the C library's ``exp``
+    (:func:`spikeflow.sim.fast_cpu.libm_exp`, as the scalar updates of Hodgkin-Huxley and
+    AdEx call it) or, with ``vectorised``, the loop's vectorised exponential
+    (:func:`spikeflow.sim.fast_cpu.vexp`, the conductance LIF's). Elsewhere (training,
+    other dtypes and devices) ``torch.exp``: within one unit in the last place of both."""
+    if x.dtype != torch.float64 or x.device.type != "cpu" or (x.requires_grad and torch.is_grad_enabled()):
+        return torch.exp(x)
+    try:
+        from ..sim import fast_cpu
+    except ImportError:  # no Numba: no fast backend to agree with
+        return torch.exp(x)
+    a = x.detach().contiguous().numpy()
+    out = np.empty_like(a)
+    (fast_cpu.vexp_into if vectorised else fast_cpu.libm_exp)(a.reshape(-1), out.reshape(-1))
+    return torch.from_numpy(out)
 
 
 def refractory_steps(refractory_ms: float, dt_ms: float) -> int:

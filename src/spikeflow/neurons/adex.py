@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from .. import _checks, surrogate
 from .._lazy import torch
-from ._base import NeuronModel, check_step, rest_state
+from ._base import NeuronModel, check_step, rest_state, sim_exp
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def _derivatives(v, w, i, p: AdExParams):  # noqa: ANN001, ANN202
     # past V_peak the neuron has spiked: evaluating there would let the exponential run
     # away inside a sub-step (exp(25) at NEST's V_peak = 0 mV), so stages see V_peak
     v = torch.clamp(v, max=p.V_peak)
-    spike_current = p.g_L * p.Delta_T * torch.exp((v - p.V_T) / p.Delta_T)
+    spike_current = p.g_L * p.Delta_T * sim_exp((v - p.V_T) / p.Delta_T)  # the fast loop's exp
     dv = (-p.g_L * (v - p.E_L) + spike_current - w + p.I_e + i) / p.C_m
     dw = (p.a * (v - p.E_L) - w) / p.tau_w_ms
     return dv, dw

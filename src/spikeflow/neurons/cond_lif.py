@@ -33,6 +33,7 @@ from ._base import (
     fire_and_reset,
     hold_refractory,
     rest_state,
+    sim_exp,
     value_reset,
 )
 
@@ -161,7 +162,7 @@ def step(x: Any, state: CondLIFState, params: Any) -> tuple[torch.Tensor, CondLI
         ge, gi = c.mean_ex * (state.g_ex + x_ex), c.mean_in * (state.g_in + x_in)
     g_tot = p.g_L + ge + gi
     v_inf = (p.g_L * p.E_L + ge * p.E_ex + gi * p.E_in + p.I_e) / g_tot
-    v = v_inf + (state.v - v_inf) * torch.exp(-p.dt_ms * g_tot / p.C_m)
+    v = v_inf + (state.v - v_inf) * sim_exp(-p.dt_ms * g_tot / p.C_m, vectorised=True)  # the fast loop's exp
     v = hold_refractory(v, state.refractory, c.reset)
     z, v, refractory = fire_and_reset(v, p.V_th, state.refractory, c.reset)
     return z, CondLIFState(v, g_ex, g_in, h_ex, h_in, refractory)

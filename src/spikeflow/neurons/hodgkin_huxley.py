@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from .. import _checks, surrogate
 from .._lazy import torch
-from ._base import NeuronModel, check_step, full_state
+from ._base import NeuronModel, check_step, full_state, sim_exp
 
 INTEGRATORS = {"exp_euler": 0.1, "rk4": 0.05}  # largest stable dt (ms) at 6.3 degC
 
@@ -96,22 +96,30 @@ class HHState(NamedTuple):
     n: torch.Tensor
 
 
-def _vtrap(x: torch.Tensor, y: float) -> torch.Tensor:
-    """``x / (exp(x / y) - 1)``, continuous at ``x = 0`` (NEURON's vtrap)."""
-    small = x.abs() < 1e-6 * y
-    safe = torch.where(small, torch.ones_like(x), x)
-    return torch.where(small, y * (1.0 - x / y / 2.0), safe / torch.expm1(safe / y))
+def _vtrap(x: torch.Tensor, den: torch.Tensor) -> torch.Tensor:
+    """``x / den`` with ``den = exp(x / 10) - 1``, continuous at ``x = 0`` (NEURON's vtrap:
+    ``10 (1 - x / 20)`` where ``|x| < 1e-5``; the masked quotient keeps gradients finite)."""
+    small = x.abs() < 1e-5
+    one = torch.ones_like(x)
+    quotient = torch.where(small, one, x) / torch.where(small, one, den)
+    return torch.where(small, 10.0 * (1.0 - x / 20.0), quotient)
 
 
 def rates(v: torch.Tensor, q10: float = 1.0):  # noqa: ANN201
-    """``(alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n)`` in 1/ms at potential ``v``."""
-    am = 0.1 * _vtrap(-(v + 40.0), 10.0)
-    bm = 4.0 * torch.exp(-(v + 65.0) / 18.0)
-    ah = 0.07 * torch.exp(-(v + 65.0) / 20.0)
-    bh = 1.0 / (torch.exp(-(v + 35.0) / 10.0) + 1.0)
-    an = 0.01 * _vtrap(-(v + 55.0), 10.0)
-    bn = 0.125 * torch.exp(-(v + 65.0) / 80.0)
-    return tuple(q10 * r for r in (am, bm, ah, bh, an, bn))
+    """``(alpha_m, beta_m, alpha_h, beta_h, alpha_n, beta_n)`` in 1/ms at potential ``v``.
+
+    The six exponentials ``exp(-(v + 65) / k)`` (k = 18, 20, 80 and 10) are powers of one,
+    ``e = exp(-(v + 65) / 720)`` (relative error about 1e-14): one exponential instead of
+    six. The products are the simulator's own (:func:`spikeflow.sim.fast_layout.hh_powers`,
+    :func:`~spikeflow.sim.fast_layout.hh_rates`, which its fast loop compiles) and the
+    exponential is :func:`~spikeflow.neurons._base.sim_exp`: both backends give the same
+    bits.
+    """
+    from ..sim.fast_layout import E1, E25, hh_powers, hh_rates
+
+    e4, e9, e36, e72 = hh_powers(sim_exp(-(v + 65.0) / 720.0))
+    trap_m, trap_n = _vtrap(-(v + 40.0), e72 * E25 - 1.0), _vtrap(-(v + 55.0), e72 * E1 - 1.0)
+    return hh_rates(e4, e9, e36, e72, trap_m, trap_n, q10)
 
 
 def init_state(shape, params, dtype=None, device=None) -> HHState:  # noqa: ANN001
@@ -122,8 +130,9 @@ def init_state(shape, params, dtype=None, device=None) -> HHState:  # noqa: ANN0
 
 
 def _ionic(v, m, h, n, p: HHParams):  # noqa: ANN001, ANN202
-    g_na = p.g_Na * m**3 * h
-    g_k = p.g_K * n**4
+    n2 = n * n
+    g_na = p.g_Na * (m * m * m) * h
+    g_k = p.g_K * (n2 * n2)
     return g_na, g_k
 
 
@@ -152,12 +161,12 @@ def step(x: torch.Tensor, state: HHState, params: HHParams) -> tuple[torch.Tenso
         for g, a, b in ((m, am, bm), (h, ah, bh), (n, an, bn)):
             tot = a + b
             inf = a / tot
-            gates.append(inf + (g - inf) * torch.exp(-dt * tot))
+            gates.append(inf + (g - inf) * sim_exp(-dt * tot))
         m, h, n = gates
         g_na, g_k = _ionic(v, m, h, n, p)
         g_tot = g_na + g_k + p.g_L
         v_inf = (g_na * p.E_Na + g_k * p.E_K + p.g_L * p.E_L + p.I_e + x) / g_tot
-        v_new = v_inf + (v - v_inf) * torch.exp(-dt * g_tot / p.C_m)
+        v_new = v_inf + (v - v_inf) * sim_exp(-dt * g_tot / p.C_m)
     # a spike: the potential crosses the threshold upward during the step
     z = p._spike(v_new - p.spike_threshold) * (v < p.spike_threshold).to(v.dtype)
     return z, HHState(v_new, m, h, n)

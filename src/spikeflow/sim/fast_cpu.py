@@ -11,14 +11,11 @@ input slot, add the external input of that step, update every neuron with the sa
 floating-point operations as the reference ``step`` of its model, then deliver the
 spikes of this step into the slots ``t + delay``.
 
-The arithmetic matches the reference backend operation for operation, except the
-exponentials (the conductance LIF uses :func:`vexp`, a vectorised exponential within one
-unit in the last place of torch's; Hodgkin-Huxley computes its rates from one
-exponential with fast-math), so the two backends give identical spikes wherever a
-last-bit difference cannot move a potential across the threshold: always for LIF,
-current-based LIF and Izhikevich networks, and in practice for conductance-based
-networks over short runs (tested); chaotic recurrent networks eventually diverge in
-detail, as they do between any two simulators.
+The arithmetic matches the reference backend operation for operation, the exponentials
+included (the conductance LIF's :func:`vexp`, libm's ``exp`` elsewhere, which the reference
+backend's steps call through :func:`vexp_into` and :func:`libm_exp`, see
+:func:`spikeflow.neurons._base.sim_exp`), so the two backends give the same spikes and the
+same potentials bit for bit (tested on random networks of every model).
 """
 
 from __future__ import annotations
@@ -32,6 +29,9 @@ from .fast_layout import (  # noqa: F401  (the runner and fast_specialise read t
     ADEX_CODE,
     COND_CODE,
     CUBA_CODE,
+    E1,
+    E3,
+    E25,
     HH_CODE,
     IZH_CODE,
     LIF_CODE,
@@ -39,12 +39,13 @@ from .fast_layout import (  # noqa: F401  (the runner and fast_specialise read t
     SOURCE_CODE,
     cond_row,
     cuba_row,
+    hh_powers,
+    hh_rates,
     lif_row,
     work_arrays,
 )
 
 (A_CM, A_GL, A_EL, A_DT, A_VT, A_VPEAK, A_VRESET, A_A, A_B, A_TAUW, A_IE, A_H, A_SUB) = range(13)
-E1, E25, E3 = math.exp(1.0), math.exp(2.5), math.exp(3.0)
 (H_CM, H_GNA, H_GK, H_GL, H_ENA, H_EK, H_EL, H_Q10, H_IE, H_THR, H_DT) = range(11)
 (Z_VPEAK, Z_DT, Z_SUB) = range(3)
 # parameter columns
@@ -52,7 +53,13 @@ E1, E25, E3 = math.exp(1.0), math.exp(2.5), math.exp(3.0)
 (C_CM, C_GL, C_EL, C_EEX, C_EIN, C_VTH, C_VRESET, C_REF, C_DEX, C_DIN, C_MEX, C_MIN, C_IE, C_DT) = range(14)
 (U_DM, U_DEX, U_DIN, U_PEX, U_PIN, U_EL, U_VTH, U_VRESET, U_REF) = range(9)
 
-_opts = {"nogil": True, "cache": True, "error_model": "numpy"}
+# The loop's functions are not cached on disk one by one: Numba keys a function's cache on
+# its own file alone, so a cached caller in another file (fast_updates.py, the generated
+# loop of fast_specialise) would keep linking an old copy of a function edited here. The
+# generated loop module, named by a digest of all the loop's sources, is cached whole
+# (CACHED), and self-contained functions called from Python (fast_synapses) are too.
+_opts = {"nogil": True, "error_model": "numpy"}
+CACHED = {**_opts, "cache": True}
 
 
 @nb.njit(inline="always", **_opts)
@@ -289,34 +296,59 @@ LN2_HI, LN2_LO, INV_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10
 
 
 @nb.njit(inline="always", **_opts)
-def vexp(x, q, sb):  # noqa: ANN001, ANN201
-    """``exp(x[i]) = q[i] * sb.view(float64)[i]`` for every ``i`` of ``x``, in a loop the
-    compiler vectorises (libm's exp is a scalar call): range reduction ``x = k ln 2 + r``
-    with ``|r| <= ln(2) / 2``, a degree-13 Taylor polynomial for ``exp(r)`` into ``q``
-    (truncation below 1e-17), and ``2**k`` as exponent bits into the int64 array ``sb``
-    (separate from ``q``, so that the loop has no aliasing). Accurate to one unit in the
-    last place for ``-700 <= x <= 700`` (arguments are clamped there); measured 2.2 times
-    faster than libm per element."""
+def exp_parts(xi):  # noqa: ANN001, ANN201
+    """``(q, k)`` with ``exp(xi) = q * 2**k``: ``xi`` clamped to ``[-700, 700]``, range
+    reduction ``xi = k ln 2 + r`` with ``|r| <= ln(2) / 2``, and a degree-13 Taylor
+    polynomial for ``q = exp(r)`` (truncation below 1e-17). Accurate to one unit in the
+    last place."""
+    xi = -700.0 if xi < -700.0 else xi  # (NaN passes through, as with min/max)
+    xi = 700.0 if xi > 700.0 else xi
+    kf = math.floor(xi * INV_LN2 + 0.5)
+    r = (xi - kf * LN2_HI) - kf * LN2_LO
+    p = 1.0 + r * (1.0 / 13.0)
+    p = 1.0 + r * p * (1.0 / 12.0)
+    p = 1.0 + r * p * (1.0 / 11.0)
+    p = 1.0 + r * p * (1.0 / 10.0)
+    p = 1.0 + r * p * (1.0 / 9.0)
+    p = 1.0 + r * p * (1.0 / 8.0)
+    p = 1.0 + r * p * (1.0 / 7.0)
+    p = 1.0 + r * p * (1.0 / 6.0)
+    p = 1.0 + r * p * (1.0 / 5.0)
+    p = 1.0 + r * p * (1.0 / 4.0)
+    p = 1.0 + r * p * (1.0 / 3.0)
+    p = 1.0 + r * p * (1.0 / 2.0)
+    return 1.0 + r * p, np.int64(kf)
+
+
+@nb.njit(**CACHED)
+def libm_exp(x, out):  # noqa: ANN001, ANN201
+    """``out[i] = math.exp(x[i])``: the C library's exp, as the loop's scalar updates call
+    it (Hodgkin-Huxley, AdEx); the reference backend's steps compute their exponentials
+    through this (:func:`spikeflow.neurons._base.sim_exp`) so that both give the same bits."""
     for i in range(x.shape[0]):
-        xi = x[i]
-        xi = -700.0 if xi < -700.0 else xi  # (NaN passes through, as with min/max)
-        xi = 700.0 if xi > 700.0 else xi
-        kf = math.floor(xi * INV_LN2 + 0.5)
-        r = (xi - kf * LN2_HI) - kf * LN2_LO
-        p = 1.0 + r * (1.0 / 13.0)
-        p = 1.0 + r * p * (1.0 / 12.0)
-        p = 1.0 + r * p * (1.0 / 11.0)
-        p = 1.0 + r * p * (1.0 / 10.0)
-        p = 1.0 + r * p * (1.0 / 9.0)
-        p = 1.0 + r * p * (1.0 / 8.0)
-        p = 1.0 + r * p * (1.0 / 7.0)
-        p = 1.0 + r * p * (1.0 / 6.0)
-        p = 1.0 + r * p * (1.0 / 5.0)
-        p = 1.0 + r * p * (1.0 / 4.0)
-        p = 1.0 + r * p * (1.0 / 3.0)
-        p = 1.0 + r * p * (1.0 / 2.0)
-        q[i] = 1.0 + r * p
-        sb[i] = (np.int64(kf) + 1023) << 52
+        out[i] = math.exp(x[i])
+
+
+@nb.njit(inline="always", **_opts)
+def vexp(x, q, sb):  # noqa: ANN001, ANN201
+    """``exp(x[i]) = q[i] * sb.view(float64)[i]`` for every ``i`` of ``x`` by
+    :func:`exp_parts`, in a loop the compiler vectorises (libm's exp is a scalar call),
+    with ``2**k`` as exponent bits into the int64 array ``sb`` (separate from ``q``, so
+    that the loop has no aliasing); measured 2.2 times faster than libm per element."""
+    for i in range(x.shape[0]):
+        qi, k = exp_parts(x[i])
+        q[i] = qi
+        sb[i] = (k + 1023) << 52
+
+
+@nb.njit(**CACHED)
+def vexp_into(x, out):  # noqa: ANN001, ANN201
+    """``out[i] = exp(x[i])`` by :func:`vexp` (what the conductance LIF's update multiplies by)."""
+    bits = np.empty(x.shape[0], np.int64)
+    vexp(x, out, bits)
+    scale = bits.view(np.float64)
+    for i in range(x.shape[0]):
+        out[i] = out[i] * scale[i]
 
 
 @nb.njit(**_opts)
@@ -464,21 +496,16 @@ def _izh_range(lo, hi, p, nparam, slot, k, v, u, buf, ext, has_ext, spk):  # noq
         ss[j] = _mark(z, vi)
 
 
+_hh_powers = nb.njit(inline="always", **_opts)(hh_powers)
+_hh_rates = nb.njit(inline="always", **_opts)(hh_rates)
+
+
 @nb.njit(**_opts)
-def _mark_not_finite(vv, ss):  # noqa: ANN001, ANN202
-    """:func:`_mark` for a whole range, called after a fast-math range function (Numba's
-    fast-math flags reach every function such a function calls, and their no-NaN
-    assumption would fold ``v - v`` to 0 there)."""
-    for j in range(vv.shape[0]):
-        ss[j] = _mark(ss[j], vv[j])
-
-
-@nb.njit(fastmath=True, **_opts)
 def _hh_range(lo, hi, p, slot, k, v, m_gate, h_gate, n_gate, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
-    """Hodgkin-Huxley neurons, exponential Euler, as :func:`spikeflow.neurons.hodgkin_huxley.step`
-    (the same scheme, evaluated differently: the rates from one exponential, fast-math; the
-    potentials agree with the reference to about 1e-12 relative, spike counts exactly in the
-    tests)."""
+    """Hodgkin-Huxley neurons, exponential Euler: :func:`spikeflow.neurons.hodgkin_huxley.step`
+    with its expressions in the same order (the six rates from one exponential, see
+    :func:`~spikeflow.neurons.hodgkin_huxley.rates`) and the same exponential (libm's,
+    which the reference step calls through :func:`libm_exp`): the same bits on both."""
     c_m, g_na_bar, g_k_bar, g_l = p[H_CM], p[H_GNA], p[H_GK], p[H_GL]
     e_na, e_k, e_l, q10, i_e, thr, dt = p[H_ENA], p[H_EK], p[H_EL], p[H_Q10], p[H_IE], p[H_THR], p[H_DT]
     bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
@@ -487,23 +514,14 @@ def _hh_range(lo, hi, p, slot, k, v, m_gate, h_gate, n_gate, buf, ext, has_ext, 
         x = bb[j]
         bb[j] = 0.0
         vi = vv[j]
-        # the six rates need exp(-(v + 65) / k) for k = 18, 20, 80 and 10: all are powers of
-        # e = exp(-(v + 65) / 720) (one exp instead of six; relative error ~1e-14)
-        e1 = math.exp(-(vi + 65.0) / 720.0)
-        e2 = e1 * e1
-        e4 = e2 * e2
-        e8 = e4 * e4
-        e9 = e8 * e1
-        e18 = e9 * e9
-        e36 = e18 * e18
-        e72 = e36 * e36
+        e4, e9, e36, e72 = _hh_powers(math.exp(-(vi + 65.0) / 720.0))
         xm, xn = -(vi + 40.0), -(vi + 55.0)
-        am = q10 * (0.1 * (10.0 * (1.0 - xm / 20.0) if abs(xm) < 1e-5 else xm / (e72 * E25 - 1.0)))
-        bm = q10 * (4.0 * (e36 * e4))
-        ah = q10 * (0.07 * e36)
-        bh = q10 * (1.0 / (e72 * E3 + 1.0))
-        an = q10 * (0.01 * (10.0 * (1.0 - xn / 20.0) if abs(xn) < 1e-5 else xn / (e72 * E1 - 1.0)))
-        bn = q10 * (0.125 * e9)
+        am, bm, ah, bh, an, bn = _hh_rates(
+            e4, e9, e36, e72,
+            10.0 * (1.0 - xm / 20.0) if abs(xm) < 1e-5 else xm / (e72 * E25 - 1.0),
+            10.0 * (1.0 - xn / 20.0) if abs(xn) < 1e-5 else xn / (e72 * E1 - 1.0),
+            q10,
+        )  # fmt: skip
         tot = am + bm
         inf = am / tot
         m = inf + (mm[j] - inf) * math.exp(-dt * tot)
@@ -519,8 +537,9 @@ def _hh_range(lo, hi, p, slot, k, v, m_gate, h_gate, n_gate, buf, ext, has_ext, 
         g_tot = g_na + g_k + g_l
         v_inf = (g_na * e_na + g_k * e_k + g_l * e_l + i_e + x) / g_tot
         v_new = v_inf + (vi - v_inf) * math.exp(-dt * g_tot / c_m)
-        ss[j] = 1.0 if (v_new - thr >= 0 and vi < thr) else 0.0
+        z = 1.0 if (v_new - thr >= 0 and vi < thr) else 0.0
         vv[j], mm[j], hh[j], nn[j] = v_new, m, h, n
+        ss[j] = _mark(z, v_new)
 
 
 @nb.njit(inline="always", **_opts)

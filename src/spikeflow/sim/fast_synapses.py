@@ -8,10 +8,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from .fast_cpu import _opts
+from .fast_cpu import CACHED
 
 
-@nb.njit(**_opts)
+@nb.njit(**CACHED)
 def place_synapses(
     src, dst, pre_offset, post_offset, cursor, targets, kinds, kind, weights, weight, delays, delay
 ):  # noqa: ANN001, ANN201
@@ -33,7 +33,7 @@ def place_synapses(
             delays[p] = delay
 
 
-@nb.njit(**_opts)
+@nb.njit(**CACHED)
 def dense_sources(indptr, targets, kinds, rings, dense):  # noqa: ANN001, ANN201
     """``dense[i]``: the first target of source ``i`` where its synapses reach consecutive
     targets (``t0, t0 + 1, ...``) through one ring (an all-to-all projection, or several

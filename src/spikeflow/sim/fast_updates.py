@@ -19,7 +19,6 @@ from .fast_cpu import (
     _hh_range,
     _izh_range,
     _lif_range,
-    _mark_not_finite,
     _opts,
 )
 from .fast_layout import ADEX_CODE, COND_CODE, CUBA_CODE, HH_CODE, IZH_CODE, LIF_CODE, SOURCE_CODE
@@ -47,7 +46,6 @@ def _update_izhikevich(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN
 def _update_hh(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
     nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
     _hh_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
-    _mark_not_finite(v[lo:hi], spk[lo:hi])  # (outside the fast-math function)
 
 
 @nb.njit(**_opts)
