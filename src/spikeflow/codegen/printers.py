@@ -18,7 +18,7 @@ import sympy as sp
 from .program import Program, derivative
 
 FUNCTION_NAMES = {
-    "torch": {"exp": "torch.exp", "log": "torch.log", "sqrt": "torch.sqrt", "tanh": "torch.tanh",
+    "torch": {"exp": "_exp", "log": "torch.log", "sqrt": "torch.sqrt", "tanh": "torch.tanh",
               "sin": "torch.sin", "cos": "torch.cos", "Abs": "torch.abs"},
     "numba": {"exp": "math.exp", "log": "math.log", "sqrt": "math.sqrt", "tanh": "math.tanh",
               "sin": "math.sin", "cos": "math.cos", "Abs": "abs"},

@@ -165,9 +165,19 @@ def step_source(prog: Program) -> list[str]:
 
 def module_text(prog: Program) -> str:
     """The whole generated module (constants, initial state, step)."""
+    # the exponential of the simulator's fast loop on its float64 CPU tensors (the vectorised
+    # one where the generated loop uses it), so that both backends give the same bits;
+    # torch.exp in training (see spikeflow.neurons._base.sim_exp)
+    vectorised = step_code(prog).vexp is not None
     parts = [
         header("torch_backend", prog),
         "import torch",
+        "",
+        "from spikeflow.neurons._base import sim_exp",
+        "",
+        "",
+        "def _exp(x):",
+        f"    return sim_exp(x, vectorised={vectorised})",
         "",
         "",
         "\n".join(constants_source(prog)),

@@ -49,8 +49,14 @@ def sim_exp(x: torch.Tensor, vectorised: bool = False) -> torch.Tensor:
     (:func:`spikeflow.sim.fast_cpu.libm_exp`, as the scalar updates of Hodgkin-Huxley and
     AdEx call it) or, with ``vectorised``, the loop's vectorised exponential
     (:func:`spikeflow.sim.fast_cpu.vexp`, the conductance LIF's). Elsewhere (training,
-    other dtypes and devices) ``torch.exp``: within one unit in the last place of both."""
-    if x.dtype != torch.float64 or x.device.type != "cpu" or (x.requires_grad and torch.is_grad_enabled()):
+    other dtypes and devices, under ``torch.compile``) ``torch.exp``: within one unit in
+    the last place of both."""
+    if (
+        x.dtype != torch.float64
+        or x.device.type != "cpu"
+        or (x.requires_grad and torch.is_grad_enabled())
+        or torch.compiler.is_compiling()  # traced: no NumPy round trip
+    ):
         return torch.exp(x)
     try:
         from ..sim import fast_cpu
