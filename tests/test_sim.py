@@ -563,3 +563,21 @@ def test_heterogeneous_izhikevich_parameters_as_arrays_are_checked():
         IzhikevichParams(d=np.zeros((2, 2)))
     with pytest.raises(ValueError, match="v_peak must be above the reset c"):
         IzhikevichParams(c=np.array([-65.0, 40.0]))
+
+
+@pytest.mark.parametrize("backend", ["reference", "fast"])
+def test_a_leaky_integrator_population_never_spikes_and_runs_its_specification(backend):
+    # the reference backend took the step's output (the potential, for a non-spiking
+    # model) as spikes: v > 0 fired, and the "spikes" reached the LI's targets
+    from spikeflow.neurons import LIParams, LIState
+
+    net = Network(dt_ms=0.1, seed=0, backend=backend)
+    li = net.population(4, LIParams(dt_ms=0.1, tau_mem_ms=20.0), "readout")
+    target = net.population(3, LIFParams(dt_ms=0.1), "target")
+    net.poisson_input(li, n_inputs=10, rate_hz=200.0, weight=0.5)
+    net.connect(li, target, rule="all_to_all", weight=5.0)
+    spikes, v = net.record_spikes(li | target), net.record_state(li, "v")
+    net.run(50.0, progress=False)
+    assert v.values.max() > 1.0  # driven well above 0
+    assert spikes.senders.size == 0
+    assert isinstance(li.state, LIState) and net.fast_unsupported_reason() is None

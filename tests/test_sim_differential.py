@@ -20,6 +20,7 @@ from spikeflow.neurons import (  # noqa: E402
     HHParams,
     IzhikevichParams,
     LIFParams,
+    LIParams,
 )
 from spikeflow.sim import Network, SpikeTimes  # noqa: E402
 
@@ -38,6 +39,9 @@ MODELS = {
     "izhikevich": (lambda: IzhikevichParams(dt_ms=DT, substeps=1), 60.0, 30.0),
     "adex": (lambda: AdExParams(dt_ms=DT), 20000.0, 10000.0),
     "hodgkin_huxley": (lambda: HHParams(dt_ms=DT), 300.0, 150.0),
+    # the leaky integrator (non-spiking; its specification's generated code on both backends)
+    "li": (lambda: LIParams(dt_ms=DT, tau_mem_ms=15.0, v_rest=-0.5), 0.3, 0.2),
+    "li_current": (lambda: LIParams(dt_ms=DT, tau_mem_ms=8.0, input_mode="current", r_mem=2.0), 3.0, 2.0),
 }
 
 

@@ -3,8 +3,7 @@ prints. Hand-written models are asked the same questions their users' code asks 
 the network simulator's fast backend run a population of it, does a fused kernel apply),
 so the table cannot drift from the code; models defined by a specification have all
 four backends generated. The leaky integrator (``li``) is a specification behind its
-parameter class (``LIParams``): listed as such, with the backends its class reaches (its
-populations run on the network's reference backend)."""
+parameter class (``LIParams``): listed as such, with the backends its class reaches."""
 
 from __future__ import annotations
 

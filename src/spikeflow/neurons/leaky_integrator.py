@@ -77,6 +77,12 @@ class LIParams:
     def __getstate__(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}  # not the caches
 
+    @property
+    def spec(self) -> Any:
+        """The :class:`~spikeflow.neurons.spec.ModelSpec` of these parameters' input mode
+        (the network simulator runs it: generated code on both backends)."""
+        return spec(self.input_mode)
+
     def spec_params(self) -> Any:
         """The specification's parameter set (:class:`~spikeflow.neurons.spec.SpecParams`)."""
         cached = self.__dict__.get("_spec_params")

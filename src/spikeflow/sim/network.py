@@ -439,7 +439,7 @@ class Network(NetworkInputs):
         for pop in self.populations:
             if pop.source or pop.module in (lif, cuba_lif, izhikevich, adex):
                 continue
-            if isinstance(pop.params, SpecParams):
+            if getattr(pop.params, "spec", None) is not None:  # a model on its specification
                 if importlib.util.find_spec("numba") is None:
                     return (
                         f"population {pop.name!r} has a generated model, which needs Numba "
@@ -501,7 +501,8 @@ class Network(NetworkInputs):
                     f"{pop.name!r}, neuron {int(bad[0])}: reduce dt_ms or check the parameters and inputs"
                 )
             pop.state = state
-            spikes[pop] = z.numpy()
+            # a non-spiking model's step returns its potential (the leaky integrator): no spikes
+            spikes[pop] = z.numpy() if pop.module.MODEL.spiking else np.zeros(pop.n, self.float_dtype)
         if self._delivery is None or self._delivery.groups is not self._built:
             self._delivery = Delivery(self._built, self.populations)
         self._delivery.deliver(t, np.flatnonzero(np.concatenate([spikes[pop] for pop in self.populations])))

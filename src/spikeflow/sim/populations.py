@@ -38,12 +38,15 @@ def _rest_state(pop: Population) -> Any:
     from its torch ``init_state``."""
     model, n, dtype = pop.module.MODEL, pop.n, pop.net.float_dtype
     if model.rest_arrays is not None:
-        return model.rest_arrays(n, pop.coeffs, dtype)
-    if model.rest_v is not None:
+        state = model.rest_arrays(n, pop.coeffs, dtype)
+    elif model.rest_v is not None:
         v = model.rest_v(pop.coeffs)
-        return model.state_cls(*(np.full(n, v if f == "v" else 0.0, dtype) for f in model.state_cls._fields))
-    state = pop.module.init_state((n,), pop.coeffs, getattr(torch, dtype.name))
-    return model.state_cls(*(t.numpy() for t in state))
+        state = model.state_cls(*(np.full(n, v if f == "v" else 0.0, dtype) for f in model.state_cls._fields))
+    else:
+        state = pop.module.init_state((n,), pop.coeffs, getattr(torch, dtype.name))
+        state = model.state_cls(*(t.numpy() for t in state))
+    # a parameter class in front of a specification names its own state class (LIState)
+    return getattr(pop.coeffs, "state_cls", type(state))(*state)
 
 
 def as_array(values: Any, dtype: np.dtype | type = np.float64) -> np.ndarray:
