@@ -79,3 +79,37 @@ def test_bad_dtype_and_state_shape_are_refused():
         pop.set_state("v", [1.0, 2.0, 3.0])
     pop.set_state("v", [-55.0])  # one value for all
     np.testing.assert_array_equal(pop.state.v, np.full(4, -55.0))
+
+
+def test_subpackages_written_as_dotted_paths_load_on_first_use():
+    # sf.models, sf.plot, sf.learning.convert, sf.learning.supervised raised AttributeError
+    # until imported by hand; gymnasium imported first finds spikeflow/Forage-v0 once
+    # spikeflow is imported
+    script = """
+import sys
+import spikeflow as sf
+assert "torch" not in sys.modules
+assert sf.models.coba.run_coba and sf.models.cuba.run_cuba
+assert "torch" not in sys.modules  # the simulator's models load without it
+assert sf.models.lsm and sf.models.forager
+assert sf.learning.supervised.fit_classifier and sf.learning.convert and sf.learning.readout
+assert sf.io.write_nwb and sf.kernels.numba_available and sf.codegen
+assert "plot" in dir(sf) and "models" in dir(sf)
+import importlib.util
+if importlib.util.find_spec("matplotlib"):
+    assert sf.plot.raster
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    pytest.importorskip("gymnasium")
+    script = """
+import gymnasium as gym
+import spikeflow
+env = gym.make("spikeflow/Forage-v0")
+env.reset(seed=0)
+print(type(env.unwrapped).__name__)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ForageEnv"

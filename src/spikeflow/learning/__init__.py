@@ -7,8 +7,10 @@ from .plasticity import STDP, RewardSTDP, pfister2006, song2000
 
 _LOSSES = ("accuracy", "activity_regularizer", "ce_count_loss", "ce_membrane_loss", "first_spike_time_loss")
 __getattr__, __dir__ = lazy_attributes(
-    __name__, {"losses": ".losses", **{name: f".losses:{name}" for name in (*_LOSSES, "mse_count_loss")}}
-)
+    __name__,
+    {"losses": ".losses", "convert": ".convert", "readout": ".readout", "supervised": ".supervised",
+     **{name: f".losses:{name}" for name in (*_LOSSES, "mse_count_loss")}},
+)  # fmt: skip
 
 __all__ = [
     "STDP",
