@@ -65,6 +65,11 @@ def test_nwb_round_trip_and_inspector(tmp_path):
     messages = list(inspector.inspect_nwbfile(nwbfile_path=str(path)))
     critical = [m for m in messages if m.importance.name == "CRITICAL"]
     assert critical == [], [m.message for m in critical]
+    # with the metadata DANDI asks for, nwbinspector has nothing to report
+    full = write_nwb(tmp_path / "full.nwb", spikes, dt_ms=0.1, states=states, species="Mus musculus",
+                     experimenter="Doe, Jane", institution="Example University", lab="Modelling")  # fmt: skip
+    assert [m.message for m in inspector.inspect_nwbfile(nwbfile_path=str(full))] == []
+    assert read_nwb(full).spikes.keys() == content.spikes.keys()
 
 
 def test_bad_input(tmp_path):
@@ -109,3 +114,17 @@ def test_nwb_checksums_catch_a_flipped_bit(tmp_path):
         _flip_one_bit(broken, dataset, index)
         with pytest.raises(ValueError, match=rf"is corrupt: {what} do(es)? not match the checksum"):
             read_nwb(broken)
+
+
+def test_to_neo_needs_the_end_of_a_recording_given_as_spike_times():
+    neo = pytest.importorskip("neo")
+    pq = pytest.importorskip("quantities")
+    trains = {"exc": [np.array([1.0, 2.0]), np.array([5.0])]}
+    # ending the trains at the last spike made rates too high: the end must be given
+    with pytest.raises(ValueError, match="t_stop_ms is needed when the spikes are given as spike times"):
+        to_neo(trains, dt_ms=0.1)
+    with pytest.raises(ValueError, match=r"t_stop_ms=4.0 is not after the last spike \(5.0 ms\)"):
+        to_neo(trains, dt_ms=0.1, t_stop_ms=4.0)
+    block = to_neo(trains, dt_ms=0.1, t_stop_ms=1000.0)
+    st = block.segments[0].spiketrains[0]
+    assert isinstance(block, neo.Block) and float(st.t_stop.rescale(pq.ms)) == 1000.0

@@ -154,6 +154,25 @@ def test_compiles_without_graph_breaks(cls):
     torch.testing.assert_close(x1.grad, x2.grad)
 
 
+def test_a_fresh_process_compiles_its_first_layer_with_fullgraph():
+    # the surrogate's autograd class was made on the layer's first call, inside the traced
+    # region, which fullgraph=True refused; the test above passed only through ordering
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import torch
+        import spikeflow as sf
+        x = torch.rand(5, 2, 8, requires_grad=True)
+        for layer in (sf.nn.LIF(tau_mem_ms=10.0), sf.nn.LinearLIF(8, 4)):
+            torch.compile(layer, fullgraph=True, backend="aot_eager")(x).sum().backward()
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
 def test_recurrent_compiles_without_graph_breaks():
     torch._dynamo.reset()
     layer = sf.nn.RecurrentLIF(7, 4)

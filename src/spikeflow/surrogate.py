@@ -23,6 +23,7 @@ traceable by ``torch.compile``.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,7 +38,8 @@ _FUNCTIONS: dict[str, type] = {}  # name -> its autograd Function, made on first
 
 def _function(name: str) -> type[torch.autograd.Function]:
     """The autograd Function of surrogate ``name`` (built on first use: defining one needs
-    torch, which a simulation that never trains does not import)."""
+    torch, which a simulation that never trains does not import; :func:`prepare` builds
+    them ahead, since ``torch.compile(fullgraph=True)`` cannot trace a class being made)."""
     fn = _FUNCTIONS.get(name)
     if fn is None:
         fn = _FUNCTIONS[name] = _make_function(name, _REGISTRY[name][0])
@@ -64,6 +66,14 @@ def _make_function(name: str, grad_shape: GradShape) -> type[torch.autograd.Func
     )
 
 
+def prepare() -> None:
+    """Build the autograd Function of every registered shape now (``spikeflow.nn`` calls it
+    on import, and :func:`register` for a shape added while torch is loaded), so that a
+    layer's first call can be traced by ``torch.compile(fullgraph=True)``."""
+    for name in _REGISTRY:
+        _function(name)
+
+
 def register(name: str, grad_shape: GradShape, default_slope: float = 1.0) -> None:
     """Add a surrogate shape under ``name``.
 
@@ -80,6 +90,8 @@ def register(name: str, grad_shape: GradShape, default_slope: float = 1.0) -> No
     _checks.positive("default_slope", default_slope)
     _REGISTRY[name] = (grad_shape, float(default_slope))
     _FUNCTIONS.pop(name, None)
+    if "torch" in sys.modules:  # a training session: ready for torch.compile
+        _function(name)
 
 
 def available() -> list[str]:

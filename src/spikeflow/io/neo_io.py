@@ -7,6 +7,7 @@ Install with ``pip install 'spikeflow[io]'`` (Neo and quantities).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -54,8 +55,9 @@ def to_neo(
         states: ``{name: (trace [T, neurons], unit)}``, e.g. ``{"v": (v, "mV")}``; each
             becomes an ``AnalogSignal`` sampled every ``dt_ms`` (unit ``"dimensionless"``
             for unitless training variables).
-        t_start_ms, t_stop_ms: the recording window (default: from ``t_start_ms`` to the
-            end of the longest raster or trace, or just after the last spike).
+        t_start_ms, t_stop_ms: the recording window (default end: that of the longest
+            raster or trace; given spike times only, ``t_stop_ms`` is required, since the
+            last spike is not the end of the recording).
         name: the block's name.
     """
     neo, pq = _neo()
@@ -64,8 +66,15 @@ def to_neo(
     steps = [s.shape[0] for s in spikes.values() if isinstance(s, torch.Tensor | np.ndarray)]
     steps += [np.asarray(tr[0]).shape[0] for tr in (states or {}).values()]
     if t_stop_ms is None:
-        last = max([t.max() for ts in trains.values() for t in ts if t.size] + [t_start_ms])
-        t_stop_ms = t_start_ms + max(steps) * dt_ms if steps else last + dt_ms
+        if not steps:  # ending the trains at the last spike would overstate every rate
+            raise ValueError(
+                "t_stop_ms is needed when the spikes are given as spike times and no raster or trace "
+                "gives the recording's length; expected the end of the recording (ms)"
+            )
+        t_stop_ms = t_start_ms + max(steps) * dt_ms
+    last = max([float(t.max()) for ts in trains.values() for t in ts if t.size] + [-math.inf])
+    if last >= t_stop_ms:
+        raise ValueError(f"t_stop_ms={t_stop_ms!r} is not after the last spike ({last!r} ms)")
     block = neo.Block(name=name)
     seg = neo.Segment(name="run")
     block.segments.append(seg)

@@ -68,6 +68,10 @@ def write_nwb(
     identifier: str | None = None,
     session_start_time: datetime | None = None,
     subject_id: str = "spikeflow-model",
+    species: str | None = None,
+    experimenter: str | list[str] | None = None,
+    institution: str | None = None,
+    lab: str | None = None,
 ) -> Path:
     """Write spikes and states to an NWB file (HDF5), atomically.
 
@@ -82,6 +86,11 @@ def write_nwb(
             (defaults: a fixed description, a random UUID, now in UTC).
         subject_id: the NWB ``Subject`` (here, the simulated model), which NWB archives
             require.
+        species: the subject's species as a Latin binomial (``"Mus musculus"``) or an
+            NCBI taxonomy link, for a model of that species' tissue; DANDI requires one
+            (nwbinspector reports it missing otherwise).
+        experimenter: who ran the simulation (``"Last, First"``, or a list of them);
+            institution, lab: where. NWB session metadata, checked by nwbinspector.
     """
     pynwb = _pynwb()
     dt_ms = _checks.positive("dt_ms", dt_ms)
@@ -94,6 +103,9 @@ def write_nwb(
         session_start_time=start,
         experiment_description="spiking network simulated with spikeflow",
         keywords=["simulation", "spiking neural network", "spikeflow"],
+        experimenter=[experimenter] if isinstance(experimenter, str) else experimenter,
+        institution=institution,
+        lab=lab,
         # a simulated network has no sex ("U": unknown) and comes into being when the
         # run starts, which is the date of birth NWB asks for
         subject=pynwb.file.Subject(
@@ -101,6 +113,7 @@ def write_nwb(
             description="simulated spiking network (spikeflow)",
             sex="U",
             date_of_birth=start,
+            species=species,
         ),
     )
     # spike times lie on the dt grid: that is their resolution (s)

@@ -3,6 +3,7 @@
 Multi-step layers are time-major: ``[T, batch, *features]`` in and out.
 """
 
+from .. import surrogate as _surrogate
 from ._base import NeuronLayer, RecurrentLayer, RecurrentState
 from .layers import (
     ALIF,
@@ -65,3 +66,5 @@ __all__ = [
     "SynapticLIF",
     "SynapticLIFCell",
 ]
+
+_surrogate.prepare()  # the spike functions' autograd classes, before any torch.compile
