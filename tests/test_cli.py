@@ -78,3 +78,25 @@ def test_a_short_simulation_reports_undefined_statistics_as_null(tmp_path, capsy
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert out["fano_factor"] is None and out["synchrony_chi"] is None and out["duration_ms"] == 5.0
     assert (tmp_path / "cuba.png").exists()
+
+
+def test_a_command_whose_optional_packages_are_missing_stops_before_any_work(monkeypatch, capsys):
+    # without its extras, `simulate coba` ran the whole network and then failed on the
+    # missing plotting library, losing the result
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def without_matplotlib(name, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        return None if name == "matplotlib" else real(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_matplotlib)
+    ran = []
+    monkeypatch.setattr(cli, "_cmd_simulate", lambda args: ran.append(args) or 0)
+    assert cli.main(["simulate", "coba", "--duration-ms", "30"]) == 2
+    err = capsys.readouterr().err
+    assert "spikeflow simulate: error: needs matplotlib, not installed: pip install 'spikeflow[plot]'" in err
+    assert ran == []
+    for command in ("demo", "compare", "fit", "forage"):
+        packages, extra = cli.NEEDS[command]
+        assert extra and all(pip for _, pip in packages)

@@ -475,6 +475,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# optional packages each command needs (module, pip name), and the extra that installs them:
+# checked before any work, so that a run never ends on a missing plotting or file library
+NEEDS = {
+    "demo": ((("sklearn", "scikit-learn"), ("matplotlib", "matplotlib")), "demo"),
+    "compare": ((("sklearn", "scikit-learn"),), "data"),
+    "fit": ((("nitime", "nitime"), ("matplotlib", "matplotlib")), "data,plot"),
+    "simulate": ((("matplotlib", "matplotlib"),), "plot"),
+    "forage": ((("matplotlib", "matplotlib"), ("safetensors", "safetensors")), "plot,io"),
+}
+
+
+def missing_packages(command: str) -> str | None:
+    """What ``command`` needs that is not installed, with the command that installs it
+    (``None``: nothing missing)."""
+    import importlib.util
+
+    packages, extra = NEEDS.get(command, ((), ""))
+    missing = [pip for module, pip in packages if importlib.util.find_spec(module) is None]
+    if not missing:
+        return None
+    return f"needs {', '.join(missing)}, not installed: pip install 'spikeflow[{extra}]'"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``spikeflow`` command; returns the exit status."""
     parser = build_parser()
@@ -482,6 +505,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    missing = missing_packages(args.command)
+    if missing:
+        print(f"spikeflow {args.command}: error: {missing}", file=sys.stderr)
+        return 2
     if args.threads:
         import torch
 
