@@ -418,7 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="default 4000 (coba, cuba), 12500 (brunel), 1000 (izhikevich)",
     )
     sim.add_argument("--duration-ms", type=_positive, default=1000.0)
-    sim.add_argument("--seed", type=_count(0), default=1)
+    # seed 3: COBA self-sustains (seeds 1 and 2 fall silent after the transient, as 5 of 40
+    # seeds do in every simulator: not the first run a newcomer should see)
+    sim.add_argument("--seed", type=_count(0), default=3, help="random seed (default 3)")
     sim.add_argument(
         "--backend",
         default="auto",
