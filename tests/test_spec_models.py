@@ -547,3 +547,43 @@ def test_a_jump_at_the_end_runs_on_both_simulator_backends_and_is_checked():
     with pytest.raises(ValueError, match="input_at"):
         _lif_end("t_bad_end2", input_at="middle")
     assert _lif_end().digest() != _lif_end("t_lif_end", input_at="start").digest()
+
+
+def test_the_compiled_loops_built_in_updates_are_current():
+    # the ahead-of-time build cannot generate code (no SymPy there): the built-in
+    # specifications' updates are checked in, and must be what the generator writes now
+    from spikeflow.codegen.numba_sim import SIM, builtin_texts
+
+    for name, text in builtin_texts().items():
+        assert (SIM / name).read_text() == text, f"{name} is stale: run python -m spikeflow.codegen.numba_sim"
+
+
+def test_built_in_specifications_run_on_the_compiled_loop_and_users_models_on_the_jit():
+    import subprocess
+    import sys
+    import textwrap
+
+    from spikeflow.sim import fast_compiled, fast_runner
+
+    net = sf.sim.Network(dt_ms=0.1, backend="fast")
+    net.population(5, get("eif").params(dt_ms=0.1), "eif")
+    net.population(5, sf.neurons.LIParams(dt_ms=0.1, input_mode="current"), "li")
+    assert fast_runner.jit_specs(net) == {} and len(fast_runner.spec_codes(net)) == 2
+    net.population(5, _slif().params(dt_ms=0.1), "mine")
+    assert [s.name for s in fast_runner.jit_specs(net).values()] == [_slif().name]
+    if fast_compiled.load() is None:
+        pytest.skip(f"no compiled loop here ({fast_compiled.status()})")
+    script = textwrap.dedent("""
+        import sys
+        import spikeflow as sf
+        net = sf.sim.Network(dt_ms=0.1, seed=2, backend="fast")
+        pop = net.population(50, sf.neurons.spec.get("qif").params(dt_ms=0.1))
+        net.poisson_input(pop, 50, 40.0, 600.0)
+        spikes = net.record_spikes(pop)
+        net.run(100.0, progress=False)
+        print(spikes.senders.size, "numba" in sys.modules)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    n_spikes, numba_loaded = done.stdout.split()
+    assert int(n_spikes) > 0 and numba_loaded == "False"  # the compiled loop, no JIT

@@ -11,7 +11,8 @@ and loading a cached JIT function cost about 130 MiB and 0.7 s.
 
 :func:`load` returns the compiled loop when the module is present and was built from the
 sources installed beside it (a digest of ``fast_cpu.py``, ``fast_updates.py``,
-``fast_synapses.py``, ``fast_layout.py`` and this file, so an edited loop never runs stale
+``fast_synapses.py``, ``fast_layout.py``, the generated ``fast_builtin.py`` and
+``fast_generated.py`` and this file, so an edited loop never runs stale
 code), else ``None``: the fast backend then
 compiles with Numba on first use, as before. ``SPIKEFLOW_FAST_LOOP=jit`` forces the JIT
 path. A compiled function does not check its arguments' types (a wrong dtype would read
@@ -51,7 +52,8 @@ TIERS = (
     ("_fast_loop_x86_64_v3", "x86-64-v3", ("x86_64", "AMD64")),
     (GENERIC_MODULE, "generic", ()),
 )
-_SOURCES = ("fast_cpu.py", "fast_updates.py", "fast_synapses.py", "fast_layout.py", "fast_compiled.py")
+_SOURCES = ("fast_cpu.py", "fast_updates.py", "fast_synapses.py", "fast_layout.py", "fast_compiled.py",
+            "fast_builtin.py", "fast_generated.py")  # fmt: skip
 
 # instruction-set extensions that code compiled for a CPU model may use, as Linux names
 # them in /proc/cpuinfo (x86 "flags", where "pni" is SSE3 and "abm" LZCNT; Arm "Features");

@@ -15,6 +15,7 @@ from .._progress import ProgressBar
 from ..neurons import adex, cuba_lif, hodgkin_huxley, izhikevich, lif
 from . import fast_compiled
 from . import fast_layout as F
+from .fast_builtin import BUILTIN
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .plastic import N_PLASTIC_PARAMS
 
@@ -130,14 +131,24 @@ def prepare(net: Network) -> None:
 
 
 def spec_codes(net: Network) -> dict:
-    """The model codes of the network's generated models (``SPEC_CODE + k`` for the k-th
-    specification met) -> their specifications."""
+    """The model codes of the network's models defined by a specification -> their
+    specifications: a built-in one's code in the compiled loop (:mod:`.fast_builtin`),
+    else ``SPEC_CODE + k`` for the k-th other specification met (generated for the JIT
+    path)."""
     codes: dict = {}
     for pop in net.populations:
         spec = getattr(pop.params, "spec", None)
-        if spec is not None and spec not in codes.values():
-            codes[F.SPEC_CODE + len(codes)] = spec
+        if spec is None or spec in codes.values():
+            continue
+        builtin = BUILTIN.get(spec.digest())
+        codes[builtin[0] if builtin else F.SPEC_CODE + sum(c >= F.SPEC_CODE for c in codes)] = spec
     return codes
+
+
+def jit_specs(net: Network) -> dict:
+    """:func:`spec_codes` without the built-in specifications: the models only the JIT
+    path can run (the compiled loop holds the built-in ones)."""
+    return {code: spec for code, spec in spec_codes(net).items() if code >= F.SPEC_CODE}
 
 
 def _spec_row(pop) -> np.ndarray:  # noqa: ANN001
@@ -328,8 +339,8 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     bar = ProgressBar(-(-steps // chunk), "simulating", enabled=progress and steps >= 1000)
     done = 0
     plastic = pack_plastic(net, offsets)
-    specs = spec_codes(net)
-    compiled = _compiled(total) if not specs else None  # generated models: the JIT path
+    specs = jit_specs(net)
+    compiled = _compiled(total) if not specs else None  # users' models: generated, the JIT path
     if compiled is not None:
         run_steps = compiled.run_steps
     else:

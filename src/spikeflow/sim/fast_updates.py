@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numba as nb
 
+from .fast_builtin import BUILTIN, FIRST_CODE, LAST_CODE
 from .fast_cpu import (
     _adex_range,
     _cond_range,
@@ -21,6 +22,7 @@ from .fast_cpu import (
     _lif_range,
     _opts,
 )
+from .fast_generated import update_builtin
 from .fast_layout import ADEX_CODE, COND_CODE, CUBA_CODE, HH_CODE, IZH_CODE, LIF_CODE, SOURCE_CODE
 
 
@@ -79,6 +81,8 @@ UPDATES = {  # model code -> the name of its update function here
     ADEX_CODE: "_update_adex",
     SOURCE_CODE: "_update_source",
     COND_CODE: "_update_cond",
+    # the built-in specifications' generated updates (fast_generated.py), by module attribute
+    **{code: f"_generated.{function}" for code, function, _ in BUILTIN.values()},
 }
 
 
@@ -103,3 +107,5 @@ def _update_populations(pop_lo, pop_hi, pop_code, pop_params, nparam, slot, k, v
             _update_source(lo, hi, p, slot, k, has_ext, cells)
         elif code == COND_CODE:
             _update_cond(lo, hi, p, slot, k, has_ext, cells)
+        elif FIRST_CODE <= code <= LAST_CODE:
+            update_builtin(code, lo, hi, p, slot, k, has_ext, cells)

@@ -56,6 +56,7 @@ from ..neurons import (
 )
 from ..neurons.spec import SpecParams
 from . import connect as rules
+from .fast_builtin import BUILTIN as BUILTIN_SPECS
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .network_inputs import MAX_STEPS, NetworkInputs
 from .plastic import PlasticProjection
@@ -439,8 +440,9 @@ class Network(NetworkInputs):
         for pop in self.populations:
             if pop.source or pop.module in (lif, cuba_lif, izhikevich, adex):
                 continue
-            if getattr(pop.params, "spec", None) is not None:  # a model on its specification
-                if importlib.util.find_spec("numba") is None:
+            spec = getattr(pop.params, "spec", None)
+            if spec is not None:  # a model on its specification; the built-in ones are compiled
+                if spec.digest() not in BUILTIN_SPECS and importlib.util.find_spec("numba") is None:
                     return (
                         f"population {pop.name!r} has a generated model, which needs Numba "
                         "(pip install 'spikeflow[fast]')"
