@@ -38,7 +38,7 @@ def test_demo_json_last_line_and_figures(tmp_path, capsys):
     for path in payload["figures"].values():
         with open(path, "rb") as fh:
             assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
-    assert "training |" in captured.err  # the progress bar
+    assert "training: 100%" in captured.err and "2/2" in captured.err  # the progress bar (tqdm)
 
 
 def test_demo_reports_bad_arguments(capsys):

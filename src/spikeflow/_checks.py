@@ -7,7 +7,6 @@ user can fix the call without reading the source.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from numbers import Real
 
@@ -156,18 +155,14 @@ def indices(name: str, values: object, n: int) -> np.ndarray:
 
 
 def available_memory() -> int | None:
-    """Bytes of memory available to a new allocation (Linux ``MemAvailable``; the physical
-    memory elsewhere), or ``None`` where neither can be read."""
+    """Bytes of memory available to a new allocation without swapping (psutil's
+    ``virtual_memory().available``: Linux's ``MemAvailable``), or ``None`` where it cannot
+    be read."""
+    import psutil
+
     try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError, AttributeError):
+        return int(psutil.virtual_memory().available)
+    except (psutil.Error, OSError):
         return None
 
 

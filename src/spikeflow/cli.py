@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -22,14 +21,13 @@ _IMPORTED_AT = time.time()
 
 
 def process_wall_s() -> float:
-    """Seconds since this process started (Linux ``/proc``; else since CLI import)."""
+    """Seconds since this process started (psutil; since the CLI's import where the
+    process cannot be asked)."""
+    import psutil
+
     try:
-        with open("/proc/self/stat") as fh:
-            start_ticks = int(fh.read().rsplit(")", 1)[1].split()[19])
-        with open("/proc/uptime") as fh:
-            uptime = float(fh.read().split()[0])
-        return max(uptime - start_ticks / os.sysconf("SC_CLK_TCK"), 0.0)
-    except (OSError, ValueError, IndexError):
+        return max(time.time() - psutil.Process().create_time(), 0.0)
+    except psutil.Error:
         return time.time() - _IMPORTED_AT
 
 
