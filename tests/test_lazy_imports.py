@@ -113,3 +113,22 @@ print(type(env.unwrapped).__name__)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ForageEnv"
+
+
+@needs_numba
+def test_a_cuba_run_on_its_specification_imports_neither_torch_nor_sympy():
+    # CubaLIF is a specification: where its update is compiled ahead of time, its
+    # constants and rest state come from the checked-in table (no parse, no torch)
+    from spikeflow.sim import fast_compiled
+
+    if fast_compiled.load() is None:
+        pytest.skip(f"no compiled loop here ({fast_compiled.status()})")
+    script = (
+        "import sys\n"
+        "from spikeflow.models.cuba import run_cuba\n"
+        "r = run_cuba(400, 50.0, seed=3, progress=False)\n"
+        "print(r.spikes.senders.size, *(m in sys.modules for m in ('torch', 'sympy', 'numba')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    n, torch_loaded, sympy_loaded, numba_loaded = out.split()
+    assert int(n) > 0 and (torch_loaded, sympy_loaded, numba_loaded) == ("False", "False", "False")

@@ -63,10 +63,10 @@ def _hand_written_backends(module: Any) -> list[str]:
     if hasattr(module, "spec"):  # a parameter class in front of a specification: generated kernels
         from .fused import unsupported_reason
 
-        if unsupported_reason(coeffs.params.spec, x, coeffs) is None:
+        if unsupported_reason(coeffs.params.spec, x, coeffs) is None:  # (the same limits on GPU)
             found.append("fused_cpu")
-        if importlib.util.find_spec("triton") is not None:
-            found.append("fused_gpu")
+            if importlib.util.find_spec("triton") is not None:
+                found.append("fused_gpu")
         return found
     if module.MODEL.name in kernels._MODELS and kernels._reason(module.MODEL.name, x, coeffs) is None:
         found.append("fused_cpu")
@@ -128,10 +128,10 @@ def show_code(name: str, backend: str) -> str:
 
     if backend not in SHOW_BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(SHOW_BACKENDS)}, got {backend!r}")
-    from ..neurons import leaky_integrator
+    from ..neurons import cuba_lif, leaky_integrator
 
-    behind = {m: leaky_integrator.spec(m) for m in ("delta", "current")}  # specifications behind a class
-    for model_spec in behind.values():
+    behind = [cuba_lif.spec(), *(leaky_integrator.spec(m) for m in ("delta", "current"))]  # behind a class
+    for model_spec in behind:
         if name == model_spec.name:
             return generated_text(model_spec, SHOW_BACKENDS[backend])
     if name not in registered():

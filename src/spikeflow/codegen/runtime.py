@@ -67,15 +67,24 @@ def torch_step(spec: Any) -> Any:
     return generated(spec, "torch").step
 
 
+def _builtin_functions(spec: Any) -> tuple | None:
+    """``(constants, initial)`` of a built-in specification from the checked-in table
+    (:mod:`spikeflow.sim.fast_builtin`: no SymPy or torch needed), else ``None``."""
+    from ..sim.fast_builtin import FUNCTIONS
+
+    return FUNCTIONS.get(spec.digest())
+
+
 def constant_values(params: Any, tensors: dict | None = None) -> tuple:
     """The constants vector of ``params``: floats, or with ``tensors`` (parameter name ->
     tensor, e.g. learnable time constants) tensors that carry gradients to them."""
-    from .torch_backend import FLOAT_LIB, TENSOR_LIB
+    from .floatlib import FLOAT_LIB
 
-    module = generated(params.spec, "torch")
     if not tensors:
+        builtin = _builtin_functions(params.spec)
+        constants = builtin[0] if builtin else generated(params.spec, "torch").constants
         try:
-            values = tuple(float(v) for v in module.constants(params.values, params.dt_ms, FLOAT_LIB))
+            values = tuple(float(v) for v in constants(params.values, params.dt_ms, FLOAT_LIB))
         except (OverflowError, ZeroDivisionError):  # e.g. 1 / tau of tau = 1e-308
             values = (math.inf,)
         if not all(math.isfinite(v) for v in values):
@@ -86,6 +95,9 @@ def constant_values(params: Any, tensors: dict | None = None) -> tuple:
                 " of a physical scale"
             )
         return values
+    from .torch_backend import TENSOR_LIB
+
+    module = generated(params.spec, "torch")
     values = {**params.values, **tensors}
     # computed in float64 (the propagator's matrix exponential), then in the parameters'
     # dtype: the step runs in it, as the fused kernels do
@@ -115,7 +127,8 @@ def _as_coeffs(params_or_coeffs: Any) -> SpecCoeffs:
 
 def initial_values(spec: Any, c: SpecCoeffs) -> tuple:
     """The initial value of every state variable (floats or tensors)."""
-    return generated(spec, "torch").initial(c.values)
+    builtin = _builtin_functions(spec)
+    return (builtin[1] if builtin else generated(spec, "torch").initial)(c.values)
 
 
 def init_state(spec: Any, shape: tuple, params: Any, dtype: Any = None, device: Any = None) -> Any:

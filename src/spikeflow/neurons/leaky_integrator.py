@@ -85,28 +85,23 @@ class LIParams:
 
     def spec_params(self) -> Any:
         """The specification's parameter set (:class:`~spikeflow.neurons.spec.SpecParams`)."""
-        cached = self.__dict__.get("_spec_params")
-        if cached is None:
+        from .spec import class_params
+
+        def build() -> tuple:
             values = {"tau_mem_ms": self.tau_mem_ms, "v_rest": self.v_rest, "dt_ms": self.dt_ms}
             if self.input_mode == "current":
                 values["r_mem"] = self.r_mem
-            cached = self.__dict__["_spec_params"] = spec(self.input_mode).params(**values)
-        return cached
+            return spec(self.input_mode), values
+
+        return class_params(self, build)
 
     def coeffs(self, tensors: dict | None = None) -> Any:
         """The per-step constants :func:`step` reads (the specification's
         :class:`~spikeflow.codegen.runtime.SpecCoeffs`, its state an :class:`LIState`);
         ``tensors``: parameter name -> tensor (learnable, e.g. ``tau_mem_ms``)."""
-        from ..codegen import runtime
+        from .spec import class_coeffs
 
-        if not tensors:
-            cached = self.__dict__.get("_coeffs")
-            if cached is not None:
-                return cached
-        c = runtime.coeffs(self.spec_params(), tensors)._replace(state_cls=LIState)
-        if not tensors:
-            self.__dict__["_coeffs"] = c
-        return c
+        return class_coeffs(self, LIState, tensors)
 
 
 class LIState(NamedTuple):

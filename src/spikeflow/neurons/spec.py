@@ -170,10 +170,14 @@ class ModelSpec:
         if self.threshold_parameter is not None and self.threshold_parameter not in params:
             raise ValueError(f"threshold_parameter {self.threshold_parameter!r} is not a parameter")
         object.__setattr__(self, "checks", tuple(self.checks))
-        # every expression is read once here, so a wrong specification fails where it is made
-        from ..codegen.program import program
+        # every expression is read once here, so a wrong specification fails where it is made;
+        # a built-in one (its generated code checked in and tested) is read when first used
+        from ..sim.fast_builtin import BUILTIN as _COMPILED
 
-        program(self)
+        if self.digest() not in _COMPILED:
+            from ..codegen.program import program
+
+            program(self)
 
     # ----- identity ---------------------------------------------------------------------
     def canonical(self) -> str:
@@ -197,8 +201,12 @@ class ModelSpec:
         return json.dumps(data, sort_keys=True)
 
     def digest(self) -> str:
-        """16 hex digits of :meth:`canonical`'s SHA-256."""
-        return hashlib.sha256(self.canonical().encode()).hexdigest()[:16]
+        """16 hex digits of :meth:`canonical`'s SHA-256 (computed once: a specification is
+        immutable, and a traced layer reads it)."""
+        cached = self.__dict__.get("_digest")
+        if cached is None:
+            cached = self.__dict__["_digest"] = hashlib.sha256(self.canonical().encode()).hexdigest()[:16]
+        return cached
 
     def __hash__(self) -> int:
         return hash(self.canonical())
@@ -283,7 +291,7 @@ class SpecParams:
         function for training and whether gradients pass through the reset.
     """
 
-    def __init__(self, spec: ModelSpec, values: Mapping[str, Any]) -> None:
+    def __init__(self, spec: ModelSpec, values: Mapping[str, Any], _checked: bool = False) -> None:
         _checks.unknown_names(spec.name, values, tuple({**spec.parameters, **_OPTIONS}))
         merged = {k: p.default for k, p in spec.parameters.items()}
         for name, value in values.items():
@@ -316,9 +324,10 @@ class SpecParams:
             self.refractory_steps = steps
         else:
             self.refractory_steps = 0
-        from ..codegen.program import program
+        if not _checked:  # (a parameter class in front of the specification checked them)
+            from ..codegen.program import program
 
-        program(spec).validate(self)
+            program(spec).validate(self)
         self._frozen = True
 
     def __getattr__(self, name: str) -> float:
@@ -360,6 +369,34 @@ class SpecParams:
 
     def __hash__(self) -> int:
         return hash((self.spec, tuple(self.values.items()), self.dt_ms))
+
+
+def class_params(owner: Any, build: Any) -> SpecParams:
+    """The :class:`SpecParams` of a parameter class in front of a specification
+    (``LIParams``, ``CubaLIFParams``), made once from ``build() -> (spec, values)`` and
+    kept on ``owner`` (a traced layer finds it there); the values (parameters and options)
+    were checked by the class, so not again through the specification."""
+    cached = owner.__dict__.get("_spec_params")
+    if cached is None:
+        spec, values = build()
+        cached = owner.__dict__["_spec_params"] = SpecParams(spec, values, _checked=True)
+    return cached
+
+
+def class_coeffs(owner: Any, state_cls: type, tensors: dict | None = None) -> Any:
+    """The coefficients of such a class (``owner.spec_params()``'s
+    :class:`~spikeflow.codegen.runtime.SpecCoeffs` with the class's own ``state_cls``),
+    kept on ``owner`` when no ``tensors`` (learnable parameters) are given."""
+    from ..codegen import runtime
+
+    if not tensors:
+        cached = owner.__dict__.get("_coeffs")
+        if cached is not None:
+            return cached
+    c = runtime.coeffs(owner.spec_params(), tensors)._replace(state_cls=state_cls)
+    if not tensors:
+        owner.__dict__["_coeffs"] = c
+    return c
 
 
 _REGISTRY: dict[str, ModelSpec] = {}

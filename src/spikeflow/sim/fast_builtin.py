@@ -4,9 +4,166 @@ loop (their updates are in fast_generated.py). Do not edit: rewrite with
 
 # specification digest -> (model code, update function, model name)
 BUILTIN = {
-    '06614377bdf6a549': (20, '_range_eif', 'eif'),
-    '9ef5edb6ffaf0187': (21, '_range_li', 'li'),
-    'bf008a483e905a82': (22, '_range_li_current', 'li_current'),
-    'da4fc9bb94e71ef9': (23, '_range_qif', 'qif'),
+    '5b05a373c0ee76d9': (20, '_range_cuba_lif', 'cuba_lif'),
+    '06614377bdf6a549': (21, '_range_eif', 'eif'),
+    '9ef5edb6ffaf0187': (22, '_range_li', 'li'),
+    'bf008a483e905a82': (23, '_range_li_current', 'li_current'),
+    'da4fc9bb94e71ef9': (24, '_range_qif', 'qif'),
 }
-FIRST_CODE, LAST_CODE = 20, 23
+FIRST_CODE, LAST_CODE = 20, 24
+
+
+def _constants_cuba_lif(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_m_ms']
+    K1 = values['tau_ex_ms']
+    K2 = values['tau_in_ms']
+    K3 = values['E_L']
+    K4 = values['V_th']
+    K5 = values['V_reset']
+    K6 = values['t_ref_ms']
+    P = lib.expm((((-(1.0 / K0)), (1.0 / K0), (1.0 / K0), 0.0, (K3 / K0),), (0.0, (-(1.0 / K1)), 0.0, 0.0, 0.0,), (0.0, 0.0, (-(1.0 / K2)), 0.0, 0.0,), (0.0, 0.0, 0.0, 0.0, 0.0,), (0.0, 0.0, 0.0, 0.0, 0.0,),), dt)
+    K7 = P[0][0]
+    K8 = P[0][1]
+    K9 = P[0][2]
+    K10 = P[0][4]
+    K11 = P[1][1]
+    K12 = P[2][2]
+    K13 = 1.0
+    K14 = (-K4)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, K9, K10, K11, K12, K13, K14, )
+
+
+def _initial_cuba_lif(K):
+    """The initial state (floats or tensors)."""
+    return (K[3], 0.0, 0.0, )
+
+
+def _constants_eif(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['C_m']
+    K1 = values['g_L']
+    K2 = values['E_L']
+    K3 = values['Delta_T']
+    K4 = values['V_T']
+    K5 = values['V_peak']
+    K6 = values['V_reset']
+    K7 = values['t_ref_ms']
+    K8 = values['I_e']
+    K9 = 1.0
+    K10 = (-K2)
+    K11 = (-K4)
+    K12 = (1.0 / K3)
+    K13 = (K3 * K1)
+    K14 = (1.0 / K0)
+    K15 = ((0.5 * dt) / K0)
+    K16 = (dt / K0)
+    K17 = (2.0 / K0)
+    K18 = (0.16666666666666666 * dt)
+    K19 = (-K5)
+    K20 = (K12 * K13)
+    K21 = (-K1)
+    K22 = ((K12 * K13) * K15)
+    K23 = (1.0 - (K15 * K1))
+    K24 = (K15 * K1)
+    K25 = (K16 * K1)
+    K26 = ((K12 * K13) * K16)
+    K27 = (-K10)
+    K28 = (((K12 * K13) * K15) * K1)
+    K29 = (-(K1 * (1.0 - (K15 * K1))))
+    K30 = (-(K14 * K1))
+    K31 = ((K12 * K13) * K14)
+    K32 = ((K13 * K15) * K1)
+    K33 = (K12 * K15)
+    K34 = (K12 * K16)
+    K35 = (K13 * K14)
+    K36 = 2.0
+    K37 = (2.0 * K8)
+    K38 = (K14 * K18)
+    K39 = (-K27)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, K9, K10, K11, K12, K13, K14, K15, K16, K17, K18, K19, K20, K21, K22, K23, K24, K25, K26, K27, K28, K29, K30, K31, K32, K33, K34, K35, K36, K37, K38, K39, )
+
+
+def _initial_eif(K):
+    """The initial state (floats or tensors)."""
+    return (K[2], )
+
+
+def _constants_li(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['v_rest']
+    P = lib.expm((((-(1.0 / K0)), 0.0, (K1 / K0),), (0.0, 0.0, 0.0,), (0.0, 0.0, 0.0,),), dt)
+    K2 = P[0][0]
+    K3 = P[0][2]
+    K4 = 1.0
+    return (K0, K1, K2, K3, K4, )
+
+
+def _initial_li(K):
+    """The initial state (floats or tensors)."""
+    return (K[1], )
+
+
+def _constants_li_current(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['v_rest']
+    K2 = values['r_mem']
+    P = lib.expm((((-(1.0 / K0)), (K2 / K0), (K1 / K0),), (0.0, 0.0, 0.0,), (0.0, 0.0, 0.0,),), dt)
+    K3 = P[0][0]
+    K4 = P[0][1]
+    K5 = P[0][2]
+    K6 = 1.0
+    return (K0, K1, K2, K3, K4, K5, K6, )
+
+
+def _initial_li_current(K):
+    """The initial state (floats or tensors)."""
+    return (K[1], )
+
+
+def _constants_qif(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['C_m']
+    K1 = values['k']
+    K2 = values['E_L']
+    K3 = values['V_c']
+    K4 = values['V_peak']
+    K5 = values['V_reset']
+    K6 = values['t_ref_ms']
+    K7 = values['I_e']
+    K8 = 1.0
+    K9 = (-K2)
+    K10 = (-K3)
+    K11 = (1.0 / K0)
+    K12 = ((0.5 * dt) / K0)
+    K13 = (dt / K0)
+    K14 = (2.0 / K0)
+    K15 = (0.16666666666666666 * dt)
+    K16 = (-K4)
+    K17 = (K12 * K1)
+    K18 = (K13 * K1)
+    K19 = (K12 * (K1 * K1))
+    K20 = (K11 * K1)
+    K21 = 2.0
+    K22 = (2.0 * K7)
+    K23 = (K11 * K15)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, K9, K10, K11, K12, K13, K14, K15, K16, K17, K18, K19, K20, K21, K22, K23, )
+
+
+def _initial_qif(K):
+    """The initial state (floats or tensors)."""
+    return (K[2], )
+
+
+# specification digest -> (constants(values, dt, lib), initial(K)): what the generated
+# torch module of the specification holds, so that reading a built-in specification and
+# making its coefficients need neither SymPy nor torch
+FUNCTIONS = {
+    '5b05a373c0ee76d9': (_constants_cuba_lif, _initial_cuba_lif),
+    '06614377bdf6a549': (_constants_eif, _initial_eif),
+    '9ef5edb6ffaf0187': (_constants_li, _initial_li),
+    'bf008a483e905a82': (_constants_li_current, _initial_li_current),
+    'da4fc9bb94e71ef9': (_constants_qif, _initial_qif),
+}

@@ -3,8 +3,8 @@ ahead of time at install (:mod:`spikeflow.sim.fast_compiled`) or, without that, 
 JIT on first use (:mod:`spikeflow.sim.fast_specialise`).
 
 All populations share one index space of ``N`` neurons. Each neuron has a model code (0:
-LIF, 1: conductance-based LIF with exponential synapses, 2: current-based LIF with two
-synaptic currents) and a row of parameters; one
+LIF, 1: conductance-based LIF with exponential synapses, ...; the built-in specifications'
+from :mod:`spikeflow.sim.fast_builtin`) and a row of parameters; one
 ring buffer ``[L, N]`` holds the delayed input; the synapses are stored by presynaptic
 neuron (CSR) with their target, signed weight and delay. Every step: read and clear the
 input slot, add the external input of that step, update every neuron with the same
@@ -28,7 +28,6 @@ import numpy as np
 from .fast_layout import (  # noqa: F401  (the runner and fast_specialise read them here too)
     ADEX_CODE,
     COND_CODE,
-    CUBA_CODE,
     E1,
     E3,
     E25,
@@ -38,7 +37,6 @@ from .fast_layout import (  # noqa: F401  (the runner and fast_specialise read t
     N_PARAMS,
     SOURCE_CODE,
     cond_row,
-    cuba_row,
     hh_powers,
     hh_rates,
     lif_row,
@@ -51,7 +49,6 @@ from .fast_layout import (  # noqa: F401  (the runner and fast_specialise read t
 # parameter columns
 (P_DECAY, P_GAIN, P_VTH, P_VRESET, P_VREST, P_RESET, P_REF, P_DETACH) = range(8)
 (C_CM, C_GL, C_EL, C_EEX, C_EIN, C_VTH, C_VRESET, C_REF, C_DEX, C_DIN, C_MEX, C_MIN, C_IE, C_DT) = range(14)
-(U_DM, U_DEX, U_DIN, U_PEX, U_PIN, U_EL, U_VTH, U_VRESET, U_REF) = range(9)
 
 # The loop's functions are not cached on disk one by one: Numba keys a function's cache on
 # its own file alone, so a cached caller in another file (fast_updates.py, the generated
@@ -266,27 +263,6 @@ def _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk):  # no
             u = u - z * c_sub
         elif reset == 1.0:
             u = u - z * (u - v_reset)
-        rf[j] = _refractory_next(rf[j], z, n_ref)
-        vv[j] = u
-        ss[j] = _mark(z, u)
-
-
-@nb.njit(**_opts)
-def _cuba_range(lo, hi, p, slot, k, v, i_ex, i_in, refractory, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
-    d_m, d_ex, d_in, p_ex, p_in = p[U_DM], p[U_DEX], p[U_DIN], p[U_PEX], p[U_PIN]
-    e_l, v_th, v_reset, n_ref = p[U_EL], p[U_VTH], p[U_VRESET], p[U_REF]
-    be, bi = _take_receptor_inputs(buf, slot, ext, k, has_ext, lo, hi)
-    vv, ie, ii, rf, ss = v[lo:hi], i_ex[lo:hi], i_in[lo:hi], refractory[lo:hi], spk[lo:hi]
-    for j in range(hi - lo):
-        a = ie[j] + be[j]
-        b = ii[j] + bi[j]
-        be[j] = 0.0
-        bi[j] = 0.0
-        u = e_l + d_m * (vv[j] - e_l) + p_ex * a + p_in * b
-        u, z = _threshold(u, n_ref > 0 and rf[j] > 0, v_reset, v_th)
-        u = u - z * (u - v_reset)
-        ie[j] = d_ex * a
-        ii[j] = d_in * b
         rf[j] = _refractory_next(rf[j], z, n_ref)
         vv[j] = u
         ss[j] = _mark(z, u)
@@ -597,7 +573,6 @@ from .fast_updates import (  # noqa: E402 - they call the range functions above
     UPDATES,
     _update_adex,
     _update_cond,
-    _update_cuba,
     _update_hh,
     _update_izhikevich,
     _update_lif,
@@ -606,6 +581,6 @@ from .fast_updates import (  # noqa: E402 - they call the range functions above
 )
 
 __all__ = [
-    "UPDATES", "run_steps", "vexp", "_update_adex", "_update_cond", "_update_cuba", "_update_hh",
+    "UPDATES", "run_steps", "vexp", "_update_adex", "_update_cond", "_update_hh",
     "_update_izhikevich", "_update_lif", "_update_populations", "_update_source",
 ]  # fmt: skip

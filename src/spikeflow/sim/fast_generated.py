@@ -13,6 +13,54 @@ from .fast_cpu import (  # noqa: F401
 
 
 @nb.njit(**_opts)
+def _range_cuba_lif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """cuba_lif: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K5 = p[5]
+    K7 = p[7]
+    K8 = p[8]
+    K9 = p[9]
+    K10 = p[10]
+    K11 = p[11]
+    K12 = p[12]
+    K14 = p[14]
+    n_ref = p[15]
+    be, bi = _take_receptor_inputs(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    a1_ = xstate[0, lo:hi]
+    a2_ = xstate[1, lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        xe = be[j]
+        xi = bi[j]
+        be[j] = 0.0
+        bi[j] = 0.0
+        s0 = a0_[j]
+        s1 = a1_[j]
+        s2 = a2_[j]
+        held = n_ref > 0 and rf[j] > 0
+        p0 = s0
+        s1 = s1 + xe
+        s2 = s2 + xi
+        u0 = (((K10 + (K7 * s0)) + (K8 * s1)) + (K9 * s2))
+        u1 = (K11 * s1)
+        u2 = (K12 * s2)
+        if held:
+            u0 = p0
+        h = (K14 + u0)
+        r0 = K5
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * (r0 - u0)
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        a1_[j] = u1
+        a2_[j] = u2
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
 def _range_eif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
     """eif: neurons lo:hi, one step (generated from the specification)."""
     nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
@@ -157,10 +205,12 @@ def _range_qif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
 def update_builtin(code, lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN201
     """The update of the built-in specification with model ``code`` (fast_builtin.py)."""
     if code == 20:
-        _range_eif(lo, hi, p, slot, k, has_ext, cells)
+        _range_cuba_lif(lo, hi, p, slot, k, has_ext, cells)
     elif code == 21:
-        _range_li(lo, hi, p, slot, k, has_ext, cells)
+        _range_eif(lo, hi, p, slot, k, has_ext, cells)
     elif code == 22:
-        _range_li_current(lo, hi, p, slot, k, has_ext, cells)
+        _range_li(lo, hi, p, slot, k, has_ext, cells)
     elif code == 23:
+        _range_li_current(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 24:
         _range_qif(lo, hi, p, slot, k, has_ext, cells)

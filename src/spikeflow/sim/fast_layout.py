@@ -9,7 +9,8 @@ import math
 
 import numpy as np
 
-LIF_CODE, COND_CODE, CUBA_CODE, SOURCE_CODE, IZH_CODE, HH_CODE, ADEX_CODE = 0, 1, 2, 3, 4, 5, 6
+# (2 was the hand-written current-based LIF's: it is the built-in specification cuba_lif now)
+LIF_CODE, COND_CODE, SOURCE_CODE, IZH_CODE, HH_CODE, ADEX_CODE = 0, 1, 3, 4, 5, 6
 SPEC_CODE = 100  # the first code of the models generated from a specification (one per model in a network)
 N_PARAMS = 14  # columns of a population's parameter row (a generated model's row may be longer)
 
@@ -30,14 +31,6 @@ def cond_row(c) -> np.ndarray:  # noqa: ANN001
          c.decay_in, c.mean_ex, c.mean_in, p.I_e, p.dt_ms],
         dtype=np.float64,
     )  # fmt: skip
-
-
-def cuba_row(c) -> np.ndarray:  # noqa: ANN001
-    """Parameter row of a current-based LIF with two synaptic currents."""
-    row = np.zeros(N_PARAMS)
-    p = c.p
-    row[:9] = (c.decay_m, c.decay_ex, c.decay_in, c.p_ex, c.p_in, p.E_L, p.V_th, p.V_reset, c.ref_steps)
-    return row
 
 
 def work_arrays(n: int) -> tuple:

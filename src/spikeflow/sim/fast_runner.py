@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._progress import ProgressBar
-from ..neurons import adex, cuba_lif, hodgkin_huxley, izhikevich, lif
+from ..neurons import adex, hodgkin_huxley, izhikevich, lif
 from . import fast_compiled
 from . import fast_layout as F
 from .fast_builtin import BUILTIN
@@ -178,7 +178,7 @@ def _pack(net: Network):  # noqa: ANN202
             for r, name in enumerate(list(pop.params.spec.state)[1:]):
                 xstate[r, sl] = getattr(pop.state, name)
         elif pop.module is lif:
-            code[sl], params[sl] = F.LIF_CODE, F.lif_row(pop.coeffs)
+            code[sl], params[sl, : F.N_PARAMS] = F.LIF_CODE, F.lif_row(pop.coeffs)  # (rows may be wider)
         elif pop.module is izhikevich:
             code[sl] = F.IZH_CODE
             c = pop.coeffs
@@ -215,11 +215,8 @@ def _pack(net: Network):  # noqa: ANN202
                 c.substeps,
             ]
             g_ex[sl] = pop.state.w
-        elif pop.module is cuba_lif:
-            code[sl], params[sl] = F.CUBA_CODE, F.cuba_row(pop.coeffs)
-            g_ex[sl], g_in[sl] = pop.state.i_ex, pop.state.i_in
         else:
-            code[sl], params[sl] = F.COND_CODE, F.cond_row(pop.coeffs)
+            code[sl], params[sl, : F.N_PARAMS] = F.COND_CODE, F.cond_row(pop.coeffs)
             g_ex[sl], g_in[sl] = pop.state.g_ex, pop.state.g_in
         if pop.source is None:
             v[sl] = pop.state[0]
@@ -441,7 +438,6 @@ def _unpack(net, offsets, cells, buf) -> None:  # noqa: ANN001
             gates = (g_ex, g_in, refr)
             fields = {"v": fields["v"], **{g: a[sl].copy() for g, a in zip("mhn", gates)}}
         elif pop.module is not lif:
-            names = ("i_ex", "i_in") if pop.module is cuba_lif else ("g_ex", "g_in")
-            fields[names[0]] = g_ex[sl].copy()
-            fields[names[1]] = g_in[sl].copy()
+            fields["g_ex"] = g_ex[sl].copy()  # the conductance-based LIF
+            fields["g_in"] = g_in[sl].copy()
         pop.state = pop.state._replace(**fields)

@@ -16,26 +16,19 @@ from .fast_builtin import BUILTIN, FIRST_CODE, LAST_CODE
 from .fast_cpu import (
     _adex_range,
     _cond_range,
-    _cuba_range,
     _hh_range,
     _izh_range,
     _lif_range,
     _opts,
 )
 from .fast_generated import update_builtin
-from .fast_layout import ADEX_CODE, COND_CODE, CUBA_CODE, HH_CODE, IZH_CODE, LIF_CODE, SOURCE_CODE
+from .fast_layout import ADEX_CODE, COND_CODE, HH_CODE, IZH_CODE, LIF_CODE, SOURCE_CODE
 
 
 @nb.njit(**_opts)
 def _update_lif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
     nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
     _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk)
-
-
-@nb.njit(**_opts)
-def _update_cuba(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
-    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
-    _cuba_range(lo, hi, p, slot, k, v, g_ex, g_in, refractory, buf, ext, has_ext, spk)
 
 
 @nb.njit(**_opts)
@@ -75,7 +68,6 @@ def _update_cond(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
 
 UPDATES = {  # model code -> the name of its update function here
     LIF_CODE: "_update_lif",
-    CUBA_CODE: "_update_cuba",
     IZH_CODE: "_update_izhikevich",
     HH_CODE: "_update_hh",
     ADEX_CODE: "_update_adex",
@@ -95,8 +87,6 @@ def _update_populations(pop_lo, pop_hi, pop_code, pop_params, nparam, slot, k, v
         lo, hi, p, code = pop_lo[q], pop_hi[q], pop_params[q], pop_code[q]
         if code == LIF_CODE:
             _update_lif(lo, hi, p, slot, k, has_ext, cells)
-        elif code == CUBA_CODE:
-            _update_cuba(lo, hi, p, slot, k, has_ext, cells)
         elif code == IZH_CODE:
             _update_izhikevich(lo, hi, p, slot, k, has_ext, cells)
         elif code == HH_CODE:

@@ -49,7 +49,6 @@ from ..learning.plasticity import STDP, RewardSTDP
 from ..neurons import (
     adex,
     cond_lif,
-    cuba_lif,
     hodgkin_huxley,
     izhikevich,
     lif,
@@ -438,7 +437,7 @@ class Network(NetworkInputs):
         if self.float_dtype != np.float64:
             return f"it runs in float64, the network uses {self.float_dtype}"
         for pop in self.populations:
-            if pop.source or pop.module in (lif, cuba_lif, izhikevich, adex):
+            if pop.source or pop.module in (lif, izhikevich, adex):
                 continue
             spec = getattr(pop.params, "spec", None)
             if spec is not None:  # a model on its specification; the built-in ones are compiled

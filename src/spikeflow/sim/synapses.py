@@ -17,12 +17,12 @@ def two_receptors(pop: Any) -> bool:
     """Whether population ``pop``'s model keeps excitatory and inhibitory input apart
     (conductance- and current-based LIF with two synaptic variables, and models defined by a
     specification with ``receptors``)."""
-    from ..neurons import cond_lif, cuba_lif
+    from ..neurons import cond_lif
 
     spec = getattr(getattr(pop, "params", None), "spec", None)
     if spec is not None:
         return bool(spec.receptors)
-    return getattr(pop, "module", None) in (cond_lif, cuba_lif)
+    return getattr(pop, "module", None) is cond_lif
 
 
 class SynapseGroup:
