@@ -129,3 +129,18 @@ def test_import_refuses_nan_weights_naming_the_node():
     graph.nodes[name].weight[0, 0] = float("nan")
     with pytest.raises(ValueError, match=rf"node '{name}': weight has 1 NaN or infinite value\(s\) of 6"):
         import_nir(graph)
+
+
+def test_import_takes_the_time_constant_convention_of_a_graph_that_records_none():
+    # a peer's graph records no mode: its Euler time constants were read as exact ones
+    net = _mlp()
+    graph = export_nir(net, (6,), time_constants="euler")
+    graph.metadata.pop("time_constants")
+    x = torch.rand(60, 4, 6) * 2
+    as_exact = import_nir(graph)
+    assert as_exact[1].params.tau_mem_ms != pytest.approx(5.0, rel=1e-6)
+    back = import_nir(graph, time_constants="euler")
+    assert back[1].params.tau_mem_ms == pytest.approx(5.0, rel=1e-12)
+    assert torch.equal(net(x), back(x))
+    with pytest.raises(ValueError, match=r"time_constants must be one of \['euler', 'exact'\], got 'fwd'"):
+        import_nir(graph, time_constants="fwd")

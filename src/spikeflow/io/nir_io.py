@@ -250,15 +250,19 @@ def _finite_array(node: str, field: str, values: Any) -> torch.Tensor:
     return torch.tensor(arr, dtype=torch.float32)
 
 
-def import_nir(graph: Any, *, dt_ms: float | None = None) -> nn.Sequential:
+def import_nir(graph: Any, *, dt_ms: float | None = None, time_constants: str | None = None) -> nn.Sequential:
     """Build an ``nn.Sequential`` of spikeflow modules from a chain-shaped ``nir.NIRGraph``.
 
-    ``dt_ms`` defaults to the one recorded by :func:`export_nir` (else 1 ms); time
-    constants are read in the graph's recorded mode (``"exact"`` when absent).
+    ``dt_ms`` defaults to the one recorded by :func:`export_nir` (else 1 ms).
+    ``time_constants`` (``"exact"`` or ``"euler"``, see the module docstring) says how
+    the graph's ``tau`` were written; default: the mode :func:`export_nir` recorded, else
+    ``"exact"`` (a graph from a peer that discretises with Euler steps, as snnTorch and
+    SpikingJelly do, imports with ``time_constants="euler"`` and its ``dt_ms``).
     Per-sample modules (Conv2d, Flatten) are wrapped in :class:`TimeFold`.
     """
     nir = _nir()
-    mode = graph.metadata.get("time_constants", "exact") if graph.metadata else "exact"
+    recorded = graph.metadata.get("time_constants", "exact") if graph.metadata else "exact"
+    mode = _checks.choice("time_constants", time_constants, MODES) if time_constants is not None else recorded
     dt = dt_ms if dt_ms is not None else float((graph.metadata or {}).get("dt_ms", 1.0))
     dt = _checks.positive("dt_ms", dt)
     layers: list[nn.Module] = []
