@@ -1,8 +1,8 @@
 """The two simulator backends on random small networks (hypothesis): every model the fast
 backend runs, several ``connect`` calls between the same pair of populations (one shared
 synapse group), mixed receptors, delays, rules and inputs; spikes identical and potentials
-bit for bit (the exponentials included: both backends compute them by the simulator's own
-``exp_parts`` / ``sim_exp``)."""
+bit for bit (the exponentials included: the reference steps take the fast loop's through
+``spikeflow.neurons._base.sim_exp``)."""
 
 import os
 

@@ -116,7 +116,6 @@ def module_text(prog: Program) -> str:
 #: JIT path, :data:`spikeflow.sim.fast_layout.SPEC_CODE`, above)
 BUILTIN_CODE = 20
 SIM = Path(__file__).resolve().parent.parent / "sim"
-BUILTIN_FILES = {"fast_builtin.py": "table", "fast_generated.py": "updates"}
 
 
 def builtin_specs() -> list:

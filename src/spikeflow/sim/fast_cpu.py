@@ -271,31 +271,6 @@ def _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk):  # no
 LN2_HI, LN2_LO, INV_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10, 1.0 / math.log(2.0)
 
 
-@nb.njit(inline="always", **_opts)
-def exp_parts(xi):  # noqa: ANN001, ANN201
-    """``(q, k)`` with ``exp(xi) = q * 2**k``: ``xi`` clamped to ``[-700, 700]``, range
-    reduction ``xi = k ln 2 + r`` with ``|r| <= ln(2) / 2``, and a degree-13 Taylor
-    polynomial for ``q = exp(r)`` (truncation below 1e-17). Accurate to one unit in the
-    last place."""
-    xi = -700.0 if xi < -700.0 else xi  # (NaN passes through, as with min/max)
-    xi = 700.0 if xi > 700.0 else xi
-    kf = math.floor(xi * INV_LN2 + 0.5)
-    r = (xi - kf * LN2_HI) - kf * LN2_LO
-    p = 1.0 + r * (1.0 / 13.0)
-    p = 1.0 + r * p * (1.0 / 12.0)
-    p = 1.0 + r * p * (1.0 / 11.0)
-    p = 1.0 + r * p * (1.0 / 10.0)
-    p = 1.0 + r * p * (1.0 / 9.0)
-    p = 1.0 + r * p * (1.0 / 8.0)
-    p = 1.0 + r * p * (1.0 / 7.0)
-    p = 1.0 + r * p * (1.0 / 6.0)
-    p = 1.0 + r * p * (1.0 / 5.0)
-    p = 1.0 + r * p * (1.0 / 4.0)
-    p = 1.0 + r * p * (1.0 / 3.0)
-    p = 1.0 + r * p * (1.0 / 2.0)
-    return 1.0 + r * p, np.int64(kf)
-
-
 @nb.njit(**CACHED)
 def libm_exp(x, out):  # noqa: ANN001, ANN201
     """``out[i] = math.exp(x[i])``: the C library's exp, as the loop's scalar updates call
@@ -307,14 +282,33 @@ def libm_exp(x, out):  # noqa: ANN001, ANN201
 
 @nb.njit(inline="always", **_opts)
 def vexp(x, q, sb):  # noqa: ANN001, ANN201
-    """``exp(x[i]) = q[i] * sb.view(float64)[i]`` for every ``i`` of ``x`` by
-    :func:`exp_parts`, in a loop the compiler vectorises (libm's exp is a scalar call),
-    with ``2**k`` as exponent bits into the int64 array ``sb`` (separate from ``q``, so
-    that the loop has no aliasing); measured 2.2 times faster than libm per element."""
+    """``exp(x[i]) = q[i] * sb.view(float64)[i]`` for every ``i`` of ``x``, in a loop the
+    compiler vectorises (libm's exp is a scalar call): range reduction ``x = k ln 2 + r``
+    with ``|r| <= ln(2) / 2``, a degree-13 Taylor polynomial for ``exp(r)`` into ``q``
+    (truncation below 1e-17), and ``2**k`` as exponent bits into the int64 array ``sb``
+    (separate from ``q``, so that the loop has no aliasing). Accurate to one unit in the
+    last place for ``-700 <= x <= 700`` (arguments are clamped there); measured 2.2 times
+    faster than libm per element."""
     for i in range(x.shape[0]):
-        qi, k = exp_parts(x[i])
-        q[i] = qi
-        sb[i] = (k + 1023) << 52
+        xi = x[i]
+        xi = -700.0 if xi < -700.0 else xi  # (NaN passes through, as with min/max)
+        xi = 700.0 if xi > 700.0 else xi
+        kf = math.floor(xi * INV_LN2 + 0.5)
+        r = (xi - kf * LN2_HI) - kf * LN2_LO
+        p = 1.0 + r * (1.0 / 13.0)
+        p = 1.0 + r * p * (1.0 / 12.0)
+        p = 1.0 + r * p * (1.0 / 11.0)
+        p = 1.0 + r * p * (1.0 / 10.0)
+        p = 1.0 + r * p * (1.0 / 9.0)
+        p = 1.0 + r * p * (1.0 / 8.0)
+        p = 1.0 + r * p * (1.0 / 7.0)
+        p = 1.0 + r * p * (1.0 / 6.0)
+        p = 1.0 + r * p * (1.0 / 5.0)
+        p = 1.0 + r * p * (1.0 / 4.0)
+        p = 1.0 + r * p * (1.0 / 3.0)
+        p = 1.0 + r * p * (1.0 / 2.0)
+        q[i] = 1.0 + r * p
+        sb[i] = (np.int64(kf) + 1023) << 52
 
 
 @nb.njit(**CACHED)
