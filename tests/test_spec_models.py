@@ -274,14 +274,77 @@ def test_fused_kernel_of_a_non_spiking_model_and_its_state():
     torch.testing.assert_close(y1[1], decay * (decay * x[0] + x[1]), rtol=0, atol=1e-14)
 
 
-def test_refractory_models_use_the_reference_and_say_why():
-    eif = get("eif")
-    layer = sf.nn.SpecLayer(eif, dt_ms=0.1, t_ref_ms=2.0, backend="fused")
-    with pytest.raises(ValueError, match="refractory"):
-        layer(torch.rand(5, 1, 3))
-    cell = sf.nn.SpecCell(eif, dt_ms=0.1, t_ref_ms=2.0)
-    z, state = cell(torch.full((1, 3), 5000.0))
-    assert state._fields == ("v", "refractory")
+def _refractory_inputs(dtype, steps=120):
+    """Input ``[steps, 3, 9]`` (mV, both signs) and the weights of a loss on the spikes."""
+    g = torch.Generator().manual_seed(7)
+    x = ((torch.rand((steps, 3, 9), generator=g, dtype=torch.float64) - 0.3) * 12.0).to(dtype)
+    w = (torch.rand((steps, 3, 9), generator=g, dtype=torch.float64) - 0.5).to(dtype)
+    return x, w
+
+
+def _gradients(layer, x, w, forward=None):
+    x = x.clone().requires_grad_()
+    out = (forward or layer)(x)
+    params = list(layer.parameters())
+    return out, torch.autograd.grad((out * w).sum(), [x, *params])
+
+
+def _cuba(backend, learn):
+    return sf.nn.CubaLIF(dt_ms=0.1, t_ref_ms=2.0, backend=backend, learn_tau=learn, learn_threshold=learn,
+                         size=9)  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("learn", [False, True])
+def test_refractory_periods_run_in_the_generated_fused_kernels(dtype, learn):
+    """A model with a refractory period (CubaLIF: 20 steps, its potential held, excitatory
+    and inhibitory input) runs the kernels' refractory variant: the reference step's spikes
+    and final state (its counter included), gradients for the input, the learnable time
+    constants and the threshold to the reference's (1e-10 in float64; in float32 as close
+    to the float64 gradients as the float32 reference is)."""
+    layers = [_cuba(b, learn).to(dtype) for b in ("fused", "reference")]
+    x, w = _refractory_inputs(dtype)
+    (out, g_f), (ref, g_r) = (_gradients(layer, x, w) for layer in layers)
+    assert "CPUFunction" in type(out.grad_fn).__name__
+    assert torch.equal(out, ref) and 0.02 < float(ref.mean()) < 0.2  # spikes with refractory gaps
+    trains = ref.detach().reshape(ref.shape[0], -1).numpy().T
+    gaps = np.concatenate([np.diff(np.flatnonzero(train)) for train in trains])
+    assert gaps.size > 20 and gaps.min() > 20  # nothing fires inside the 2 ms period
+    if dtype == torch.float64:
+        for a, b in zip(g_f, g_r):
+            torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10 * float(b.abs().max()))
+    else:  # float32 BPTT over 120 steps is itself 3e-4 off float64's: the kernel is no further
+        _, g64 = _gradients(_cuba("reference", learn).double(), x.double(), w.double())
+        for a, b, exact in zip(g_f, g_r, g64):
+            scale = float(exact.abs().max())
+            err_fused, err_ref = (float((t.double() - exact).abs().max()) / scale for t in (a, b))
+            assert err_fused <= 1.5 * err_ref + 1e-6, (err_fused, err_ref)
+    from spikeflow.codegen import fused
+    from spikeflow.neurons import cuba_lif
+
+    c = layers[0].params.coeffs()
+    s = cuba_lif.init_state((3, 9), c, dtype)
+    for xt in x.unbind(0):
+        _, s = cuba_lif.step(xt, s, c)
+    _, final = fused.fused_sequence(cuba_lif.spec(), x, cuba_lif.init_state((3, 9), c, dtype), c)
+    for name in s._fields:  # the counter too: a continued sequence starts where this one ended
+        assert torch.equal(getattr(final, name), getattr(s, name)), name
+
+
+def test_recurrent_layers_with_refractory_periods_are_fused():
+    """``RecurrentCubaLIF`` on CPU: the fused recurrent driver with the refractory kernels,
+    the reference's spikes and gradients (learnable time constants, weights)."""
+    torch.manual_seed(1)
+    fused_layer = sf.nn.RecurrentCubaLIF(6, 9, dt_ms=0.1, learn_tau=True).double()
+    torch.manual_seed(1)
+    ref_layer = sf.nn.RecurrentCubaLIF(6, 9, dt_ms=0.1, learn_tau=True, backend="reference").double()
+    x = torch.rand((150, 4, 6), generator=torch.Generator().manual_seed(2), dtype=torch.float64) * 3.0
+    (out, g_f), (ref, g_r) = (_gradients(layer, x, torch.ones_like(x[..., :1]).expand(150, 4, 9))
+                              for layer in (fused_layer, ref_layer))  # fmt: skip
+    assert "FusedRecurrent" in type(out.grad_fn).__name__
+    assert torch.equal(out, ref) and float(ref.sum()) > 50
+    for a, b in zip(g_f, g_r):
+        torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-10 * float(b.abs().max()))
 
 
 # ------------------------------------------------------------------- catalogue, source
@@ -299,6 +362,8 @@ def test_models_json_lists_every_model_with_its_backends(capsys):
     # generated code, on every backend (fused_gpu listed where Triton is installed)
     assert by_name["li"]["kind"] == "specification"
     assert by_name["li"]["backends"][:3] == ["reference", "fast_sim", "fused_cpu"]
+    # CubaLIF too, its refractory period in the kernels
+    assert by_name["cuba_lif"]["backends"][:3] == ["reference", "fast_sim", "fused_cpu"]
 
 
 @pytest.mark.parametrize("backend", ["reference", "fast_sim", "fused_cpu", "fused_gpu"])
@@ -384,6 +449,36 @@ def test_generated_triton_kernels_equal_the_reference(dtype, learn, reset):
         torch.testing.assert_close(a, b, rtol=tol, atol=tol * float(b.abs().max()))
 
 
+
+
+@pytest.mark.parametrize(("dtype", "learn"), [(torch.float64, True), (torch.float32, False)])
+def test_generated_triton_kernels_model_refractory_periods(dtype, learn):
+    """The Triton kernels' refractory variant (through Triton's interpreter where no GPU is
+    present): CubaLIF's spikes, and gradients to the reference's."""
+    pytest.importorskip("triton")
+    import os
+
+    if not torch.cuda.is_available():
+        os.environ.setdefault("TRITON_INTERPRET", "1")
+    from spikeflow.codegen import fused, triton_backend
+    from spikeflow.neurons import cuba_lif
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    layer = _cuba("reference", learn).to(dtype).to(device)
+    x, w = (t.to(device) for t in _refractory_inputs(dtype, steps=100))
+    c = layer.coeffs()
+    state = layer.initial_state((3, 9), dtype, device)
+    consts, per_neuron = fused._constants(c, (3, 9), dtype, device)
+    tensors = [getattr(state, k) for k in fused.kernel_state(cuba_lif.spec(), c)]
+    assert tensors[-1] is state.refractory
+    xg = x.clone().requires_grad_()
+    out, *_ = triton_backend.triton_sequence(cuba_lif.spec(), xg, tensors, consts, per_neuron, c)
+    (ref, g_r) = _gradients(layer, x, w)
+    g_t = torch.autograd.grad((out * w).sum(), [xg, *layer.parameters()])
+    assert torch.equal(out, ref) and float(ref.sum()) > 20
+    tol = 1e-10 if dtype == torch.float64 else 1e-5
+    for a, b in zip(g_t, g_r):
+        torch.testing.assert_close(a, b, rtol=tol, atol=tol * float(b.abs().max()))
 
 
 def test_receptors_keep_excitation_and_inhibition_apart_in_cuba():

@@ -23,8 +23,6 @@ def unsupported_reason(spec: Any, x: torch.Tensor, coeffs: Any) -> str | None:
         return f"no fused kernel for device {x.device.type!r} (CPU and CUDA only)"
     if x.dtype not in (torch.float32, torch.float64):
         return f"fused kernels take float32 or float64, got {x.dtype}"
-    if coeffs.refractory_steps > 0:
-        return "fused kernels do not model refractory periods"
     if spec.spiking and coeffs.spike.name not in SURROGATE_CODES:
         return f"no fused kernel for the custom surrogate {coeffs.spike.name!r}"
     if x.device.type == "cuda" and not kernels.triton_available():
@@ -36,8 +34,11 @@ def unsupported_reason(spec: Any, x: torch.Tensor, coeffs: Any) -> str | None:
 
 def _constants(coeffs: Any, shape: tuple, dtype: torch.dtype, device: Any) -> tuple[torch.Tensor, bool]:
     """The constants as ``[K]`` (all fixed) or ``[K, N]`` per neuron (some are tensors,
-    e.g. learnable time constants: the result then carries their gradients)."""
+    e.g. learnable time constants: the result then carries their gradients); a model with
+    a refractory period has its steps appended (:func:`~spikeflow.codegen.printers.refractory_index`)."""
     values = coeffs.values
+    if refractory(coeffs):
+        values = (*values, float(coeffs.refractory_steps))
     if not any(isinstance(v, torch.Tensor) for v in values):
         cached = coeffs.params.__dict__.setdefault("_kernel_constants", {})
         key = (dtype, str(device))
@@ -101,7 +102,8 @@ class _CPUFunction(torch.autograd.Function):
         module, per_neuron, coeffs = info
         x2, s, c = kernel_inputs(ctx, x, consts, info, states)
         out = buffers.empty(tuple(x2.shape), x.dtype)
-        (module.forward_pn if per_neuron else module.forward)(x2.numpy(), s.numpy(), c.numpy(), out.numpy())
+        forward = getattr(module, "forward" + suffix(per_neuron, coeffs))
+        forward(x2.numpy(), s.numpy(), c.numpy(), out.numpy())
         return kernel_outputs(ctx, out, s)
 
     @staticmethod
@@ -111,18 +113,43 @@ class _CPUFunction(torch.autograd.Function):
         module, per_neuron, coeffs = ctx.info
         x2, s0, c = ctx.saved_tensors
         T, n = x2.shape
-        S = s0.shape[0]
-        stored = module.STORED_PN if per_neuron else module.STORED
+        sfx = suffix(per_neuron, coeffs)
+        stored = module.STORED[sfx]
         gz, _, gs = incoming_gradients(gout, gstates, T, n, x2)
         gx = buffers.empty((T, n), x2.dtype)
         gc = torch.zeros(c.shape if per_neuron else (1, 1), dtype=x2.dtype)
         nd, kind, slope, halfpi = _surrogate_args(coeffs, x2.dtype)
-        name = f"backward{'_pn' if per_neuron else ''}"  # one kernel per surrogate shape (spiking models)
+        name = f"backward{sfx}"  # one kernel per surrogate shape (spiking models)
         kernel = getattr(module, f"{name}_{kind}", None) or getattr(module, f"{name}_0")
         kernel(x2.numpy(), s0.numpy(), c.numpy(), gz.numpy(), gs.numpy(), nd, kind, slope, halfpi,
                backward_block(T, stored), gx.numpy(), gc.numpy())  # fmt: skip
-        return (gx.reshape(ctx.shape), gc if per_neuron else None, None,
-                *(gs[i].reshape(ctx.state_shape) for i in range(S)))  # fmt: skip
+        return (gx.reshape(ctx.shape), gc if per_neuron else None, None, *state_gradients(gs, ctx, coeffs))
+
+
+def refractory(coeffs: Any) -> bool:
+    """Whether ``coeffs`` run the kernels' refractory variant (a period of at least one
+    step; see :func:`~spikeflow.codegen.printers.variants`)."""
+    return coeffs.refractory_steps > 0
+
+
+def suffix(per_neuron: bool, coeffs: Any) -> str:
+    """The suffix of the kernel variant that runs ``coeffs`` (``"_pn_ref"``, ...)."""
+    from .printers import variant_suffix
+
+    return variant_suffix(per_neuron, refractory(coeffs))
+
+
+def kernel_state(spec: Any, coeffs: Any) -> list[str]:
+    """The state fields the fused kernels of ``spec`` carry for ``coeffs``, in their rows:
+    the state variables, and the refractory counter in the refractory variant."""
+    return [*spec.state, *(["refractory"] if refractory(coeffs) else [])]
+
+
+def state_gradients(gs: torch.Tensor, ctx: Any, coeffs: Any) -> list:
+    """The initial state's gradients from the backward kernels' rows ``gs [S, n]``: none
+    for a refractory counter (a step function of the spikes)."""
+    names = kernel_state(coeffs.params.spec, coeffs)
+    return [None if name == "refractory" else gs[i].reshape(ctx.state_shape) for i, name in enumerate(names)]
 
 
 def fused_sequence(spec: Any, x: torch.Tensor, state: Any, coeffs: Any) -> tuple[torch.Tensor, Any] | None:
@@ -130,7 +157,7 @@ def fused_sequence(spec: Any, x: torch.Tensor, state: Any, coeffs: Any) -> tuple
     ``(outputs [T, ...], final state)``, or ``None`` when no kernel applies."""
     if unsupported_reason(spec, x, coeffs) is not None:
         return None
-    names = list(spec.state)
+    names = kernel_state(spec, coeffs)
     tensors = [getattr(state, k) for k in names]
     consts, per_neuron = _constants(coeffs, tuple(tensors[0].shape), x.dtype, x.device)
     if x.device.type == "cuda":

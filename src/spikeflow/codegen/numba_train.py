@@ -21,15 +21,20 @@ the backward pass adds each step's gradient with respect to them into ``gc [K, N
 from __future__ import annotations
 
 from .printers import (
+    KernelDialect,
     Printer,
     StepCode,
     header,
+    held_gradient_lines,
     input_gradient,
     receptor_gradients,
+    refractory_index,
     step_code,
     step_lines,
     stored_quantities,
     used_constants,
+    variant_suffix,
+    variants,
 )
 from .program import Program
 
@@ -37,14 +42,22 @@ FORWARD_BLOCK = 512
 CACHE_FLOATS = 1 << 17  # floats in a backward block's state store (512 KiB in float32)
 
 
-def _constants(code: StepCode, blocks: list, per_neuron: bool, indent: str) -> list[str]:
-    ks = used_constants(blocks, code)
+def _constants(code: StepCode, blocks: list, per_neuron: bool, indent: str, refractory: bool) -> list[str]:
+    read = [(f"K{k}", k) for k in used_constants(blocks, code)]
+    if code.update in blocks and refractory:  # the forward step reads the period
+        read.append(("NREF", refractory_index(code.prog)))
     if per_neuron:
-        return [f"{indent}K{k} = c_[{k}, lo + j]" for k in ks]
-    return [f"{indent}K{k} = c_[{k}]" for k in ks]
+        return [f"{indent}{name} = c_[{k}, lo + j]" for name, k in read]
+    return [f"{indent}{name} = c_[{k}]" for name, k in read]
 
 
-SPIKE = "xs_.dtype.type(h >= 0)"  # the spike of h in the working dtype
+DIALECT = KernelDialect(  # Numba's spelling of the kernels' non-expression parts
+    spike="xs_.dtype.type(h >= 0)",  # the spike of h in the working dtype
+    spike_held="xs_.dtype.type(h >= 0 and ref_ <= 0)",
+    select=lambda cond, a, b: f"({a} if {cond} else {b})",
+    countdown="max(ref_ - xs_.dtype.type(1), xs_.dtype.type(0))",
+    zero="xs_.dtype.type(0)",
+)
 
 
 def _split(indent: str, prog: Program) -> list[str]:
@@ -54,29 +67,37 @@ def _split(indent: str, prog: Program) -> list[str]:
     return [f"{indent}xe = x if x > 0 else x - x", f"{indent}xi = x if x < 0 else x - x"]
 
 
-def _inner_step(code: StepCode, pr: Printer, blocks: list, per_neuron: bool) -> list[str]:
+def _inner_step(code: StepCode, pr: Printer, blocks: list, per_neuron: bool, refractory: bool) -> list[str]:
     """One neuron's forward step inside a block's time loop (its state in ``sb_``), as the
     forward kernel and the backward kernel's re-run both run it."""
     indent = " " * 16
-    lines = _constants(code, blocks, True, indent) if per_neuron else []
+    lines = _constants(code, blocks, True, indent, refractory) if per_neuron else []
     lines.append(f"{indent}x = xr_[j]")
     lines += _split(indent, code.prog)
-    lines += [f"{indent}s{i} = sb_[{i}, j]" for i in range(len(code.prog.state))]
-    return lines + step_lines(code, pr, indent, SPIKE)
+    n = len(code.prog.state)
+    lines += [f"{indent}s{i} = sb_[{i}, j]" for i in range(n)]
+    if refractory:
+        lines.append(f"{indent}ref_ = sb_[{n}, j]")
+    return lines + step_lines(code, pr, indent, DIALECT, refractory)
 
 
-def kernels_source(prog: Program, per_neuron: bool) -> str:
-    """The forward and backward kernels (``_pn`` names with ``per_neuron``)."""
+def kernels_source(prog: Program, per_neuron: bool, refractory: bool = False) -> str:
+    """The forward and backward kernels of one variant (names with ``_pn`` for
+    ``per_neuron``, ``_ref`` for ``refractory``: see :func:`~spikeflow.codegen.printers.variants`)."""
     code = step_code(prog)
     pr = Printer(code.names, "numba")
     n = len(prog.state)
-    sfx = "_pn" if per_neuron else ""
+    sfx = variant_suffix(per_neuron, refractory)
     fwd_blocks = [code.update, code.after]
     bwd_blocks = [code.update, code.after, code.adjoint_u, code.adjoint_s] + (
         [code.adjoint_c] if per_neuron else []
     )
     out_value = "z" if prog.threshold is not None else "u0"
     one = code.names[prog._out(__import__("sympy").Integer(1))]
+    ref = refractory
+    next_state = [f"                sb_[{i}, j] = n{i}" for i in range(n)] + (
+        [f"                sb_[{n}, j] = rn_"] if ref else []
+    )
     # ------------------------------------------------------------------ forward
     f = [
         "@nb.njit(parallel=True, **_opts)",
@@ -86,7 +107,7 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         "    T, N = xs_.shape",
     ]
     if not per_neuron:
-        f += _constants(code, fwd_blocks, False, "    ")
+        f += _constants(code, fwd_blocks, False, "    ", ref)
     f += [
         f"    for b_ in nb.prange((N + {FORWARD_BLOCK} - 1) // {FORWARD_BLOCK}):",
         f"        lo = b_ * {FORWARD_BLOCK}",
@@ -97,12 +118,12 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         "            zr_ = z_out_[t, lo:hi]",
         "            for j in range(hi - lo):",
     ]
-    f += _inner_step(code, pr, fwd_blocks, per_neuron)
+    f += _inner_step(code, pr, fwd_blocks, per_neuron, ref)
     f.append(f"                zr_[j] = {out_value}")
-    f += [f"                sb_[{i}, j] = n{i}" for i in range(n)]
+    f += next_state
     f.append("        st_[:, lo:hi] = sb_")
     # ----------------------------------------------------------------- backward
-    stored = stored_quantities(code, per_neuron)
+    stored = stored_quantities(code, per_neuron, ref)
     b = [
         "@nb.njit(parallel=True, **_opts)",
         f"def backward{sfx}_KIND(xs_, s0_, c_, gz_, gs_, nd, kind, slope, halfpi, block, gx_, gc_):"
@@ -114,7 +135,7 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         "    T, N = xs_.shape",
     ]
     if not per_neuron:
-        b += _constants(code, bwd_blocks, False, "    ")
+        b += _constants(code, bwd_blocks, False, "    ", ref)
     b += [
         "    for b_ in nb.prange((N + block - 1) // block):",
         "        lo = b_ * block",
@@ -128,9 +149,9 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
             "            xr_ = xs_[t, lo:hi]",
             "            for j in range(hi - lo):",
         ]
-        b += _inner_step(code, pr, fwd_blocks, per_neuron)
+        b += _inner_step(code, pr, fwd_blocks, per_neuron, ref)
         b += [f"                store_[t, {q}, j] = {name}" for q, name in enumerate(stored)]
-        b += [f"                sb_[{i}, j] = n{i}" for i in range(n)]
+        b += next_state
     b += [
         "        gb_ = gs_[:, lo:hi].copy()",
         "        for t in range(T - 1, -1, -1):",
@@ -140,15 +161,17 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     ]
     body = []
     if per_neuron:
-        body += _constants(code, [code.adjoint_u, code.adjoint_s, code.adjoint_c], True, "    ")
+        body += _constants(code, [code.adjoint_u, code.adjoint_s, code.adjoint_c], True, "    ", ref)
     body.append("    x = xr_[j]")
     body += _split("    ", prog)
     body += [f"    {name} = store_[t, {q}, j]" for q, name in enumerate(stored)]
     if prog.threshold is not None:
-        body.append(f"    z = {SPIKE}")
+        body.append(f"    z = {DIALECT.spike_held if ref else DIALECT.spike}")
     body.append("    gz = gzr_[j]")
     body += [f"    g{i} = gb_[{i}, j]" for i in range(n)]
-    tail = code.adjoint_u.lines(pr, "    ")
+    tail = [f"    sg = {DIALECT.select('ref_ > 0', DIALECT.zero, 'sg')}"] if ref else []
+    tail += code.adjoint_u.lines(pr, "    ")
+    tail += held_gradient_lines(code, DIALECT, "    ", before=True) if ref else []
     if per_neuron:
         tail += code.adjoint_c.lines(pr, "    ")
         tail += [f"    gc_[{k}, lo + j] += gk{k}" for k in code.grad_constants]
@@ -158,6 +181,7 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         tail.append(f"    gxr_[j] = {ge} if x > 0 else ({gi} if x < 0 else x - x)")
     else:
         tail.append(f"    gxr_[j] = {input_gradient(prog)}")
+    tail += held_gradient_lines(code, DIALECT, "    ", before=False) if ref else []
     tail += [f"    gb_[{i}, j] = g{i}" for i in range(n)]
     # one backward kernel per surrogate shape (backward_<code>), so that no branch on the
     # shape stays in the loop over neurons, which then vectorises as the hand-written
@@ -188,20 +212,19 @@ def backward_block(num_steps: int, n_stored: int) -> int:
 
 
 def stored_counts(prog: Program) -> str:
-    """The module's ``STORED`` and ``STORED_PN``: how many quantities per step and neuron
-    the backward kernels' forward re-run keeps (fixed and per-neuron constants)."""
+    """The module's ``STORED``: variant suffix (``""``, ``"_pn"``, ``"_ref"``, ``"_pn_ref"``)
+    -> how many quantities per step and neuron its backward kernels' forward re-run keeps."""
     code = step_code(prog)
-    return (f"STORED = {len(stored_quantities(code, False))}\n"
-            f"STORED_PN = {len(stored_quantities(code, True))}\n")  # fmt: skip
+    counts = {variant_suffix(pn, ref): len(stored_quantities(code, pn, ref)) for pn, ref in variants(prog)}
+    return f"STORED = {counts!r}\n"
 
 
 def module_text(prog: Program) -> str:
-    """The module of both kernel variants."""
+    """The module of every kernel variant."""
     return "\n".join([
         header("numba_train", prog),
         "import math\n\nimport numba as nb\nimport numpy as np\n",
         '_opts = {"nogil": True, "cache": True, "error_model": "numpy"}',
         stored_counts(prog),
-        kernels_source(prog, False),
-        kernels_source(prog, True),
+        *(kernels_source(prog, pn, ref) for pn, ref in variants(prog)),
     ])  # fmt: skip

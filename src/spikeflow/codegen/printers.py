@@ -238,21 +238,94 @@ def _constant_symbol(prog: Program, value: sp.Expr) -> sp.Symbol:
     return prog._out(value)
 
 
-def step_lines(code: StepCode, printer: Printer, indent: str, spike: str) -> list[str]:
-    """The forward step without refractoriness, from ``s<i>`` and ``x`` to ``u<i>``, ``h``,
-    the spike ``z`` (the expression ``spike`` of ``h``) and the next state ``n<i>``: what
-    the fused kernels of every device run (the simulator's update and the torch step add
-    the refractory period)."""
+@dataclass(frozen=True)
+class KernelDialect:
+    """How a fused-kernel backend writes the few things that are not expressions: the
+    spike of ``h`` in the working dtype (``spike``; ``spike_held`` also masks it where the
+    neuron is refractory, ``ref_ > 0``), a select ``select(condition, a, b)``, the
+    refractory counter's next value when no spike (``countdown``, from ``ref_``) and a
+    zero of the working dtype (``zero``)."""
+
+    spike: str
+    spike_held: str
+    select: Callable[[str, str, str], str]
+    countdown: str
+    zero: str
+
+
+def has_refractory(prog: Program) -> bool:
+    """Whether the model's fused kernels come in a refractory variant too (a spiking model
+    that names a refractory period). That variant (``_ref``, for parameter sets whose
+    period is at least one step) carries a refractory counter: one more state row
+    ``ref_`` (steps left, in the working dtype) and the period's steps as one more
+    constant, at :func:`refractory_index`."""
+    return prog.spec.refractory is not None and prog.threshold is not None
+
+
+def variants(prog: Program) -> list[tuple[bool, bool]]:
+    """The fused kernels' variants ``(per_neuron, refractory)`` a module holds."""
+    refractory = (False, True) if has_refractory(prog) else (False,)
+    return [(pn, ref) for ref in refractory for pn in (False, True)]
+
+
+def variant_suffix(per_neuron: bool, refractory: bool) -> str:
+    """The suffix of a variant's kernel names (``forward_pn_ref``) and of its ``STORED`` key."""
+    return ("_pn" if per_neuron else "") + ("_ref" if refractory else "")
+
+
+def refractory_index(prog: Program) -> int:
+    """The index of the refractory period's steps in a fused kernel's constants vector:
+    after the model's constants (:func:`spikeflow.codegen.fused` appends it)."""
+    step_code(prog)  # every constant made
+    return len(prog.constants)
+
+
+def kernel_state(prog: Program, refractory: bool) -> list[str]:
+    """The state fields a fused kernel carries, in its rows: the state variables, then
+    ``refractory`` in the refractory variant."""
+    return [*prog.spec.state, *(["refractory"] if refractory else [])]
+
+
+def step_lines(
+    code: StepCode, printer: Printer, indent: str, dialect: KernelDialect, refractory: bool = False
+) -> list[str]:
+    """The forward step of the fused kernels of every device, from ``s<i>``, ``x`` (and,
+    with a refractory period, the counter ``ref_`` and its length ``NREF``) to ``u<i>``,
+    ``h``, the spike ``z`` and the next state ``n<i>`` (and ``rn_``). As the torch step: a
+    refractory neuron's held variables keep their values from before the step's input,
+    and it cannot fire."""
     prog = code.prog
-    lines = jump_lines(prog, indent)
+    ref = refractory
+    lines = [f"{indent}p{i} = s{i}" for i in prog.held] if ref else []
+    lines += jump_lines(prog, indent)
     lines += code.update.lines(printer, indent)
+    if ref:
+        lines += [f"{indent}u{i} = {dialect.select('ref_ > 0', f'p{i}', f'u{i}')}" for i in prog.held]
     lines += code.after.lines(printer, indent)
     if prog.threshold is not None:
-        lines.append(f"{indent}z = {spike}")
+        lines.append(f"{indent}z = {dialect.spike_held if ref else dialect.spike}")
     for i in range(len(prog.state)):
         lines.append(
             f"{indent}n{i} = u{i} + z * (r{i} - u{i})" if i in prog.reset else f"{indent}n{i} = u{i}"
         )
+    if ref:
+        lines.append(f"{indent}rn_ = {dialect.select('z > 0', 'NREF', dialect.countdown)}")
+    return lines
+
+
+def held_gradient_lines(code: StepCode, dialect: KernelDialect, indent: str, before: bool) -> list[str]:
+    """The reverse pass's masks at a refractory step (``ref_ > 0``): with ``before``
+    (after the surrogate's derivative and ``dL/du``): no spike, so no gradient through the
+    threshold (``sg``, ``z`` are 0 there), and the held variables' ``dL/du`` taken aside
+    (``q<i>``: they were copied from the state before the step, not integrated); after
+    (once ``dL/dx`` is out): ``q<i>`` added to the held state's gradients."""
+    prog = code.prog
+    if not before:
+        return [f"{indent}g{i} = g{i} + q{i}" for i in prog.held]
+    lines = []
+    for i in prog.held:
+        lines.append(f"{indent}q{i} = {dialect.select('ref_ > 0', f'gu{i}', dialect.zero)}")
+        lines.append(f"{indent}gu{i} = gu{i} - q{i}")
     return lines
 
 
@@ -276,7 +349,7 @@ def input_gradient(prog: Program) -> str:
     return "gx" if not prog.jumps else f"g{prog.jumps[0][1]}"
 
 
-def stored_quantities(code: StepCode, per_neuron: bool) -> list[str]:
+def stored_quantities(code: StepCode, per_neuron: bool, refractory: bool = False) -> list[str]:
     """The forward quantities the reverse pass of the training kernels reads at each step,
     in order: the distance to threshold ``h`` (the spike and the surrogate's derivative),
     then those of the state after the jump ``s<i>``, the integrated state ``u<i>`` and the
@@ -292,7 +365,9 @@ def stored_quantities(code: StepCode, per_neuron: bool) -> list[str]:
             read |= {code.names[s] for s in e.free_symbols if s in code.names}
     n = len(prog.state)
     forward = [*(f"s{i}" for i in range(n)), *(f"u{i}" for i in range(n))]
-    return (["h"] if prog.threshold is not None else []) + [name for name in forward if name in read]
+    counter = ["ref_"] if refractory else []  # the masks of a refractory step
+    spike = ["h"] if prog.threshold is not None else []
+    return spike + [name for name in forward if name in read] + counter
 
 
 def used_constants(blocks: list, code: StepCode) -> list[int]:

@@ -24,37 +24,52 @@ import torch
 
 from .numba_train import stored_counts
 from .printers import (
+    KernelDialect,
     Printer,
     StepCode,
     header,
+    held_gradient_lines,
     input_gradient,
     receptor_gradients,
+    refractory_index,
     step_code,
     step_lines,
     stored_quantities,
     used_constants,
+    variant_suffix,
+    variants,
 )
 from .program import Program
 
 BLOCK = 128
 
 
-def _constants(code: StepCode, blocks: list, per_neuron: bool, indent: str) -> list[str]:
-    ks = used_constants(blocks, code)
+def _constants(code: StepCode, blocks: list, per_neuron: bool, indent: str, refractory: bool) -> list[str]:
+    read = [(f"K{k}", k) for k in used_constants(blocks, code)]
+    if code.update in blocks and refractory:  # the forward step reads the period
+        read.append(("NREF", refractory_index(code.prog)))
     if per_neuron:
-        return [f"{indent}K{k} = tl.load(c_ptr + {k} * N + offs, mask=mask, other=0.0)" for k in ks]
-    return [f"{indent}K{k} = tl.load(c_ptr + {k})" for k in ks]
+        return [f"{indent}{name} = tl.load(c_ptr + {k} * N + offs, mask=mask, other=0.0)" for name, k in read]
+    return [f"{indent}{name} = tl.load(c_ptr + {k})" for name, k in read]
 
 
-SPIKE = "tl.where(h >= 0, 1.0, 0.0).to(x.dtype)"  # the spike of h in the working dtype
+DIALECT = KernelDialect(  # Triton's spelling of the kernels' non-expression parts
+    spike="tl.where(h >= 0, 1.0, 0.0).to(x.dtype)",  # the spike of h in the working dtype
+    spike_held="tl.where((h >= 0) & (ref_ <= 0), 1.0, 0.0).to(x.dtype)",
+    select=lambda cond, a, b: f"tl.where({cond}, {a}, {b})",
+    countdown="tl.maximum(ref_ - 1.0, 0.0)",
+    zero="0.0",
+)
 
 
-def kernels_source(prog: Program, per_neuron: bool) -> str:
-    """The forward and backward kernels (``_pn`` names with ``per_neuron``)."""
+def kernels_source(prog: Program, per_neuron: bool, refractory: bool = False) -> str:
+    """The forward and backward kernels of one variant (names with ``_pn`` for
+    ``per_neuron``, ``_ref`` for ``refractory``: see :func:`~spikeflow.codegen.printers.variants`)."""
     code = step_code(prog)
     pr = Printer(code.names, "triton")
     n = len(prog.state)
-    sfx = "_pn" if per_neuron else ""
+    sfx = variant_suffix(per_neuron, refractory)
+    ref = refractory
     fwd_blocks = [code.update, code.after]
     bwd_blocks = [*fwd_blocks, code.adjoint_u, code.adjoint_s] + ([code.adjoint_c] if per_neuron else [])
     out_value = "z" if prog.threshold is not None else "u0"
@@ -65,13 +80,17 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     )
     head = ["    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)", "    mask = offs < N"]
     f = ["@triton.jit", f"def forward{sfx}(x_ptr, s_ptr, c_ptr, out_ptr, T, N, BLOCK: tl.constexpr):", *head]
-    f += _constants(code, fwd_blocks, per_neuron, "    ")
-    f += [f"    s{i} = tl.load(s_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
+    f += _constants(code, fwd_blocks, per_neuron, "    ", ref)
+    rows = n + (1 if ref else 0)  # the state rows: the variables, then the refractory counter
+    state = [f"s{i}" for i in range(n)] + (["ref_"] if ref else [])
+    new = [f"n{i}" for i in range(n)] + (["rn_"] if ref else [])
+    load = [f"    {state[i]} = tl.load({{}} + {i} * N + offs, mask=mask, other=0.0)" for i in range(rows)]
+    f += [line.format("s_ptr") for line in load]
     f += ["    for t in range(T):", "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)", *SPLIT]
-    f += step_lines(code, pr, "        ", SPIKE)
+    f += step_lines(code, pr, "        ", DIALECT, ref)
     f.append(f"        tl.store(out_ptr + t * N + offs, {out_value}, mask=mask)")
-    f += [f"        s{i} = n{i}" for i in range(n)]
-    f += [f"    tl.store(s_ptr + {i} * N + offs, s{i}, mask=mask)" for i in range(n)]
+    f += [f"        {a} = {b}" for a, b in zip(state, new)]
+    f += [f"    tl.store(s_ptr + {i} * N + offs, {state[i]}, mask=mask)" for i in range(rows)]
     b = [
         "@triton.jit",
         f"def backward{sfx}(x_ptr, s0_ptr, c_ptr, aux_ptr, gz_ptr, gz_stride, gs_ptr, store_ptr, gx_ptr, "
@@ -80,17 +99,17 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         *head,
         "    nd, slope, halfpi = tl.load(aux_ptr), tl.load(aux_ptr + 1), tl.load(aux_ptr + 2)",
     ]
-    b += _constants(code, bwd_blocks, per_neuron, "    ")
-    stored = stored_quantities(code, per_neuron)
+    b += _constants(code, bwd_blocks, per_neuron, "    ", ref)
+    stored = stored_quantities(code, per_neuron, ref)
     m = len(stored)
     if stored:  # the forward re-run, keeping what the reverse pass reads
-        b += [f"    s{i} = tl.load(s0_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
+        b += [line.format("s0_ptr") for line in load]
         b += ["    for t in range(T):", "        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)",
               *SPLIT]  # fmt: skip
-        b += step_lines(code, pr, "        ", SPIKE)
+        b += step_lines(code, pr, "        ", DIALECT, ref)
         b += [f"        tl.store(store_ptr + (t * {m} + {q}) * N + offs, {name}, mask=mask)"
               for q, name in enumerate(stored)]  # fmt: skip
-        b += [f"        s{i} = n{i}" for i in range(n)]
+        b += [f"        {a} = {b_}" for a, b_ in zip(state, new)]
     b += [f"    g{i} = tl.load(gs_ptr + {i} * N + offs, mask=mask, other=0.0)" for i in range(n)]
     if per_neuron:
         b += [f"    acc{k} = tl.full([BLOCK], 0.0, g0.dtype)" for k in code.grad_constants]
@@ -101,11 +120,14 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
         for q, name in enumerate(stored)
     ]
     if prog.threshold is not None:
-        b.append(f"        z = {SPIKE}")
+        b.append(f"        z = {DIALECT.spike_held if ref else DIALECT.spike}")
     b.append("        gz = tl.load(gz_ptr + t * gz_stride + offs, mask=mask, other=0.0)")
     if prog.threshold is not None:
         b.append("        sg = _surrogate(h, KIND, slope, halfpi)")
+    if ref:
+        b.append(f"        sg = {DIALECT.select('ref_ > 0', DIALECT.zero, 'sg')}")
     b += code.adjoint_u.lines(pr, "        ")
+    b += held_gradient_lines(code, DIALECT, "        ", before=True) if ref else []
     if per_neuron:
         b += code.adjoint_c.lines(pr, "        ")
         b += [f"        acc{k} = acc{k} + gk{k}" for k in code.grad_constants]
@@ -116,6 +138,7 @@ def kernels_source(prog: Program, per_neuron: bool) -> str:
     else:
         gx = input_gradient(prog)
     b.append(f"        tl.store(gx_ptr + t * N + offs, {gx}, mask=mask)")
+    b += held_gradient_lines(code, DIALECT, "        ", before=False) if ref else []
     b += [f"    tl.store(gs_ptr + {i} * N + offs, g{i}, mask=mask)" for i in range(n)]
     if per_neuron:
         b += [f"    tl.store(gc_ptr + {k} * N + offs, acc{k}, mask=mask)" for k in code.grad_constants]
@@ -133,15 +156,14 @@ def _tanh(a):
 
 
 def module_text(prog: Program) -> str:
-    """The module of both kernel variants."""
+    """The module of every kernel variant."""
     return "\n".join([
         header("triton_backend", prog),
         "import triton\nimport triton.language as tl\n",
         "from spikeflow.kernels.gpu_triton import _surrogate\n",
         TANH,
         stored_counts(prog),
-        kernels_source(prog, False),
-        kernels_source(prog, True),
+        *(kernels_source(prog, pn, ref) for pn, ref in variants(prog)),
     ])  # fmt: skip
 
 
@@ -152,13 +174,13 @@ class _TritonFunction(torch.autograd.Function):
     def forward(ctx, x, consts, info, *states):  # noqa: ANN001, ANN205
         import triton
 
-        from .fused import kernel_inputs, kernel_outputs
+        from .fused import kernel_inputs, kernel_outputs, suffix
 
         module, per_neuron, coeffs = info
         x2, s, c = kernel_inputs(ctx, x, consts, info, states)
         out = torch.empty_like(x2)
         grid = (triton.cdiv(x2.shape[1], BLOCK),)
-        (module.forward_pn if per_neuron else module.forward)[grid](x2, s, c, out, *x2.shape, BLOCK=BLOCK)
+        getattr(module, "forward" + suffix(per_neuron, coeffs))[grid](x2, s, c, out, *x2.shape, BLOCK=BLOCK)
         return kernel_outputs(ctx, out, s)
 
     @staticmethod
@@ -166,15 +188,15 @@ class _TritonFunction(torch.autograd.Function):
         import triton
 
         from ..kernels.conventions import SURROGATE_CODES
-        from .fused import incoming_gradients
+        from .fused import incoming_gradients, state_gradients, suffix
 
         module, per_neuron, coeffs = ctx.info
         x2, s0, c = ctx.saved_tensors
         T, n = x2.shape
-        S = s0.shape[0]
         gz, stride, gs = incoming_gradients(gout, gstates, T, n, x2)
         gx = torch.empty_like(x2)
-        stored = module.STORED_PN if per_neuron else module.STORED
+        sfx = suffix(per_neuron, coeffs)
+        stored = module.STORED[sfx]
         store = torch.empty((T, max(stored, 1), n), dtype=x2.dtype, device=x2.device)
         gc = torch.zeros(c.shape if per_neuron else (1,), dtype=x2.dtype, device=x2.device)
         spike = coeffs.spike
@@ -182,11 +204,10 @@ class _TritonFunction(torch.autograd.Function):
         aux = torch.tensor([0.0 if coeffs.detach_reset else 1.0, slope, math.pi / 2], dtype=torch.float64)
         aux = aux.to(x2.dtype).to(x2.device)
         grid = (triton.cdiv(n, BLOCK),)
-        kernel = module.backward_pn if per_neuron else module.backward
+        kernel = getattr(module, "backward" + sfx)
         kernel[grid](x2, s0, c, aux, gz, stride, gs, store, gx, gc, T, n,
                      KIND=SURROGATE_CODES.get(spike.name, 0), BLOCK=BLOCK)  # fmt: skip
-        return (gx.reshape(ctx.shape), gc if per_neuron else None, None,
-                *(gs[i].reshape(ctx.state_shape) for i in range(S)))  # fmt: skip
+        return (gx.reshape(ctx.shape), gc if per_neuron else None, None, *state_gradients(gs, ctx, coeffs))
 
 
 def triton_sequence(spec: Any, x: torch.Tensor, tensors: list, consts: torch.Tensor, per_neuron: bool,

@@ -177,9 +177,9 @@ def spec_kernels(spec: Any, coeffs: Any, shape: tuple, dtype: torch.dtype) -> Re
     gen = runtime.generated(spec, "numba_train")
     consts, per_neuron = fused._constants(coeffs, shape, dtype, torch.device("cpu"))
     nd, kind, slope, halfpi = fused._surrogate_args(coeffs, dtype)
-    sfx = "_pn" if per_neuron else ""
+    sfx = fused.suffix(per_neuron, coeffs)
     backward = f"backward{sfx}_{kind}" if hasattr(gen, f"backward{sfx}_{kind}") else f"backward{sfx}_0"
-    block = backward_block(1, gen.STORED_PN if per_neuron else gen.STORED)
+    block = backward_block(1, gen.STORED[sfx])
     module = _driver(f"{spec.name}{sfx}_{backward}", gen.__name__, f"forward{sfx}", backward, 1)
     c = consts.detach().contiguous().numpy()
     return RecurrentKernels(module, 1, (c,), (c,), (nd, kind, slope, halfpi, block), consts, per_neuron)

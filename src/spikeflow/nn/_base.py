@@ -381,7 +381,7 @@ class RecurrentLayer(NeuronLayer):
         from ..kernels import fused_recurrent
 
         neuron, prev = state
-        names = self._kernel_state()
+        names = self._kernel_state(c)
         step_kernels = self._step_kernels(c, tuple(prev.shape), x.dtype)
         out, *final = fused_recurrent.recurrent_sequence(
             step_kernels, x, self.recurrent.weight, prev, [getattr(neuron, k) for k in names]
@@ -402,7 +402,7 @@ class RecurrentLayer(NeuronLayer):
         """Why the neuron's fused kernels do not apply (``None``: they do)."""
         return kernels.unsupported_reason(self.model.name, x, c)
 
-    def _kernel_state(self) -> tuple[str, ...]:
+    def _kernel_state(self, c: Any) -> tuple[str, ...]:
         """The state fields the fused kernels carry (the others stay as they are)."""
         return kernels._KERNEL_STATE[self.model.name]
 

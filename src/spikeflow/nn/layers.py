@@ -22,8 +22,29 @@ from __future__ import annotations
 from typing import Any
 
 from ..codegen import fused
-from ..neurons import adex, alif, cond_lif, hodgkin_huxley, izhikevich, leaky_integrator, lif, synaptic_lif
+from ..neurons import (
+    adex,
+    alif,
+    cond_lif,
+    cuba_lif,
+    hodgkin_huxley,
+    izhikevich,
+    leaky_integrator,
+    lif,
+    synaptic_lif,
+)
 from ._base import NeuronLayer, RecurrentLayer, exp_decay_tensor
+
+
+class _SpecBackedModel:
+    """A model whose parameter class stands in front of a specification: its fused kernels
+    are the specification's generated ones."""
+
+    def _run_fused(self, x: Any, state: Any, c: Any) -> Any:
+        return fused.fused_sequence(c.params.spec, x, state, c)
+
+    def _fused_reason(self, x: Any, c: Any) -> str | None:
+        return fused.unsupported_reason(c.params.spec, x, c)
 
 
 class _LIFModel:
@@ -63,20 +84,65 @@ class _ALIFModel:
         return c
 
 
-class _LIModel:
-    """The leaky integrator: a specification (:func:`spikeflow.neurons.leaky_integrator.spec`),
-    so its fused kernels are the generated ones (learnable time constants included)."""
+class _LIModel(_SpecBackedModel):
+    """The leaky integrator (:func:`spikeflow.neurons.leaky_integrator.spec`): generated
+    kernels, learnable time constants included."""
 
     model = leaky_integrator.MODEL
 
     def learned_coeffs(self, c: Any) -> Any:
         return self.params.coeffs({"tau_mem_ms": self.tau_mem_ms})
 
+
+class _CubaLIFModel(_SpecBackedModel):
+    """The current-based LIF (:func:`spikeflow.neurons.cuba_lif.spec`): generated kernels,
+    refractory period and learnable time constants and threshold included."""
+
+    model = cuba_lif.MODEL
+    tau_fields = ("tau_m_ms", "tau_ex_ms", "tau_in_ms")
+    threshold_field = "V_th"
+
+    def learned_coeffs(self, c: Any) -> Any:
+        names = [*(self.tau_fields if self.learn_tau else ()), *(("V_th",) if self.learn_threshold else ())]
+        return self.params.coeffs({n: getattr(self, n) for n in names})
+
+
+class _RecurrentCubaLIFModel(_CubaLIFModel):
     def _run_fused(self, x: Any, state: Any, c: Any) -> Any:
-        return fused.fused_sequence(c.params.spec, x, state, c)
+        return RecurrentLayer._run_fused(self, x, state, c)
 
     def _fused_reason(self, x: Any, c: Any) -> str | None:
+        return RecurrentLayer._fused_reason(self, x, c)
+
+    def _neuron_fused_reason(self, x: Any, c: Any) -> str | None:
         return fused.unsupported_reason(c.params.spec, x, c)
+
+    def _kernel_state(self, c: Any) -> tuple[str, ...]:
+        return tuple(fused.kernel_state(cuba_lif.spec(), c))
+
+    def _step_kernels(self, c: Any, shape: tuple, dtype: Any) -> Any:
+        from ..kernels.fused_recurrent import spec_kernels
+
+        return spec_kernels(cuba_lif.spec(), c, shape, dtype)
+
+
+class CubaLIF(_CubaLIFModel, NeuronLayer):
+    """Multi-step current-based LIF with excitatory and inhibitory exponential currents
+    (NEST's ``iaf_psc_exp``): input ``[T, batch, *features]`` in mV (jumps of the
+    excitatory current where positive, of the inhibitory one where negative), spikes out;
+    see :class:`~spikeflow.neurons.CubaLIFParams`. Trainable: ``learn_tau`` learns
+    ``tau_m_ms``, ``tau_ex_ms`` and ``tau_in_ms``, ``learn_threshold`` ``V_th``."""
+
+
+class CubaLIFCell(_CubaLIFModel, NeuronLayer):
+    """Single-step current-based LIF: returns ``(spikes, CubaLIFState)``."""
+
+    multi_step = False
+
+
+class RecurrentCubaLIF(_RecurrentCubaLIFModel, RecurrentLayer):
+    """Multi-step recurrent current-based LIF (``W_in x[t] + W_rec z[t-1]`` per step; on
+    CPU fused, :mod:`spikeflow.kernels.fused_recurrent`)."""
 
 
 class LIF(_LIFModel, NeuronLayer):

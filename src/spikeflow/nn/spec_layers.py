@@ -133,8 +133,8 @@ class RecurrentSpecLayer(_SpecModel, RecurrentLayer):
     def _neuron_fused_reason(self, x: torch.Tensor, c: Any) -> str | None:
         return fused.unsupported_reason(self.spec_, x, c)
 
-    def _kernel_state(self) -> tuple[str, ...]:
-        return tuple(self.spec_.state)
+    def _kernel_state(self, c: Any) -> tuple[str, ...]:
+        return tuple(fused.kernel_state(self.spec_, c))
 
     def _step_kernels(self, c: Any, shape: tuple, dtype: torch.dtype) -> Any:
         from ..kernels.fused_recurrent import spec_kernels
