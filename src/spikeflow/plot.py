@@ -182,6 +182,38 @@ def raster_and_rate(
     return fig
 
 
+def microcircuit(
+    times_ms: dict, senders: dict, rates_hz: dict, sizes: dict, shown: int = 100, title: str | None = None
+) -> Any:
+    """The microcircuit's figure as in Potjans & Diesmann (2014): a raster of the first
+    ``shown`` neurons of every population (top to bottom in the order of ``times_ms``, a
+    dict population name -> spike times in ms; ``senders`` the indices in the population)
+    beside a box plot of the neurons' rates (Hz) per population (``rates_hz``: name ->
+    ``[neurons]``); ``sizes``: name -> population size."""
+    plt = _pyplot()
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 4.5), gridspec_kw={"width_ratios": [3, 2]})
+    names = list(times_ms)
+    base, ticks = 0, []
+    for name in names:
+        n = min(shown, int(sizes[name]))
+        keep = senders[name] < n
+        color = "tab:blue" if name.endswith("E") else "tab:red"
+        ax1.scatter(times_ms[name][keep], -(base + senders[name][keep]), s=3, c=color, marker=".",
+                    linewidths=0)  # fmt: skip
+        ticks.append(-(base + n / 2))
+        base += n + 10
+    ax1.set_yticks(ticks, names)
+    ax1.set_xlabel("time (ms)")
+    ax2.boxplot([rates_hz[name] for name in names], orientation="horizontal", showfliers=False)
+    ax2.set_yticks(range(1, len(names) + 1), names)
+    ax2.invert_yaxis()
+    ax2.set_xlabel("rate (Hz)")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def forage_figures(result: Any, folder: str | os.PathLike, gif_every: int = 2) -> dict[str, str]:
     """Figures of a :class:`spikeflow.models.forager.ForageResult`: the learning curve
     (``forage_learning.png``), the trajectory of the recorded episode

@@ -13,7 +13,10 @@ from .. import _checks
 if TYPE_CHECKING:  # pragma: no cover
     from .populations import Population, Selection
 
-RULES = ("fixed_probability", "fixed_indegree", "fixed_outdegree", "one_to_one", "all_to_all")
+RULES = (
+    "fixed_probability", "fixed_indegree", "fixed_outdegree", "fixed_total_number", "one_to_one",
+    "all_to_all",
+)  # fmt: skip
 
 
 DENSE_DRAW_LIMIT = 10**8  # pairs: above this, fixed_probability samples each target's sources
@@ -69,6 +72,25 @@ def fixed_outdegree(n_pre: int, n_post: int, k: int, rng: np.random.Generator): 
         raise ValueError(f"outdegree must be <= the {n_post} targets, got {k}")
     post = np.concatenate([rng.choice(n_post, k, replace=False) for _ in range(n_pre)])
     return np.repeat(np.arange(n_pre), k).astype(np.int64, copy=False), post.astype(np.int64, copy=False)
+
+
+def fixed_total_number(n_pre: int, n_post: int, n: int, rng: np.random.Generator, *, autapses: bool = True):  # noqa: ANN201
+    """Exactly ``n`` synapses, each between a source and a target drawn uniformly and
+    independently (NEST's ``fixed_total_number`` with multapses: a pair may repeat);
+    without ``autapses`` (source and target the same population) a synapse never joins a
+    neuron to itself (its source is drawn among the other ``n_pre - 1``). Targets are
+    drawn first, then sources, from ``rng``; int32 indices where they fit."""
+    n = _checks.positive_int("total", n)
+    if not autapses and n_pre < 2:
+        raise ValueError(f"total={n} synapses without autapses need two sources or more, got {n_pre}")
+    index = np.int32 if max(n_pre, n_post) < 2**31 else np.int64
+    post = rng.integers(0, n_post, n, dtype=index)
+    if autapses:
+        pre = rng.integers(0, n_pre, n, dtype=index)
+    else:
+        pre = rng.integers(0, n_pre - 1, n, dtype=index)
+        pre += pre >= post  # skip the target itself: uniform over the other sources
+    return pre, post
 
 
 def one_to_one(n_pre: int, n_post: int):  # noqa: ANN201

@@ -154,30 +154,69 @@ class Network(NetworkInputs):
         pairs: tuple[Sequence[int], Sequence[int]] | None = None,
         weight: float | np.ndarray = 1.0,
         receptor: str = "exc",
-        delay_ms: float | None = None,
+        delay_ms: float | np.ndarray | None = None,
         autapses: bool = True,
+        total: int | None = None,
     ) -> int:
         """Connect the neurons of ``pre`` to those of ``post``; returns the synapse count.
 
         The rule is ``p=`` (fixed probability), ``indegree=``, ``outdegree=``,
-        ``rule="one_to_one"`` or ``"all_to_all"``, or explicit ``pairs=(pre, post)`` index
-        lists (with ``weight`` then a scalar or one value per pair). Selections of several
-        populations (``exc | inh``) count as one list of neurons, in the order of their
-        parts: explicit pairs and one-to-one index them so, an in-degree counts sources
-        from all of ``pre`` and an out-degree targets in all of ``post``. ``delay_ms``
-        defaults to one step.
+        ``total=`` (exactly that many synapses, each pair drawn uniformly: NEST's
+        ``fixed_total_number``, multapses allowed), ``rule="one_to_one"`` or
+        ``"all_to_all"``, or explicit ``pairs=(pre, post)`` index lists (with ``weight``
+        then a scalar or one value per pair). Selections of several populations
+        (``exc | inh``) count as one list of neurons, in the order of their parts:
+        explicit pairs and one-to-one index them so, an in-degree counts sources from all
+        of ``pre`` and an out-degree targets in all of ``post``. ``delay_ms`` (ms)
+        defaults to one step; with ``pairs=`` between two single populations it may be an
+        array, one delay per pair, each rounded to the nearest step (as NEST does) and at
+        least one step.
         """
         self._own("pre", pre)
         self._own("post", post)
-        delay = self._delay_steps(delay_ms)
-        total = 0
+        per_synapse = delay_ms is not None and np.ndim(delay_ms) > 0
+        delay = 1 if per_synapse else self._delay_steps(delay_ms)
+        count = 0
         for pre_pop, post_pop, src, dst, weights in self._synapses(
-            pre, post, p, rule, indegree, outdegree, pairs, weight, receptor, autapses
+            pre, post, p, rule, indegree, outdegree, pairs, weight, receptor, autapses, total
         ):
-            self.projections.append(_Projection(pre_pop, post_pop, src, dst, weights, delay))
-            total += src.size
+            if per_synapse:
+                for d, keep in self._delay_groups(pre, post, pairs, delay_ms, src.size):
+                    w = weights[keep] if weights.strides[0] else weights[: keep.size]  # one weight: a view
+                    self.projections.append(_Projection(pre_pop, post_pop, src[keep], dst[keep], w, d))
+            else:
+                self.projections.append(_Projection(pre_pop, post_pop, src, dst, weights, delay))
+            count += src.size
         self._built = None
-        return total
+        return count
+
+    def _delay_groups(self, pre: Selection, post: Selection, pairs: Any, delay_ms: Any, n: int) -> list:
+        """Per-synapse delays as ``[(steps, synapse indices)]``, one entry per delay."""
+        if pairs is None or len(pre.parts) != 1 or len(post.parts) != 1:
+            raise ValueError(
+                "delay_ms as an array (one delay per synapse) needs pairs= between two single populations "
+                "or selections of one population each"
+            )
+        d = np.asarray(delay_ms, dtype=np.float64)
+        if d.shape != (n,):
+            raise ValueError(f"delay_ms has shape {d.shape}; expected one delay per pair, ({n},)")
+        if not np.isfinite(d).all():
+            raise ValueError("delay_ms contains NaN or infinite values")
+        steps = np.rint(d / self.dt_ms)
+        if n and steps.min() < 1:
+            raise ValueError(
+                f"delay_ms has values down to {d.min():g} ms, below one step (dt_ms={self.dt_ms});"
+                " expected >= dt_ms"
+            )
+        limit = _checks.MAX_PERIOD_STEPS
+        if n and steps.max() > limit:
+            raise ValueError(f"delay_ms has values up to {d.max():g} ms; expected at most "
+                             f"{limit * self.dt_ms:g} ms ({limit} steps)")  # fmt: skip
+        steps = steps.astype(np.int64)
+        order = np.argsort(steps, kind="stable")  # each delay's synapses in their given order
+        values, starts = np.unique(steps[order], return_index=True)
+        ends = np.append(starts[1:], n)
+        return [(int(v), order[a:b]) for v, a, b in zip(values, starts, ends)]
 
     def connect_plastic(
         self,
@@ -220,10 +259,12 @@ class Network(NetworkInputs):
         weight: float | np.ndarray = 1.0,
         receptor: str = "exc",
         autapses: bool = True,
+        total: int | None = None,
     ):
         _checks.choice("receptor", receptor, ("exc", "inh"))
         given = [f"{k}={v!r}" for k, v in (("p", p), ("rule", rule), ("indegree", indegree),
-                                            ("outdegree", outdegree)) if v is not None]  # fmt: skip
+                                            ("outdegree", outdegree), ("total", total))
+                 if v is not None]  # fmt: skip
         if pairs is not None:
             if not (isinstance(pairs, (tuple, list)) and len(pairs) == 2):
                 got = f"{type(pairs).__name__} of length {len(pairs) if hasattr(pairs, '__len__') else '?'}"
@@ -259,6 +300,12 @@ class Network(NetworkInputs):
                     src, dst = rules.fixed_indegree(n_pre, n_post, indegree, self.rng)
                 elif outdegree is not None:
                     src, dst = rules.fixed_outdegree(n_pre, n_post, outdegree, self.rng)
+                elif total is not None:
+                    ((pre_pop, pre_idx),), ((post_pop, post_idx),) = pre_block, post_block
+                    same = pre_pop is post_pop and np.array_equal(pre_idx, post_idx)
+                    src, dst = rules.fixed_total_number(
+                        n_pre, n_post, total, self.rng, autapses=autapses or not same
+                    )
                 elif rule == "one_to_one":
                     src, dst = rules.one_to_one(n_pre, n_post)
                 elif rule == "all_to_all":
