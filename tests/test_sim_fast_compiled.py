@@ -118,6 +118,27 @@ def test_every_cpu_tier_gives_the_same_spikes(monkeypatch):
 
 
 @needs_compiled
+@needs_compiled
+@pytest.mark.parametrize("lam", [0.0, 0.042, 0.5, 2.3, 8.0, 30.0])
+def test_inverse_poisson_is_numpys_binary_search(lam):
+    """The compiled (and the JIT) inversion of a Poisson table gives NumPy's
+    ``weight * searchsorted(cdf, u, side="right")`` exactly, at the table's ends too, for
+    means where the first eight entries decide and where the scan beyond them does."""
+    from spikeflow.sim.fast_draws import inverse_poisson
+    from spikeflow.sim.sources import poisson_cdf
+
+    cdf = poisson_cdf(lam)
+    u = np.random.default_rng(3).random(50_000)
+    u[:4] = [0.0, np.nextafter(1.0, 0.0), cdf[0], cdf[min(7, cdf.size - 1)]]
+    want = np.multiply(np.searchsorted(cdf, u, side="right"), 0.37)
+    for run in (compiled.inverse_poisson, inverse_poisson):
+        got = u.copy()
+        run(cdf, got, 0.37)
+        np.testing.assert_array_equal(got, want)
+    with pytest.raises(TypeError, match="argument 'u' must be a C-contiguous float64 array"):
+        compiled.inverse_poisson(cdf, u[::2], 1.0)
+
+
 def test_compiled_loop_checks_its_arguments():
     n = 4
     with pytest.raises(TypeError, match="expected 10 arguments, got 2"):

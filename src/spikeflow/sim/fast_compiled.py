@@ -11,7 +11,7 @@ and loading a cached JIT function cost about 130 MiB and 0.7 s.
 
 :func:`load` returns the compiled loop when the module is present and was built from the
 sources installed beside it (a digest of ``fast_cpu.py``, ``fast_updates.py``,
-``fast_synapses.py``, ``fast_layout.py``, the generated ``fast_builtin.py`` and
+``fast_synapses.py``, ``fast_draws.py``, ``fast_layout.py``, the generated ``fast_builtin.py`` and
 ``fast_generated.py`` and this file, so an edited loop never runs stale
 code), else ``None``: the fast backend then
 compiles with Numba on first use, as before. ``SPIKEFLOW_FAST_LOOP=jit`` forces the JIT
@@ -52,8 +52,8 @@ TIERS = (
     ("_fast_loop_x86_64_v3", "x86-64-v3", ("x86_64", "AMD64")),
     (GENERIC_MODULE, "generic", ()),
 )
-_SOURCES = ("fast_cpu.py", "fast_updates.py", "fast_synapses.py", "fast_layout.py", "fast_compiled.py",
-            "fast_builtin.py", "fast_generated.py")  # fmt: skip
+_SOURCES = ("fast_cpu.py", "fast_updates.py", "fast_synapses.py", "fast_draws.py", "fast_layout.py",
+            "fast_compiled.py", "fast_builtin.py", "fast_generated.py")  # fmt: skip
 
 # instruction-set extensions that code compiled for a CPU model may use, as Linux names
 # them in /proc/cpuinfo (x86 "flags", where "pni" is SSE3 and "abm" LZCNT; Arm "Features");
@@ -113,6 +113,11 @@ EXPORTS = {
             ("rings", "uint8", 1),
             ("dense", "int64", 1),
         ],
+        None,
+    ),
+    "inverse_poisson": (
+        "fast_draws.inverse_poisson",
+        [("cdf", "float64", 1), ("u", "float64", 1), ("weight", "float64", 0)],
         None,
     ),
 }
@@ -183,9 +188,12 @@ def _check(where: str, specs: list, values: tuple) -> None:
             continue
         dtype, ndim = spec[1], spec[2]
         if ndim == 0:
-            ok = isinstance(value, (bool, np.bool_)) if dtype == "bool" else (
-                isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-            )  # fmt: skip
+            if dtype == "bool":
+                ok = isinstance(value, (bool, np.bool_))
+            elif dtype.startswith("float"):
+                ok = isinstance(value, (float, np.floating))
+            else:
+                ok = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
             if not ok:
                 raise TypeError(f"{where}: argument {name!r} must be a {dtype} scalar, got {value!r}")
             continue
@@ -207,8 +215,9 @@ def _check(where: str, specs: list, values: tuple) -> None:
 
 
 class CompiledLoop:
-    """The compiled ``run_steps`` and ``place_synapses`` with their arguments checked
-    (same arguments and results as :mod:`spikeflow.sim.fast_cpu`'s)."""
+    """The compiled ``run_steps``, ``place_synapses``, ``dense_sources`` and
+    ``inverse_poisson`` with their arguments checked (same arguments and results as the
+    Numba functions')."""
 
     def __init__(self, module: object):
         self.module = module
@@ -222,6 +231,12 @@ class CompiledLoop:
         """:func:`spikeflow.sim.fast_synapses.dense_sources`, compiled; ``targets`` must be uint32."""
         _check("compiled dense_sources", EXPORTS["dense_sources"][1], args)
         self.module.dense_sources(*args)
+
+    def inverse_poisson(self, cdf: np.ndarray, u: np.ndarray, weight: float) -> None:
+        """:func:`spikeflow.sim.fast_draws.inverse_poisson`, compiled (in place on ``u``)."""
+        weight = float(weight)
+        _check("compiled inverse_poisson", EXPORTS["inverse_poisson"][1], (cdf, u, weight))
+        self.module.inverse_poisson(cdf, u, weight)
 
     def place_synapses(self, src: np.ndarray, dst: np.ndarray, *rest: object) -> None:
         """:func:`spikeflow.sim.fast_synapses.place_synapses`, compiled; ``src`` and ``dst`` as

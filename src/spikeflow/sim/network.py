@@ -212,11 +212,21 @@ class Network(NetworkInputs):
         if n and steps.max() > limit:
             raise ValueError(f"delay_ms has values up to {d.max():g} ms; expected at most "
                              f"{limit * self.dt_ms:g} ms ({limit} steps)")  # fmt: skip
+        # grouped by a stable sort (each delay's synapses in their given order): of 16-bit keys
+        # where the delays allow, which NumPy sorts by radix, with the groups counted, where
+        # int64 keys took a merge sort and np.unique a second sort (4.2 of the microcircuit's
+        # 18 s build at half scale)
+        if not n or steps.max() < 2**15:
+            steps = steps.astype(np.int16)
+            order = np.argsort(steps, kind="stable")
+            counts = np.bincount(steps, minlength=1)
+            values = np.flatnonzero(counts)
+            ends = np.cumsum(counts[values])
+            return [(int(v), order[b - counts[v] : b]) for v, b in zip(values, ends)]
         steps = steps.astype(np.int64)
-        order = np.argsort(steps, kind="stable")  # each delay's synapses in their given order
+        order = np.argsort(steps, kind="stable")
         values, starts = np.unique(steps[order], return_index=True)
-        ends = np.append(starts[1:], n)
-        return [(int(v), order[a:b]) for v, a, b in zip(values, starts, ends)]
+        return [(int(v), order[a:b]) for v, a, b in zip(values, starts, np.append(starts[1:], n))]
 
     def connect_plastic(
         self,
