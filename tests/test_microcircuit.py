@@ -53,6 +53,20 @@ def test_per_synapse_delays_are_checked():
         net.connect(a, b, p=0.5, delay_ms=[1.0, 1.0])
 
 
+def test_the_fast_loops_synapse_arrays_are_checked_against_free_memory(monkeypatch):
+    """A network whose packed synapses would not fit is refused, with the bytes needed,
+    before they are allocated (here: 40 000 synapses against 100 kB)."""
+    from spikeflow import _checks
+
+    net = Network(dt_ms=0.1, backend="fast")
+    pop = net.population(200, LIFParams(dt_ms=0.1))
+    net.connect(pop, pop, rule="all_to_all", weight=0.1)
+    monkeypatch.setattr(_checks, "available_memory", lambda: 100_000)
+    with pytest.raises(ValueError, match=r"fast loop's arrays of 40000 synapses would need .* more than the "
+                       r"97.7 KiB of memory available; use fewer synapses"):
+        net.run(1.0, progress=False)
+
+
 def test_fixed_total_number_draws_exactly_that_many_uniform_pairs():
     rng = np.random.default_rng(0)
     pre, post = rules.fixed_total_number(50, 40, 200_000, rng)
@@ -83,6 +97,17 @@ def test_full_scale_sizes_and_weights_are_the_papers():
     np.testing.assert_allclose(dc, 87.81 * 0.5e-3 * mc.EXTERNAL_INDEGREE * 8.0, rtol=1e-3)
     with pytest.raises(ValueError, match=r"N_scaling must lie in \(0, 1\]"):
         mc.MicrocircuitParams(N_scaling=2.0)
+
+
+def test_a_microcircuit_that_would_not_fit_is_refused_before_it_is_built(monkeypatch):
+    from spikeflow import _checks
+
+    p = mc.MicrocircuitParams()
+    assert 9.0 * 2**30 < p.memory_bytes() < 10.0 * 2**30  # measured: 9.56 GiB at full scale
+    monkeypatch.setattr(_checks, "available_memory", lambda: 2**30)
+    with pytest.raises(ValueError, match=r"microcircuit at N_scaling=1, K_scaling=1 \(298880968 synapses\) "
+                       r"would need 9.\d GiB .* more than the 1.0 GiB of memory available; lower the scale"):
+        mc.build(p)
 
 
 def test_down_scaling_compensates_the_lost_mean_input():

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .. import _checks
 from .._progress import ProgressBar
 from ..neurons import adex, hodgkin_huxley, izhikevich, lif
 from . import fast_compiled
@@ -66,6 +67,11 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     # group where each group has one weight (a zero-stride view) and there are at most
     # 256 groups, so a synapse carries one byte for both instead of nine
     by_kind = len(groups) <= 256 and all(g.weight.strides[0] == 0 for g in groups if g.weight.size)
+    per_synapse = np.dtype(index).itemsize + 1 + (0 if by_kind else 8) + (4 if uniform < 0 else 0)
+    _checks.allocation(
+        f"the fast loop's arrays of {n_syn} synapses", n_syn * per_synapse + 16 * (total + 1),
+        "use fewer synapses",
+    )  # fmt: skip
     indptr = np.zeros(total + 1, dtype=np.int64)
     for g in groups:  # synapses per source neuron, then where each source's run starts
         lo = offsets[g.pre] + 1
