@@ -500,16 +500,16 @@ def test_dense_sources_marks_consecutive_targets_through_one_ring():
 
     indptr = np.array([0, 3, 5, 5, 7, 9], np.int64)
     targets = np.array([4, 5, 6, 1, 3, 2, 3, 7, 8], np.uint32)
-    per_synapse_rings = np.array([0, 0, 0, 0, 0, 1, 0, 1, 1], np.uint8)
     dense = np.empty(5, np.int64)
     loops = [fast_synapses.dense_sources]
     if fast_compiled.load() is not None:
         loops.append(fast_compiled.load().dense_sources)
     for dense_sources in loops:
-        dense_sources(indptr, targets, np.zeros(0, np.uint8), per_synapse_rings, dense)
+        kinds = np.array([0, 0, 0, 0, 0, 1, 0, 1, 1], np.uint16)  # each synapse's group
+        dense_sources(indptr, targets, kinds, np.array([0, 1], np.uint8), dense)
         # 4..6; a gap; no synapses; two rings; 7..8 through ring 1
         assert dense.tolist() == [4, -1, -1, -1, 7]
-        kinds = np.array([0, 0, 0, 0, 0, 1, 0, 0, 1], np.uint8)  # by group: rings per group
+        kinds = np.array([0, 0, 0, 0, 0, 1, 0, 0, 1], np.uint16)  # 7 and 8 through different rings
         dense_sources(indptr, targets, kinds, np.array([0, 1], np.uint8), dense)
         assert dense.tolist() == [4, -1, -1, -1, -1]
 

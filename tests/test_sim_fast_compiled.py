@@ -145,9 +145,9 @@ def test_compiled_loop_checks_its_arguments():
         compiled.run_steps(1, 0)
     targets = np.zeros(3, np.uint32)
     cursor = np.zeros(n, np.int64)
-    empty = np.zeros(0)
-    args = [np.zeros(3, np.int32), np.zeros(3, np.int32), 0, 0, cursor, targets, np.zeros(3, np.uint8), 0,
-            empty, empty, np.zeros(0, np.int32), 1]  # fmt: skip
+    empty, empty32 = np.zeros(0), np.zeros(0, np.float32)
+    args = [np.zeros(3, np.int32), np.zeros(3, np.int32), 0, 0, cursor, targets, np.zeros(3, np.uint16), 0,
+            empty, empty, empty32, empty32]  # fmt: skip
     compiled.place_synapses(*args)  # valid: three synapses of source 0 to target 0
     assert cursor[0] == 3
     bad = list(args)
@@ -166,6 +166,15 @@ def test_compiled_loop_checks_its_arguments():
     cursor[:] = [0, 2, 3, 3]  # where each source's synapses start
     compiled.place_synapses(np.array([0, 0, 1], np.int16), np.array([2, 1, 0], np.uint8), *args[2:])
     assert cursor.tolist() == [2, 3, 3, 3] and targets.tolist() == [2, 1, 0]
+    # unsigned 2-byte indices (populations of up to 65 536 neurons) run without a conversion,
+    # and float32 weights per synapse are placed as given
+    cursor[:] = [0, 2, 3, 3]
+    w32 = np.zeros(3, np.float32)
+    compiled.place_synapses(np.array([1, 0, 0], np.uint16), np.array([0, 2, 1], np.uint16), 0, 0, cursor,
+                            targets, args[6], 7, empty, empty, w32, np.array([0.5, 1.5, 2.5], np.float32))
+    assert targets.tolist() == [2, 1, 0] and w32.tolist() == [1.5, 2.5, 0.5] and args[6].tolist() == [7] * 3
+    assert fast_compiled.place_index(np.dtype(np.uint16), np.dtype(np.uint32)) == "uint32"
+    assert fast_compiled.place_index(np.dtype(np.int32), np.dtype(np.uint16)) == "int64"
 
 
 @needs_compiled

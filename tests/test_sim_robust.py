@@ -68,12 +68,17 @@ def test_the_fast_loop_never_sees_an_index_out_of_range_even_behind_the_apis_bac
         net.connect(a, Selection([(b, np.array([0, 10**8]))]), rule="all_to_all")
     # indices changed after the public checks are caught in front of the compiled loop
     net.connect(a, b, rule="all_to_all", weight=0.1)
-    net.projections[0].dst[3] = 10**8
+    net.projections[0].dst[3] = 60000  # (unsigned 2-byte indices: NumPy itself refuses 10**8)
     with pytest.raises(ValueError, match=r"targets of the synapses 'a' -> 'b' must lie in \[0, 4\]"):
         net.run(1.0, progress=False)
     net, a, b = _net()
     net.connect(a, b, rule="all_to_all", weight=0.1)
-    net.projections[0].src[0] = -7
+    net.projections[0].src[0] = 65535
+    with pytest.raises(ValueError, match=r"sources of the synapses 'a' -> 'b' must lie in \[0, 9\]"):
+        net.run(1.0, progress=False)
+    net, a, b = _net()
+    net.connect(a, b, rule="all_to_all", weight=0.1)
+    net.projections[0]._src = np.array([-7] + [0] * 49)  # replaced by a signed array
     with pytest.raises(ValueError, match=r"sources of the synapses 'a' -> 'b' must lie in \[0, 9\]"):
         net.run(1.0, progress=False)
     from spikeflow.learning.plasticity import STDP

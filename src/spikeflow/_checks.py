@@ -124,9 +124,10 @@ def time_major(name: str, x: object, *, finite: bool = True, min_dim: int = 2) -
     return x
 
 
-def indices(name: str, values: object, n: int) -> np.ndarray:
-    """``values`` (a sequence, NumPy array or CPU tensor of integers) as a 1-D int64 array,
-    checked to lie in ``[0, n)``; raise TypeError for booleans (a mask is not a list of
+def indices(name: str, values: object, n: int, keep_dtype: bool = False) -> np.ndarray:
+    """``values`` (a sequence, NumPy array or CPU tensor of integers) as a 1-D int64 array
+    (with ``keep_dtype``, a NumPy integer array keeps its type: no copy of a large index
+    array), checked to lie in ``[0, n)``; raise TypeError for booleans (a mask is not a list of
     indices) or non-integers (a float is never truncated silently), ValueError for an
     index out of range.
 
@@ -145,7 +146,9 @@ def indices(name: str, values: object, n: int) -> np.ndarray:
             f"{name} must be integer indices, got dtype {arr.dtype} (first value {arr.ravel()[0]!r}); "
             "indices are never rounded or truncated: convert them with .astype(int) if that is meant"
         )
-    arr = arr.astype(np.int64, copy=False).reshape(-1)
+    if not (keep_dtype and arr.size and np.issubdtype(arr.dtype, np.integer)):
+        arr = arr.astype(np.int64, copy=False)
+    arr = arr.reshape(-1)
     if arr.size:
         lo, hi = int(arr.min()), int(arr.max())
         if lo < 0 or hi >= n:
@@ -179,6 +182,30 @@ def allocation(what: str, nbytes: int, hint: str = "") -> int:
         )
     return nbytes
 
+
+
+def return_freed_memory() -> bool:
+    """Hand memory that was freed but kept by the C allocator back to the system (glibc's
+    ``malloc_trim``, for every arena); ``True`` where that ran. NumPy arrays of a few
+    hundred kilobytes come from the allocator's heap, not from their own mappings, once it
+    has seen larger ones freed, and their memory stays with the process after they are
+    freed: a build that frees one copy of its synapses while filling another would else
+    hold both. Does nothing (``False``) where the C library is not glibc."""
+    import ctypes
+    import ctypes.util
+
+    if not hasattr(return_freed_memory, "libc"):
+        name = ctypes.util.find_library("c")
+        try:
+            libc = ctypes.CDLL(name) if name else None
+            return_freed_memory.libc = libc if libc is not None and hasattr(libc, "malloc_trim") else None
+        except OSError:
+            return_freed_memory.libc = None
+    libc = return_freed_memory.libc
+    if libc is None:
+        return False
+    libc.malloc_trim(0)
+    return True
 
 def _size(nbytes: float) -> str:
     """``nbytes`` in the largest binary unit that keeps it at or above 1 (up to PiB)."""

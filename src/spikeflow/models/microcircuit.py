@@ -42,7 +42,10 @@ construction or the number of threads.
 from __future__ import annotations
 
 import math
+import os
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,10 +214,11 @@ class MicrocircuitParams:
 
     def memory_bytes(self) -> int:
         """The peak memory a build and run of this model takes on the fast backend, estimated:
-        33 bytes a synapse (its projection's arrays, 16, and the loop's packed ones, 17) and
-        200 MiB for the rest (measured: 9.56 GiB at full scale, 2.51 at scale 0.5; the
-        estimate says 9.4 and 2.5)."""
-        return int(self.synapses().sum()) * 33 + 200 * 2**20
+        12 bytes a synapse (the loop's packed arrays, 10: a 4-byte target, a 2-byte group, a
+        float32 weight; and the part of the drawn groups not yet packed when the packing
+        peaks) and 300 MiB for the rest (measured: 3.78 GB at full scale, 1.20 GB at
+        scale 0.5; the estimate says 3.90 and 1.21)."""
+        return int(self.synapses().sum()) * 12 + 300 * 2**20
 
     def tables(self) -> dict:
         """The model as plain numbers (JSON-ready): sizes, synapse counts ``[target][source]``,
@@ -253,47 +257,86 @@ def _redrawn_normal(rng: np.random.Generator, mean: float, std: float, n: int, l
     raise ValueError(f"normal({mean}, {std}) draws stay outside [{low}, {high}]: check the distribution")
 
 
-def projection_stream(seed: int, target: int, source: int) -> np.random.Generator:
-    """The random stream of the projection ``source -> target`` (population indices)."""
-    return np.random.default_rng([seed, 2014, target, source])
+# synapses drawn at a time: each projection is drawn in chunks of this size (the last one
+# smaller), each from a stream of its own, so the draws are independent of the number of
+# threads and their temporary arrays (about 60 bytes a synapse) stay near 250 MB
+CHUNK_SYNAPSES = 2**22
 
 
-def build(params: MicrocircuitParams, seed: int = 1, backend: str = "auto",
-          progress: Any = None) -> tuple[Network, list]:  # fmt: skip
+def projection_stream(seed: int, target: int, source: int, chunk: int = 0) -> np.random.Generator:
+    """The random stream of chunk ``chunk`` of the projection ``source -> target``
+    (population indices)."""
+    return np.random.default_rng([seed, 2014, target, source, chunk])
+
+
+def _chunks(k: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """``(target, source, chunk, synapses)`` of every chunk of every projection, in order."""
+    out = []
+    for i in range(k.shape[0]):
+        for j in range(k.shape[1]):
+            total = int(k[i, j])
+            for c, lo in enumerate(range(0, total, CHUNK_SYNAPSES)):
+                out.append((i, j, c, min(CHUNK_SYNAPSES, total - lo)))
+    return out
+
+
+def _draw(net: Network, pops: list, params: MicrocircuitParams, w: np.ndarray, r: float, i: int, j: int,
+          c: int, count: int) -> list:  # fmt: skip
+    """One chunk of the projection ``j -> i``: ``count`` synapses drawn uniformly
+    (``fixed_total_number``) with their weights and delays, as the network's synapse groups
+    (:meth:`~spikeflow.sim.Network.connection_groups`, not yet added)."""
+    rng = projection_stream(net.seed, i, j, c)
+    src, dst = rules.fixed_total_number(pops[j].n, pops[i].n, count, rng)
+    mean = w[i, j]
+    bounds = (0.0, math.inf) if mean > 0 else (-math.inf, 0.0)
+    weight = _redrawn_normal(rng, mean, abs(mean) * params.weight_rel_std, count, *bounds)
+    d_mean = params.delay_exc_ms if POPULATIONS[j].endswith("E") else params.delay_inh_ms
+    delay = _redrawn_normal(rng, d_mean, d_mean * params.delay_rel_std, count, params.dt_ms, math.inf)
+    # one step more than NEST's delay: NEST adds an arriving spike to the synaptic current
+    # at the end of its step, after the potential's update; CubaLIF takes the input at the
+    # start of the step (before it), so the same onset of the current, spike time + delay,
+    # is one ring slot later here (see the module docstring)
+    delay += params.dt_ms
+    np.abs(weight, out=weight)
+    weight *= r
+    return net.connection_groups(pops[j], pops[i], pairs=(src, dst), weight=weight,
+                                 receptor="exc" if mean > 0 else "inh", delay_ms=delay)  # fmt: skip
+
+
+def _add(net: Network, drawn: Any, progress: Any) -> None:
+    """Add one prepared chunk of synapses (a future of :func:`_draw`'s groups)."""
+    count = net.add_groups(drawn.result())
+    if progress is not None:
+        progress(count)
+
+
+def build(params: MicrocircuitParams, seed: int = 1, backend: str = "auto", progress: Any = None,
+          threads: int | None = None) -> tuple[Network, list]:  # fmt: skip
     """The network: ``(Network, populations in POPULATIONS order)``; ``progress(count)`` is
-    called after each projection with its synapse count."""
+    called after each chunk of synapses with its synapse count. The synapses are drawn and
+    grouped on ``threads`` threads (default: the cores this process may use), chunk by
+    chunk, and added in order: the network does not depend on the thread count. Weights
+    are stored in float32 (``Network(weight_dtype=)``)."""
     n = params.neurons()
     k = params.synapses()
     _checks.allocation(
         f"the microcircuit at N_scaling={params.N_scaling:g}, K_scaling={params.K_scaling:g} "
         f"({int(k.sum())} synapses)", params.memory_bytes(), "lower the scale",
     )  # fmt: skip
+    threads = len(os.sched_getaffinity(0)) if threads is None else _checks.positive_int("threads", threads)
     w, w_ext, dc = params.weights_pA()
     r = params.resistance()
-    net = Network(dt_ms=params.dt_ms, seed=seed, backend=backend)
+    net = Network(dt_ms=params.dt_ms, seed=seed, backend=backend, weight_dtype="float32")
     pops = [net.population(int(n[i]), params.neuron_params(dc[i]), name=name)
             for i, name in enumerate(POPULATIONS)]  # fmt: skip
-    for i in range(len(POPULATIONS)):
-        for j in range(len(POPULATIONS)):
-            if k[i, j] == 0:
-                continue
-            rng = projection_stream(seed, i, j)
-            src, dst = rules.fixed_total_number(int(n[j]), int(n[i]), int(k[i, j]), rng)
-            mean = w[i, j]
-            bounds = (0.0, math.inf) if mean > 0 else (-math.inf, 0.0)
-            weight = _redrawn_normal(rng, mean, abs(mean) * params.weight_rel_std, src.size, *bounds)
-            d_mean = params.delay_exc_ms if POPULATIONS[j].endswith("E") else params.delay_inh_ms
-            d_std = d_mean * params.delay_rel_std
-            delay = _redrawn_normal(rng, d_mean, d_std, src.size, params.dt_ms, math.inf)
-            receptor = "exc" if mean > 0 else "inh"
-            # one step more than NEST's delay: NEST adds an arriving spike to the synaptic current
-            # at the end of its step, after the potential's update; CubaLIF takes the input at the
-            # start of the step (before it), so the same onset of the current, spike time + delay,
-            # is one ring slot later here (see the module docstring)
-            net.connect(pops[j], pops[i], pairs=(src, dst), weight=np.abs(weight) * r, receptor=receptor,
-                        delay_ms=delay + params.dt_ms)  # fmt: skip
-            if progress is not None:
-                progress(src.size)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        drawn: deque = deque()
+        for chunk in _chunks(k):  # at most `threads` chunks prepared ahead of the one being added
+            drawn.append(pool.submit(_draw, net, pops, params, w, r, *chunk))
+            while len(drawn) > threads or (drawn and drawn[0].done()):
+                _add(net, drawn.popleft(), progress)
+        while drawn:
+            _add(net, drawn.popleft(), progress)
     if params.poisson_input:
         for i, pop in enumerate(pops):
             n_ext = int(params.external_indegree()[i])
@@ -416,7 +459,7 @@ def run_microcircuit(
     bar.close()
     build_s = time.perf_counter() - start
     result = MicrocircuitRun(params, seed, warmup_ms=warmup_ms, duration_ms=duration_ms, build_s=build_s)
-    result.synapses = int(sum(p.src.size for p in net.projections))
+    result.synapses = int(sum(p.size for p in net.projections))
     start = time.perf_counter()
     if warmup_ms > 0:
         net.run(warmup_ms, progress=progress)

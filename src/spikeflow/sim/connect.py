@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import _checks
+from .synapses import index_dtype
 
 if TYPE_CHECKING:  # pragma: no cover
     from .populations import Population, Selection
@@ -78,18 +79,21 @@ def fixed_total_number(n_pre: int, n_post: int, n: int, rng: np.random.Generator
     """Exactly ``n`` synapses, each between a source and a target drawn uniformly and
     independently (NEST's ``fixed_total_number`` with multapses: a pair may repeat);
     without ``autapses`` (source and target the same population) a synapse never joins a
-    neuron to itself (its source is drawn among the other ``n_pre - 1``). Targets are
-    drawn first, then sources, from ``rng``; int32 indices where they fit."""
+    neuron to itself (its target is drawn among the other ``n_post - 1``). Drawn as NEST
+    does, in the equivalent form that comes sorted by source: the number of synapses of
+    each source (multinomial), then each synapse's target, from ``rng``; int32 indices
+    where they fit."""
     n = _checks.positive_int("total", n)
-    if not autapses and n_pre < 2:
-        raise ValueError(f"total={n} synapses without autapses need two sources or more, got {n_pre}")
+    if not autapses and n_post < 2:
+        raise ValueError(f"total={n} synapses without autapses need two targets or more, got {n_post}")
     index = np.int32 if max(n_pre, n_post) < 2**31 else np.int64
-    post = rng.integers(0, n_post, n, dtype=index)
+    per_source = rng.multinomial(n, np.full(n_pre, 1.0 / n_pre))
+    pre = np.repeat(np.arange(n_pre, dtype=index), per_source)
     if autapses:
-        pre = rng.integers(0, n_pre, n, dtype=index)
+        post = rng.integers(0, n_post, n, dtype=index)
     else:
-        pre = rng.integers(0, n_pre - 1, n, dtype=index)
-        pre += pre >= post  # skip the target itself: uniform over the other sources
+        post = rng.integers(0, n_post - 1, n, dtype=index)
+        post += post >= pre  # skip the source itself: uniform over the other targets
     return pre, post
 
 
@@ -110,8 +114,8 @@ def all_to_all(n_pre: int, n_post: int):  # noqa: ANN201
 def explicit(n_pre: int, n_post: int, pre: object, post: object):  # noqa: ANN201
     """Given index lists (integers, not masks or floats); checked for equal length and
     range. A pair listed twice gives two synapses."""
-    pre = _checks.indices("pairs[0] (presynaptic indices)", pre, n_pre)
-    post = _checks.indices("pairs[1] (postsynaptic indices)", post, n_post)
+    pre = _checks.indices("pairs[0] (presynaptic indices)", pre, n_pre, keep_dtype=True)
+    post = _checks.indices("pairs[1] (postsynaptic indices)", post, n_post, keep_dtype=True)
     if pre.shape != post.shape:
         raise ValueError(
             f"pre and post index lists must have the same length, got {pre.size} and {post.size}"
@@ -131,8 +135,9 @@ def block_size(block: list[tuple[Population, np.ndarray]]) -> int:
 
 def split(pre_block, post_block, src: np.ndarray, dst: np.ndarray, w: np.ndarray) -> list[tuple]:  # noqa: ANN001
     """The synapses ``src -> dst`` (indices into the blocks' concatenated parts) with
-    signed weights ``w`` (one, or one per synapse) as ``(pre population, post population,
-    pre indices, post indices, weights)`` per pair of parts; pairs without synapses are
+    signed weights ``w`` (one, or one per synapse: a fresh array, which the result keeps)
+    as ``(pre population, post population, pre indices, post indices, weights)`` per pair
+    of parts; pairs without synapses are
     left out unless both blocks are one part. One weight for all becomes a zero-stride
     view, not a float64 per synapse (at 64 000 neurons x 80 synapses that is 41 MB)."""
     out = []
@@ -147,8 +152,8 @@ def split(pre_block, post_block, src: np.ndarray, dst: np.ndarray, w: np.ndarray
                 keep = (src >= a0) & (src < a0 + len(pre_idx)) & (dst >= b0) & (dst < b0 + len(post_idx))
                 s, d, ws = src[keep] - a0, dst[keep] - b0, (w[keep] if w.ndim else w)
             b0 += len(post_idx)
-            if single or s.size:
-                weights = np.broadcast_to(ws, s.shape) if not ws.ndim else ws.copy()
+            if single or s.size:  # w is the caller's fresh array: kept, not copied
+                weights = np.broadcast_to(ws, s.shape) if not ws.ndim else ws
                 ends = population_indices(pre_idx, s), population_indices(post_idx, d)
                 out.append((pre_pop, post_pop, *ends, weights))
         a0 += len(pre_idx)
@@ -157,8 +162,8 @@ def split(pre_block, post_block, src: np.ndarray, dst: np.ndarray, w: np.ndarray
 
 def population_indices(selected: np.ndarray, local: np.ndarray) -> np.ndarray:
     """Neuron indices (within the population) of the synapse ends ``local`` (indices
-    into the selection ``selected``), as int32 where they fit."""
-    idx = selected
-    if idx.size and int(idx.max()) < 2**31:
-        idx = idx.astype(np.int32)
+    into the selection ``selected``), in the narrowest unsigned type that holds them
+    (:func:`~spikeflow.sim.synapses.index_dtype`: 2 bytes for populations of up to
+    65 536 neurons)."""
+    idx = selected.astype(index_dtype(int(selected.max()) + 1 if selected.size else 0))
     return idx[local]

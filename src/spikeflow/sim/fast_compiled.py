@@ -80,9 +80,10 @@ RUN_STEPS = [
     ("cells", [("v", "float64", 1), ("g_ex", "float64", 1), ("g_in", "float64", 1),
                ("refractory", "float64", 1), ("xstate", "float64", 2)]),
     ("inputs", [("buf", "float64", 3), ("ext", "float64", 2), ("has_ext", "bool", 0)]),
-    ("synapses", [("indptr", "int64", 1), ("targets", "uint32", 1), ("kinds", "uint8", 1),
-                  ("weights", "float64", 1), ("delays", "int32", 1), ("rings", "uint8", 1),
-                  ("dense", "int64", 1), ("uniform_delay", "int64", 0)]),
+    ("synapses", [("indptr", "int64", 1), ("targets", "uint32", 1), ("kinds", "uint16", 1),
+                  ("weights", "float64", 1), ("weights32", "float32", 1), ("weight_mode", "int64", 0),
+                  ("group_delays", "int64", 1), ("rings", "uint8", 1), ("dense", "int64", 1),
+                  ("uniform_delay", "int64", 0)]),
     ("records", [("record", "int64", 1), ("rec_steps", "int64", 1), ("rec_ids", "int64", 1),
                  ("n_rec", "int64", 0), ("state_idx", "int64", 1), ("state_every", "int64", 0),
                  ("state_out", "float64", 2), ("n_state", "int64", 0)]),
@@ -93,23 +94,29 @@ RUN_STEPS = [
 def _place_spec(index: str) -> list:
     return [
         ("src", index, 1), ("dst", index, 1), ("pre_offset", "int64", 0), ("post_offset", "int64", 0),
-        ("cursor", "int64", 1), ("targets", "uint32", 1), ("kinds", "uint8", 1), ("kind", "int64", 0),
-        ("weights", "float64", 1), ("weight", "float64", 1), ("delays", "int32", 1), ("delay", "int64", 0),
+        ("cursor", "int64", 1), ("targets", "uint32", 1), ("kinds", "uint16", 1), ("kind", "int64", 0),
+        ("weights", "float64", 1), ("weight", "float64", 1), ("weights32", "float32", 1),
+        ("weight32", "float32", 1),
     ]  # fmt: skip
+
+
+# the index types place_synapses is compiled for (a group's sources and targets, both
+# converted to the wider of their two types): uint16 for populations of up to 65 536 neurons
+PLACE_INDEX = {"uint16": "u2", "uint32": "u4", "int64": "i8"}
 
 
 # exported name: ("module.function" of this package, argument specs, return type: a tuple
 # of n int64 or None)
 EXPORTS = {
     "run_steps": ("fast_cpu.run_steps", RUN_STEPS, 4),
-    "place_synapses_i4": ("fast_synapses.place_synapses", _place_spec("int32"), None),
-    "place_synapses_i8": ("fast_synapses.place_synapses", _place_spec("int64"), None),
+    **{f"place_synapses_{code}": ("fast_synapses.place_synapses", _place_spec(index), None)
+       for index, code in PLACE_INDEX.items()},
     "dense_sources": (
         "fast_synapses.dense_sources",
         [
             ("indptr", "int64", 1),
             ("targets", "uint32", 1),
-            ("kinds", "uint8", 1),
+            ("kinds", "uint16", 1),
             ("rings", "uint8", 1),
             ("dense", "int64", 1),
         ],
@@ -239,13 +246,23 @@ class CompiledLoop:
         self.module.inverse_poisson(cdf, u, weight)
 
     def place_synapses(self, src: np.ndarray, dst: np.ndarray, *rest: object) -> None:
-        """:func:`spikeflow.sim.fast_synapses.place_synapses`, compiled; ``src`` and ``dst`` as
-        int32 or int64 (others are converted), ``targets`` uint32."""
-        index = "int32" if src.dtype == np.int32 and dst.dtype == np.int32 else "int64"
+        """:func:`spikeflow.sim.fast_synapses.place_synapses`, compiled; ``src`` and ``dst``
+        converted to the narrowest of uint16, uint32 and int64 that holds both their
+        types (:func:`place_index`), ``targets`` uint32."""
+        index = place_index(src.dtype, dst.dtype)
         src, dst = np.ascontiguousarray(src, index), np.ascontiguousarray(dst, index)
-        name = "place_synapses_i4" if index == "int32" else "place_synapses_i8"
+        name = f"place_synapses_{PLACE_INDEX[index]}"
         _check(f"compiled {name}", EXPORTS[name][1], (src, dst, *rest))
         getattr(self.module, name)(src, dst, *rest)
+
+
+def place_index(*dtypes: np.dtype) -> str:
+    """The index type of :data:`PLACE_INDEX` that holds every value of ``dtypes``
+    (integer types): uint16, uint32, else int64."""
+    for index in PLACE_INDEX:
+        if all(np.can_cast(d, index, "safe") for d in dtypes):
+            return index
+    return "int64"
 
 
 _loaded: dict[str, object] = {}

@@ -72,18 +72,20 @@ def run_steps(n_steps, t0, layout, cells, inputs, synapses, records, rewards, pl
     """Advance ``n_steps`` steps from absolute step ``t0``; the arrays come in groups:
     ``layout = (pop_lo, pop_hi, pop_code, pop_params, nparam)``, ``cells = (v, g_ex, g_in,
     refractory, xstate)``, ``inputs = (buf, ext, has_ext)``, ``synapses = (indptr,
-    targets, kinds, weights, delays, rings, dense, uniform_delay)`` and ``records =
+    targets, kinds, weights, weights32, weight_mode, group_delays, rings, dense,
+    uniform_delay)`` and ``records =
     (record, rec_steps, rec_ids, n_rec, state_idx, state_every, state_out, n_state)``
     (:data:`spikeflow.sim.fast_compiled.RUN_STEPS` lists them with their types).
     Population ``k`` holds neurons
     ``pop_lo[k]:pop_hi[k]`` of model ``pop_code[k]`` with parameters ``pop_params[k]``.
     ``ext [n_steps, N]`` is the external input (read only when ``has_ext``: without inputs
     the reference adds nothing); static synapses are CSR by source neuron (``indptr``,
-    unsigned ``targets``, ``delays`` in steps) with each synapse's weight and ring (1 where
-    it feeds the inhibitory ring of a two-receptor model) at entry ``kinds[s]`` of
-    ``weights`` and ``rings`` (a kind: synapses that share one weight, 1 byte a synapse)
-    or, where ``kinds`` is empty, at entry ``s``; ``dense`` marks the sources whose
-    synapses reach consecutive targets through one ring
+    unsigned ``targets``), each with its group ``kinds[s]`` (2 bytes: the projection it
+    came from), whose delay (steps) is ``group_delays[kind]`` and ring ``rings[kind]`` (1
+    where it feeds the inhibitory ring of a two-receptor model); its weight is
+    ``weights[kind]`` (``weight_mode`` 0: one weight a group), ``weights[s]`` (1: float64
+    per synapse) or ``weights32[s]`` (2: float32 per synapse); ``dense`` marks the sources
+    whose synapses reach consecutive targets through one ring
     (:func:`spikeflow.sim.fast_synapses.dense_sources`);
     ``uniform_delay`` is their common delay when they share one (else -1); spikes of neurons with ``record[i]
     >= 0`` are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``)
@@ -105,12 +107,13 @@ def run_steps(n_steps, t0, layout, cells, inputs, synapses, records, rewards, pl
     pop_lo, pop_hi, pop_code, pop_params, nparam = layout
     v, g_ex, g_in, refractory, xstate = cells
     buf, ext, has_ext = inputs
-    indptr, targets, kinds, weights, delays, rings, dense, uniform_delay = synapses
+    indptr, targets, kinds, weights, weights32, weight_mode, group_delays, rings, dense, uniform_delay = (
+        synapses
+    )
     record, rec_steps, rec_ids, n_rec, state_idx, state_every, state_out, n_state = records
     N = v.shape[0]
     L = buf.shape[1]
     fired, spk, scratch, scratch_bits, scratch_scale = work
-    by_kind = kinds.shape[0] > 0
     for i in range(N):
         spk[i] = 0.0
     n_recorded = 0
@@ -139,28 +142,31 @@ def run_steps(n_steps, t0, layout, cells, inputs, synapses, records, rewards, pl
                 row = row - L if row >= L else row
                 d0 = dense[i]
                 if d0 >= 0:  # consecutive targets through one ring: a vector add
-                    bb = buf[rings[ks[0]] if by_kind else rings[a], row, d0 : d0 + (b - a)]
-                    if by_kind:
+                    bb = buf[rings[ks[0]], row, d0 : d0 + (b - a)]
+                    if weight_mode == 0:
                         for s in range(bb.shape[0]):
                             bb[s] += weights[ks[s]]
-                    else:
-                        ws = weights[a:b]
+                    else:  # per synapse, float64 or float32
+                        ws, ws32 = weights[a : a + bb.shape[0]], weights32[a : a + bb.shape[0]]
                         for s in range(bb.shape[0]):
-                            bb[s] += ws[s]
+                            bb[s] += ws[s] if weight_mode == 1 else np.float64(ws32[s])
                 else:
                     b_ex, b_in = buf[0, row], buf[1, row]
                     for s in range(tg.shape[0]):
-                        q = ks[s] if by_kind else a + s  # the synapse's weight and ring entry
+                        q = ks[s]
+                        w = weights[q] if weight_mode == 0 else (
+                            weights[a + s] if weight_mode == 1 else np.float64(weights32[a + s]))
                         if rings[q]:
-                            b_in[tg[s]] += weights[q]
+                            b_in[tg[s]] += w
                         else:
-                            b_ex[tg[s]] += weights[q]
+                            b_ex[tg[s]] += w
             else:
-                dl = delays[a:b]
                 for s in range(tg.shape[0]):
-                    q = ks[s] if by_kind else a + s
-                    row = slot + dl[s]
-                    buf[rings[q], row - L if row >= L else row, tg[s]] += weights[q]
+                    q = ks[s]
+                    w = weights[q] if weight_mode == 0 else (
+                        weights[a + s] if weight_mode == 1 else np.float64(weights32[a + s]))
+                    row = slot + group_delays[q]
+                    buf[rings[q], row - L if row >= L else row, tg[s]] += w
             if record[i] >= 0:
                 rec_steps[n_rec] = t
                 rec_ids[n_rec] = record[i]

@@ -35,42 +35,48 @@ def _compiled(total: int) -> fast_compiled.CompiledLoop | None:
     return fast_compiled.load() if total < 2**32 else None
 
 
+MAX_GROUPS = 2**16  # the loop's group index per synapse is 2 bytes
+
+
 def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     """The static projections as CSR by presynaptic neuron ``(indptr, targets, kinds,
-    weights, delays, rings, dense, uniform_delay)`` for :func:`~spikeflow.sim.fast_cpu.run_steps`,
-    cached on the network until its projections change (repeated short runs do not
-    rebuild a million synapses each time). Where every group of synapses has one weight
-    (the common case), ``kinds`` is each synapse's group (1 byte) and ``weights`` and
-    ``rings`` hold one entry per group; else ``kinds`` is empty and they hold one entry
-    per synapse."""
+    weights, weights32, weight_mode, group_delays, rings, dense, uniform_delay)`` for
+    :func:`~spikeflow.sim.fast_cpu.run_steps`, cached on the network until its projections
+    change (repeated short runs do not rebuild a million synapses each time). Each synapse
+    carries its target (4 bytes), its group (2 bytes: the delay and ring are the group's)
+    and, where some group has weights per synapse, its weight (in the network's
+    ``weight_dtype``); else each group's one weight is looked up. Groups are placed one
+    source population at a time, and each group drops its own arrays once placed
+    (:meth:`~spikeflow.sim.synapses.SynapseGroup.release`), so the CSR arrays are the only
+    copy and the peak stays near their size."""
     cached = getattr(net, "_fast_synapses", None)
     if cached is not None and cached[0] is net._built:
         return cached[1]
     groups = net._built
     ring_len = buf_len(net)
+    if len(groups) > MAX_GROUPS:
+        raise ValueError(f"the fast backend takes at most {MAX_GROUPS} groups of synapses (one per connect, "
+                         f"and per delay where delays are per synapse), got {len(groups)}: connect "
+                         "populations with fewer calls, or use backend='reference'")  # fmt: skip
     for g in groups:  # the loop and place_synapses index without bounds checks: all checked here
         name = f"the synapses {g.pre.name!r} -> {g.post.name!r}"
-        bounded(f"sources of {name}", g.src, g.pre.n)
-        bounded(f"targets of {name}", g.dst, g.post.n)
-        if g.src.ndim != 1 or g.src.shape != g.dst.shape or g.weight.shape != g.src.shape:
+        src, dst, weight = g.src, g.dst, g.weight
+        bounded(f"sources of {name}", src, g.pre.n)
+        bounded(f"targets of {name}", dst, g.post.n)
+        if src.ndim != 1 or src.shape != dst.shape or weight.shape != src.shape:
             raise ValueError(f"{name} have source, target and weight arrays of different shapes")
         if not 1 <= g.delay < ring_len:
             raise ValueError(f"{name} have delay {g.delay} steps, outside [1, {ring_len - 1}]")
-    n_syn = sum(g.src.size for g in groups)
-    # 4-byte unsigned targets where they fit (unsigned: Numba skips its negative-index
-    # handling, which keeps the delivery loop short)
-    index = np.uint32 if total < 2**32 else np.int64
-    # one delay for all synapses (the common case): the loop then never reads per-synapse
-    # delays, so none are kept (4 bytes a synapse)
+    n_syn = sum(g.size for g in groups)
+    # one delay for all synapses (the common case): the loop then reads no group delays
     uniform = groups[0].delay if n_syn and all(g.delay == groups[0].delay for g in groups) else -1
-    # the target's ring buffer (see SynapseGroup.receptor) and the weight: looked up by
-    # group where each group has one weight (a zero-stride view) and there are at most
-    # 256 groups, so a synapse carries one byte for both instead of nine
-    by_kind = len(groups) <= 256 and all(g.weight.strides[0] == 0 for g in groups if g.weight.size)
-    per_synapse = np.dtype(index).itemsize + 1 + (0 if by_kind else 8) + (4 if uniform < 0 else 0)
+    # weights per group where each group has one (a zero-stride view), else per synapse
+    by_group = all(g.weight.strides[0] == 0 for g in groups if g.size)
+    mode = 0 if by_group else (2 if net.weight_dtype == np.float32 else 1)
+    weight_bytes = (0, 8, 4)[mode]
     _checks.allocation(
-        f"the fast loop's arrays of {n_syn} synapses", n_syn * per_synapse + 16 * (total + 1),
-        "use fewer synapses",
+        f"the fast loop's arrays of {n_syn} synapses", n_syn * (6 + weight_bytes) + 16 * (total + 1),
+        "use fewer synapses, or Network(weight_dtype='float32')",
     )  # fmt: skip
     indptr = np.zeros(total + 1, dtype=np.int64)
     for g in groups:  # synapses per source neuron, then where each source's run starts
@@ -78,27 +84,40 @@ def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
         indptr[lo : lo + g.pre.n] += np.bincount(g.src, minlength=g.pre.n)
     np.cumsum(indptr, out=indptr)
     cursor = indptr[:-1].copy()
-    targets = np.empty(n_syn, index)
-    marks = np.empty(n_syn, np.uint8)  # each synapse's group (by kind) or ring (per synapse)
-    weights = np.empty(0 if by_kind else n_syn)
-    delays = np.empty(n_syn if uniform < 0 else 0, np.int32)
+    targets = np.empty(n_syn, np.uint32 if total < 2**32 else np.int64)
+    kinds = np.empty(n_syn, np.uint16)
+    weights = np.empty(n_syn if mode == 1 else 0)
+    weights32 = np.empty(n_syn if mode == 2 else 0, np.float32)
+    none64, none32 = np.empty(0), np.empty(0, np.float32)
     ops = _compiled(total)  # place_synapses and dense_sources, compiled or (else) Numba's
     if ops is None:
         from . import fast_synapses as ops
-    for k, g in enumerate(groups):
-        own = weights if by_kind else np.ascontiguousarray(g.weight, dtype=np.float64)
-        mark = k if by_kind else g.receptor
-        ops.place_synapses(g.src, g.dst, offsets[g.pre], offsets[g.post], cursor, targets, marks, mark,
-                           weights, own, delays, g.delay)  # fmt: skip
+    arrays = [indptr, targets, kinds, weights, weights32, mode]
+    # by source population (stable: a source's groups keep their order), so that the arrays
+    # fill one population's rows at a time while the groups placed so far are dropped
+    order = sorted(range(len(groups)), key=lambda k: offsets[groups[k].pre])
+    for n_placed, k in enumerate(order):
+        g = groups[k]
+        if n_placed and g.pre is not groups[order[n_placed - 1]].pre:
+            _checks.return_freed_memory()  # the arrays of the groups released so far
+        own64 = np.ascontiguousarray(g.weight, np.float64) if mode == 1 else none64
+        own32 = np.ascontiguousarray(g.weight, np.float32) if mode == 2 else none32
+        ops.place_synapses(g.src, g.dst, offsets[g.pre], offsets[g.post], cursor, targets, kinds, k,
+                           weights, own64, weights32, own32)  # fmt: skip
+        g.release(arrays, k, offsets[g.pre], offsets[g.post])
+        del own64, own32
     del cursor
-    if by_kind:
-        kinds, rings = marks, np.array([g.receptor for g in groups], np.uint8)
-        weights = np.array([g.weight[0] if g.weight.size else 0.0 for g in groups])
-    else:
-        kinds, rings = np.zeros(0, np.uint8), marks
+    _checks.return_freed_memory()
+    if mode == 0:
+        weights = np.array([float(g.weight[0]) if g.size else 0.0 for g in groups])
+    rings = np.array([g.receptor for g in groups], np.uint8)
+    group_delays = np.array([g.delay for g in groups], np.int64)
     dense = np.empty(total, np.int64)  # sources whose spikes are a vector add (all-to-all)
     ops.dense_sources(indptr, targets, kinds, rings, dense)
-    arrays = (indptr, targets, kinds, weights, delays, rings, dense, uniform)
+    arrays[3:] = [weights, weights32, mode, group_delays, rings, dense, uniform]
+    arrays = tuple(arrays)
+    for k, g in enumerate(groups):  # the released groups read back from the final tuple
+        g.release(arrays, k, offsets[g.pre], offsets[g.post])
     net._fast_synapses = (net._built, arrays)
     return arrays
 

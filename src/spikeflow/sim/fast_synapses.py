@@ -13,44 +13,42 @@ from .fast_cpu import CACHED
 
 @nb.njit(**CACHED)
 def place_synapses(
-    src, dst, pre_offset, post_offset, cursor, targets, kinds, kind, weights, weight, delays, delay
+    src, dst, pre_offset, post_offset, cursor, targets, kinds, kind, weights, weight, weights32, weight32
 ):  # noqa: ANN001, ANN201
     """Place one group's synapses into CSR arrays by source neuron: synapse ``j`` goes to
     slot ``cursor[src[j] + pre_offset]`` (then advanced), so groups placed in turn keep
     their order and each group's own order within a source (what a stable sort would give,
     without an 8-byte permutation per synapse). Writes its target (``dst[j] +
-    post_offset``), and where those arrays are not empty its kind, weight and delay."""
+    post_offset``) and group ``kind``, and its weight where the weight arrays are not
+    empty (``weights`` from ``weight``, float64; ``weights32`` from ``weight32``, float32)."""
     for j in range(src.shape[0]):
         i = src[j] + pre_offset
         p = cursor[i]
         cursor[i] = p + 1
         targets[p] = dst[j] + post_offset
-        if kinds.shape[0] > 0:
-            kinds[p] = kind
+        kinds[p] = kind
         if weights.shape[0] > 0:
             weights[p] = weight[j]
-        if delays.shape[0] > 0:
-            delays[p] = delay
+        if weights32.shape[0] > 0:
+            weights32[p] = weight32[j]
 
 
 @nb.njit(**CACHED)
 def dense_sources(indptr, targets, kinds, rings, dense):  # noqa: ANN001, ANN201
     """``dense[i]``: the first target of source ``i`` where its synapses reach consecutive
-    targets (``t0, t0 + 1, ...``) through one ring (an all-to-all projection, or several
-    placed one after the other), else -1. :func:`run_steps` then delivers its spikes as
-    a dense vector add."""
-    by_kind = kinds.shape[0] > 0
+    targets (``t0, t0 + 1, ...``) through one ring (``rings[kinds[s]]``: an all-to-all
+    projection, or several placed one after the other), else -1. :func:`run_steps` then
+    delivers its spikes as a dense vector add."""
     for i in range(indptr.shape[0] - 1):
         a, b = indptr[i], indptr[i + 1]
         dense[i] = -1
         if b <= a:
             continue
-        r0 = rings[kinds[a]] if by_kind else rings[a]
+        r0 = rings[kinds[a]]
         t0 = np.int64(targets[a])
         ok = True
         for s in range(a + 1, b):
-            r = rings[kinds[s]] if by_kind else rings[s]
-            if r != r0 or np.int64(targets[s]) != t0 + (s - a):
+            if rings[kinds[s]] != r0 or np.int64(targets[s]) != t0 + (s - a):
                 ok = False
                 break
         if ok:

@@ -37,7 +37,6 @@ import importlib.util
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -77,16 +76,6 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return np.dtype(name)
 
 
-@dataclass
-class _Projection:
-    pre: Population
-    post: Population
-    src: np.ndarray  # int32 (int64 beyond 2**31 neurons)
-    dst: np.ndarray
-    weight: np.ndarray  # signed; a read-only zero-stride view when one value serves all
-    delay: int  # steps
-
-
 class Network(NetworkInputs):
     """A spiking network simulated in steps of ``dt_ms`` (see the module docstring).
 
@@ -99,16 +88,22 @@ class Network(NetworkInputs):
             fits it: LIF and exponential-synapse conductance LIF populations, state
             monitors of ``v`` only, float64), ``"reference"`` (torch, any model and
             device) or ``"fast"`` (refuses networks it cannot run).
+        weight_dtype: the type static synapses store their weights in: float64 (default)
+            or float32, which halves the memory of weights drawn per synapse (the
+            cortical microcircuit's) and rounds them to 7 significant digits; both
+            backends add the same rounded weights, so their spikes stay identical.
     """
 
-    def __init__(self, dt_ms: float = 0.1, seed: int = 0, dtype: Any = None, backend: str = "auto") -> None:
+    def __init__(self, dt_ms: float = 0.1, seed: int = 0, dtype: Any = None, backend: str = "auto",
+                 weight_dtype: Any = None) -> None:  # fmt: skip
         self.dt_ms = _checks.positive("dt_ms", dt_ms)
+        self.weight_dtype = _float_dtype(weight_dtype)
         self.backend = _checks.choice("backend", backend, ("auto", "reference", "fast"))
         self.seed = _checks.seed("seed", seed)
         self.float_dtype = _float_dtype(dtype)
         self.rng = np.random.default_rng(seed)
         self.populations: list[Population] = []
-        self.projections: list[_Projection] = []
+        self.projections: list[SynapseGroup] = []
         self.plastic: list[PlasticProjection] = []
         self.rewards: dict[int, float] = {}
         self.drives: list[Drive] = []  # Poisson and noise inputs, injected currents
@@ -172,26 +167,48 @@ class Network(NetworkInputs):
         array, one delay per pair, each rounded to the nearest step (as NEST does) and at
         least one step.
         """
+        return self.add_groups(self.connection_groups(
+            pre, post, p=p, rule=rule, indegree=indegree, outdegree=outdegree, pairs=pairs, weight=weight,
+            receptor=receptor, delay_ms=delay_ms, autapses=autapses, total=total,
+        ))  # fmt: skip
+
+    def connection_groups(self, pre: Selection, post: Selection, **connectivity: Any) -> list[SynapseGroup]:
+        """The synapse groups :meth:`connect` would add, without adding them (same keyword
+        arguments); :meth:`add_groups` adds them. With ``pairs=`` it draws nothing from the
+        network's random stream and changes nothing, so threads may prepare connections
+        side by side (the microcircuit's build does) while one adds them in order."""
         self._own("pre", pre)
         self._own("post", post)
+        pairs, delay_ms = connectivity.get("pairs"), connectivity.pop("delay_ms", None)
         per_synapse = delay_ms is not None and np.ndim(delay_ms) > 0
         delay = 1 if per_synapse else self._delay_steps(delay_ms)
-        count = 0
-        for pre_pop, post_pop, src, dst, weights in self._synapses(
-            pre, post, p, rule, indegree, outdegree, pairs, weight, receptor, autapses, total
-        ):
-            if per_synapse:
-                for d, keep in self._delay_groups(pre, post, pairs, delay_ms, src.size):
-                    w = weights[keep] if weights.strides[0] else weights[: keep.size]  # one weight: a view
-                    self.projections.append(_Projection(pre_pop, post_pop, src[keep], dst[keep], w, d))
-            else:
-                self.projections.append(_Projection(pre_pop, post_pop, src, dst, weights, delay))
-            count += src.size
-        self._built = None
-        return count
+        groups = []
+        for pre_pop, post_pop, src, dst, weights in self._synapses(pre, post, **connectivity):
+            if not per_synapse:
+                groups.append(SynapseGroup(pre_pop, post_pop, delay, src, dst, weights))
+                continue
+            steps, order, ends = self._delay_groups(pre, post, pairs, delay_ms, src.size)
+            # one gather of each array into delay order; the groups are views of it
+            src, dst = src[order], dst[order]
+            weights = weights[order] if weights.strides[0] else weights
+            for d, a, b in zip(steps, [0, *ends[:-1]], ends):
+                w = weights[a:b] if weights.strides[0] else weights[: b - a]  # one weight: a view
+                groups.append(SynapseGroup(pre_pop, post_pop, d, src[a:b], dst[a:b], w))
+        return groups
 
-    def _delay_groups(self, pre: Selection, post: Selection, pairs: Any, delay_ms: Any, n: int) -> list:
-        """Per-synapse delays as ``[(steps, synapse indices)]``, one entry per delay."""
+    def add_groups(self, groups: list[SynapseGroup]) -> int:
+        """Add synapse groups made by :meth:`connection_groups` (of this network), in order;
+        returns their synapse count."""
+        for g in groups:
+            if not isinstance(g, SynapseGroup) or g.pre.net is not self or g.post.net is not self:
+                raise ValueError("add_groups takes the SynapseGroups of this network's connection_groups")
+        self.projections.extend(groups)
+        self._built = None
+        return sum(g.size for g in groups)
+
+    def _delay_groups(self, pre: Selection, post: Selection, pairs: Any, delay_ms: Any, n: int) -> tuple:
+        """Per-synapse delays grouped: ``(delays in steps, ascending; the permutation that
+        orders the synapses by delay, stably; where each delay's synapses end in it)``."""
         if pairs is None or len(pre.parts) != 1 or len(post.parts) != 1:
             raise ValueError(
                 "delay_ms as an array (one delay per synapse) needs pairs= between two single populations "
@@ -200,33 +217,37 @@ class Network(NetworkInputs):
         d = np.asarray(delay_ms, dtype=np.float64)
         if d.shape != (n,):
             raise ValueError(f"delay_ms has shape {d.shape}; expected one delay per pair, ({n},)")
-        if not np.isfinite(d).all():
+        if not n:
+            return [], np.zeros(0, np.int64), []
+        lo, hi = float(d.min()), float(d.max())  # NaN propagates to both
+        if not (math.isfinite(lo) and math.isfinite(hi)):
             raise ValueError("delay_ms contains NaN or infinite values")
-        steps = np.rint(d / self.dt_ms)
-        if n and steps.min() < 1:
+        if round(lo / self.dt_ms) < 1:
             raise ValueError(
-                f"delay_ms has values down to {d.min():g} ms, below one step (dt_ms={self.dt_ms});"
+                f"delay_ms has values down to {lo:g} ms, below one step (dt_ms={self.dt_ms});"
                 " expected >= dt_ms"
             )
         limit = _checks.MAX_PERIOD_STEPS
-        if n and steps.max() > limit:
-            raise ValueError(f"delay_ms has values up to {d.max():g} ms; expected at most "
+        longest = round(hi / self.dt_ms)  # rounding is monotone: the longest delay's steps
+        if longest > limit:
+            raise ValueError(f"delay_ms has values up to {hi:g} ms; expected at most "
                              f"{limit * self.dt_ms:g} ms ({limit} steps)")  # fmt: skip
+        steps = d / self.dt_ms
+        np.rint(steps, out=steps)
         # grouped by a stable sort (each delay's synapses in their given order): of 16-bit keys
         # where the delays allow, which NumPy sorts by radix, with the groups counted, where
         # int64 keys took a merge sort and np.unique a second sort (4.2 of the microcircuit's
         # 18 s build at half scale)
-        if not n or steps.max() < 2**15:
-            steps = steps.astype(np.int16)
-            order = np.argsort(steps, kind="stable")
+        steps = steps.astype(np.int16 if longest < 2**15 else np.int64)
+        order = np.argsort(steps, kind="stable")
+        if steps.dtype == np.int16:
             counts = np.bincount(steps, minlength=1)
             values = np.flatnonzero(counts)
             ends = np.cumsum(counts[values])
-            return [(int(v), order[b - counts[v] : b]) for v, b in zip(values, ends)]
-        steps = steps.astype(np.int64)
-        order = np.argsort(steps, kind="stable")
-        values, starts = np.unique(steps[order], return_index=True)
-        return [(int(v), order[a:b]) for v, a, b in zip(values, starts, np.append(starts[1:], n))]
+        else:
+            values, starts = np.unique(steps[order], return_index=True)
+            ends = np.append(starts[1:], n)
+        return [int(v) for v in values], order, [int(e) for e in ends]
 
     def connect_plastic(
         self,
@@ -283,10 +304,10 @@ class Network(NetworkInputs):
         if len(given) > 1:
             raise ValueError(f"give one connectivity rule, got {', '.join(given)}")
         w = np.asarray(weight, dtype=np.float64)
-        if np.any(~np.isfinite(w)) or np.any(w < 0):
-            raise ValueError(
-                f"weight must be >= 0 and finite (use receptor='inh' for inhibition), got min {w.min()}"
-            )
+        lo, hi = (float(w.min()), float(w.max())) if w.size else (0.0, 0.0)  # NaN propagates to both
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo < 0:
+            bad = lo if not math.isfinite(lo) or lo < 0 else hi
+            raise ValueError(f"weight must be >= 0 and finite (use receptor='inh' for inhibition), got {bad}")
         sign = 1.0 if receptor == "exc" else -1.0
         # The rule draws over whole selections where its meaning needs them (explicit pairs
         # and one-to-one index the selections as a whole; an in-degree counts sources from
@@ -327,7 +348,10 @@ class Network(NetworkInputs):
                     )
                 if w.ndim and w.size != src.size:
                     raise ValueError(f"weight has {w.size} values for {src.size} synapses")
-                out.extend(rules.split(pre_block, post_block, src, dst, np.float64(sign) * w))
+                signed = w.astype(self.weight_dtype, copy=True)  # a fresh array, owned by the groups
+                if sign < 0:
+                    np.negative(signed, out=signed)
+                out.extend(rules.split(pre_block, post_block, src, dst, signed))
         return out
 
     def schedule_reward(self, time_ms: float, amount: float) -> None:

@@ -1,5 +1,6 @@
-"""Static synapses grouped for simulation: one group per (source population, target
-population, delay), holding the synapses' source and target indices and signed weights.
+"""Static synapses for simulation: one group per projection (a ``connect``, split by
+delay where the delays are per synapse), holding the synapses' source and target indices
+and signed weights.
 
 Both backends add a spike's weights into the ring buffers synapse by synapse in one
 order (:class:`Delivery` for the reference backend, the CSR arrays of the fast one), so
@@ -26,24 +27,83 @@ def two_receptors(pop: Any) -> bool:
 
 
 class SynapseGroup:
-    """The synapses from population ``pre`` to ``post`` with delay ``delay`` steps.
+    """The synapses of one ``connect`` (one per delay where the delays are per synapse):
+    from population ``pre`` to ``post`` with delay ``delay`` steps.
 
     Attributes:
-        src, dst: integer arrays ``[n_synapses]`` (int32 where they fit) of source and
-            target neuron indices (within their populations).
-        weight: float64 array ``[n_synapses]``, signed (negative: inhibitory); a
-            read-only zero-stride view when one weight serves every synapse.
+        src, dst: unsigned integer arrays ``[n_synapses]`` of source and target neuron
+            indices within their populations (uint16 for populations of up to 65 536
+            neurons, uint32 beyond; int64 beyond 2**32).
+        weight: array ``[n_synapses]`` of signed weights (negative: inhibitory) in the
+            network's ``weight_dtype``; a read-only zero-stride view when one weight serves
+            every synapse.
         receptor: the ring buffer the group feeds: 1 for inhibitory synapses onto a
             two-receptor model, else 0.
+        size: the number of synapses.
+
+    Once the fast backend has packed the group into its CSR arrays it drops its own
+    (:meth:`release`): the arrays then hold the only copy, and ``src``, ``dst`` and
+    ``weight`` are read back from them when asked for, sorted by source (stably: each
+    source's synapses in their given order), which is the order both backends deliver in.
     """
 
     def __init__(self, pre: Any, post: Any, delay: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray):
         self.pre, self.post, self.delay = pre, post, delay
-        self.src, self.dst, self.weight = src, dst, weight
+        self._src, self._dst, self._weight = src, dst, weight
+        self.size = int(src.size)
+        self._packed: tuple | None = None  # (CSR arrays, group, pre offset, post offset) once released
         inhibitory = weight.size > 0 and bool(np.signbit(weight[0]))
         # ring 1 only where the target keeps its receptors apart; other models sum their
         # input, so one ring keeps their sums in the order they always had
         self.receptor = int(inhibitory and two_receptors(post))
+
+    @property
+    def src(self) -> np.ndarray:
+        """Source indices (within ``pre``) ``[n_synapses]``."""
+        return self._src if self._packed is None else self._read_back()[0]
+
+    @property
+    def dst(self) -> np.ndarray:
+        """Target indices (within ``post``) ``[n_synapses]``."""
+        return self._dst if self._packed is None else self._read_back()[1]
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Signed weights ``[n_synapses]``."""
+        if self._packed is None or self._weight is not None:
+            return self._weight
+        return self._read_back()[2]
+
+    def release(self, arrays: tuple, group: int, pre_offset: int, post_offset: int) -> None:
+        """Drop this group's own arrays: it was packed as group ``group`` of the fast
+        loop's CSR ``arrays`` (:func:`spikeflow.sim.fast_runner._static_synapses`), with
+        its populations starting at ``pre_offset`` and ``post_offset``. A weight shared
+        by every synapse (a zero-stride view, no memory) is kept."""
+        self._packed = (arrays, group, pre_offset, post_offset)
+        self._src = self._dst = None
+        if self._weight is not None and (self._weight.size == 0 or self._weight.strides[0] != 0):
+            self._weight = None
+
+    def _read_back(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        arrays, group, pre_offset, post_offset = self._packed
+        indptr, targets, kinds, weights, weights32, mode = arrays[:6]
+        lo, hi = int(indptr[pre_offset]), int(indptr[pre_offset + self.pre.n])
+        mine = np.flatnonzero(kinds[lo:hi] == group) + lo
+        src = np.searchsorted(indptr, mine, side="right") - 1 - pre_offset
+        dst = targets[mine].astype(np.int64) - post_offset
+        if self._weight is not None:
+            weight = np.broadcast_to(self._weight[:1], mine.shape)
+        else:
+            weight = weights32[mine] if mode == 2 else weights[mine]
+        return src.astype(index_dtype(self.pre.n)), dst.astype(index_dtype(self.post.n)), weight
+
+
+def index_dtype(n: int) -> np.dtype:
+    """The narrowest unsigned type holding the indices of ``n`` neurons (uint16, uint32),
+    int64 beyond."""
+    if n <= 2**16:
+        return np.dtype(np.uint16)
+    return np.dtype(np.uint32) if n <= 2**32 else np.dtype(np.int64)
 
 
 class Delivery:
@@ -51,10 +111,11 @@ class Delivery:
 
     Both backends add each spike's weights into the targets' ring buffers one synapse at
     a time, in the same order: by source neuron (populations in the network's order),
-    then by group (first appearance), then by the synapse's place within its group (the
-    order of the CSR arrays of :func:`spikeflow.sim.fast_runner._static_synapses`). So
-    a target fed by several ``connect`` calls (one group) or several groups sums its
-    input with the same rounding on both backends, and their spikes stay identical.
+    then by group (in the order they were connected), then by the synapse's place within
+    its group (the order of the CSR arrays of
+    :func:`spikeflow.sim.fast_runner._static_synapses`). So a target fed by several
+    groups sums its input with the same rounding on both backends, and their spikes stay
+    identical.
 
     Args:
         groups: the network's :class:`SynapseGroup` list.
@@ -101,20 +162,7 @@ class Delivery:
 
 
 def group_projections(projections: list, populations: list) -> list[SynapseGroup]:
-    """One :class:`SynapseGroup` per (pre, post, delay, receptor) of ``projections`` (objects with
-    ``pre, post, src, dst, weight, delay``), in order of first appearance. A group of one
-    projection shares its arrays instead of copying them."""
-    groups: dict[tuple[int, int, int, bool], list] = {}
-    for proj in projections:
-        inhibitory = bool(proj.weight.size > 0 and np.signbit(proj.weight[0]))  # one sign per projection
-        key = (populations.index(proj.pre), populations.index(proj.post), proj.delay, inhibitory)
-        groups.setdefault(key, []).append(proj)
-
-    def join(projs: list, name: str) -> np.ndarray:
-        arrays = [getattr(p, name) for p in projs]
-        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
-
-    return [
-        SynapseGroup(populations[i], populations[j], d, join(ps, "src"), join(ps, "dst"), join(ps, "weight"))
-        for (i, j, d, _), ps in groups.items()
-    ]
+    """The groups of the network's ``projections`` in the order they were connected: each
+    projection (a :class:`SynapseGroup`) is a group of its own, so nothing is joined or
+    copied."""
+    return list(projections)
