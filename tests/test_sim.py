@@ -498,9 +498,9 @@ def test_inhibition_uses_ring_1_only_for_two_receptor_models():
 def test_dense_sources_marks_consecutive_targets_through_one_ring():
     from spikeflow.sim import fast_synapses
 
-    indptr = np.array([0, 3, 5, 5, 7, 9], np.int64)
+    indptr = np.array([[0, 3, 5, 5, 7, 9]], np.int64)  # one part
     targets = np.array([4, 5, 6, 1, 3, 2, 3, 7, 8], np.uint32)
-    dense = np.empty(5, np.int64)
+    dense = np.empty((1, 5), np.int64)
     loops = [fast_synapses.dense_sources]
     if fast_compiled.load() is not None:
         loops.append(fast_compiled.load().dense_sources)
@@ -508,10 +508,16 @@ def test_dense_sources_marks_consecutive_targets_through_one_ring():
         kinds = np.array([0, 0, 0, 0, 0, 1, 0, 1, 1], np.uint16)  # each synapse's group
         dense_sources(indptr, targets, kinds, np.array([0, 1], np.uint8), dense)
         # 4..6; a gap; no synapses; two rings; 7..8 through ring 1
-        assert dense.tolist() == [4, -1, -1, -1, 7]
+        assert dense.tolist() == [[4, -1, -1, -1, 7]]
         kinds = np.array([0, 0, 0, 0, 0, 1, 0, 0, 1], np.uint16)  # 7 and 8 through different rings
         dense_sources(indptr, targets, kinds, np.array([0, 1], np.uint8), dense)
-        assert dense.tolist() == [4, -1, -1, -1, -1]
+        assert dense.tolist() == [[4, -1, -1, -1, -1]]
+        # two parts (targets below 4 and from 4): source 1's 1, 3 and source 3's 2, 3 are part 0's
+        two = np.array([[0, 0, 2, 2, 4, 4], [4, 7, 7, 7, 7, 9]], np.int64)
+        split = np.array([1, 3, 2, 3, 4, 5, 6, 7, 8], np.uint32)
+        both = np.empty((2, 5), np.int64)
+        dense_sources(two, split, np.zeros(9, np.uint16), np.array([0], np.uint8), both)
+        assert both.tolist() == [[-1, -1, -1, 2, -1], [4, -1, -1, -1, 7]]
 
 
 def test_all_to_all_networks_give_the_same_spikes_on_both_backends():

@@ -13,7 +13,7 @@ import pytest
 
 from spikeflow.learning import plasticity as P
 from spikeflow.neurons import AdExParams, CondLIFParams, CubaLIFParams, HHParams, IzhikevichParams, LIFParams
-from spikeflow.sim import Network, PoissonSource, SpikeTimes, fast_compiled, fast_runner
+from spikeflow.sim import Network, PoissonSource, SpikeTimes, fast_compiled, fast_packing, fast_runner
 
 compiled = fast_compiled.load()
 needs_compiled = pytest.mark.skipif(compiled is None, reason=f"no compiled loop: {fast_compiled.status()}")
@@ -70,7 +70,8 @@ def test_compiled_and_jit_loops_give_identical_results(monkeypatch):
     out = {}
     for loop in ("compiled", "jit"):
         if loop == "jit":
-            monkeypatch.setattr(fast_runner, "_compiled", lambda total: None)
+            for module in (fast_runner, fast_packing):
+                monkeypatch.setattr(module, "compiled_loop", lambda total: None)
         net, spikes, rate, v, plastic = _every_model_network(seed=3)
         net.run(60.0, progress=False)
         net.run(40.0, progress=False)  # continuing
@@ -102,7 +103,8 @@ def test_every_cpu_tier_gives_the_same_spikes(monkeypatch):
     if len(loops) < 2:
         pytest.skip(f"only {list(loops)} built")
     for name, loop in loops.items():
-        monkeypatch.setattr(fast_runner, "_compiled", lambda total, loop=loop: loop)
+        for module in (fast_runner, fast_packing):
+            monkeypatch.setattr(module, "compiled_loop", lambda total, loop=loop: loop)
         net, spikes, rate, v, plastic = _every_model_network(seed=4)
         net.run(60.0, progress=False)
         out[name] = (spikes.times_ms, spikes.senders, rate.counts, v.values, plastic.weights)
@@ -144,35 +146,46 @@ def test_compiled_loop_checks_its_arguments():
     with pytest.raises(TypeError, match="expected 10 arguments, got 2"):
         compiled.run_steps(1, 0)
     targets = np.zeros(3, np.uint32)
-    cursor = np.zeros(n, np.int64)
+    cursor = np.zeros((1, n), np.int64)  # one part of the targets: [0, n)
+    cuts = np.array([0, n], np.int64)
     empty, empty32 = np.zeros(0), np.zeros(0, np.float32)
-    args = [np.zeros(3, np.int32), np.zeros(3, np.int32), 0, 0, cursor, targets, np.zeros(3, np.uint16), 0,
-            empty, empty, empty32, empty32]  # fmt: skip
+    kinds = np.zeros(3, np.uint16)
+    i4 = np.zeros(3, np.int32)
+    args = [i4, i4, 0, 0, cuts, cursor, targets, kinds, 0, -1, empty, empty, empty32, empty32]
     compiled.place_synapses(*args)  # valid: three synapses of source 0 to target 0
-    assert cursor[0] == 3
+    assert cursor[0, 0] == 3
     bad = list(args)
-    bad[5] = np.zeros(3, np.int64)
+    bad[6] = np.zeros(3, np.int64)
     with pytest.raises(TypeError, match="argument 'targets' must be a C-contiguous uint32 array"):
         compiled.place_synapses(*bad)
     bad = list(args)
-    bad[4] = np.zeros(2 * n, np.int64)[::2]
+    bad[5] = np.zeros((1, 2 * n), np.int64)[:, ::2]
     with pytest.raises(TypeError, match=r"'cursor' .*\(C-contiguous: False\)"):
         compiled.place_synapses(*bad)
     bad = list(args)
-    bad[7] = 1.5
+    bad[8] = 1.5
     with pytest.raises(TypeError, match="argument 'kind' must be a int64 scalar, got 1.5"):
         compiled.place_synapses(*bad)
     # src and dst of another integer type are converted, not misread
     cursor[:] = [0, 2, 3, 3]  # where each source's synapses start
     compiled.place_synapses(np.array([0, 0, 1], np.int16), np.array([2, 1, 0], np.uint8), *args[2:])
-    assert cursor.tolist() == [2, 3, 3, 3] and targets.tolist() == [2, 1, 0]
+    assert cursor.tolist() == [[2, 3, 3, 3]] and targets.tolist() == [2, 1, 0]
     # unsigned 2-byte indices (populations of up to 65 536 neurons) run without a conversion,
     # and float32 weights per synapse are placed as given
     cursor[:] = [0, 2, 3, 3]
     w32 = np.zeros(3, np.float32)
-    compiled.place_synapses(np.array([1, 0, 0], np.uint16), np.array([0, 2, 1], np.uint16), 0, 0, cursor,
-                            targets, args[6], 7, empty, empty, w32, np.array([0.5, 1.5, 2.5], np.float32))
-    assert targets.tolist() == [2, 1, 0] and w32.tolist() == [1.5, 2.5, 0.5] and args[6].tolist() == [7] * 3
+    u2 = np.uint16
+    given = np.array([0.5, 1.5, 2.5], np.float32)
+    compiled.place_synapses(np.array([1, 0, 0], u2), np.array([0, 2, 1], u2), 0, 0, cuts, cursor, targets,
+                            kinds, 7, -1, empty, empty, w32, given)  # fmt: skip
+    assert targets.tolist() == [2, 1, 0] and w32.tolist() == [1.5, 2.5, 0.5] and kinds.tolist() == [7] * 3
+    # two parts by target, [0, 2) and [2, 4): source 0's target 2 goes to part 1's slots
+    two = np.array([[0, 1, 2, 2], [2, 3, 3, 3]], np.int64)
+    src, dst, cuts2 = np.array([0, 0, 1], u2), np.array([2, 1, 0], u2), np.array([0, 2, 4], np.int64)
+    compiled.place_synapses(src, dst, 0, 0, cuts2, two, targets, kinds, 1, 1, empty, empty, empty32, empty32)
+    assert targets[2] == 2 and two.tolist() == [[0, 1, 2, 2], [3, 3, 3, 3]]  # part 1 only
+    compiled.place_synapses(src, dst, 0, 0, cuts2, two, targets, kinds, 1, 0, empty, empty, empty32, empty32)
+    assert targets.tolist() == [1, 0, 2] and two.tolist() == [[1, 2, 2, 2], [3, 3, 3, 3]]  # then part 0
     assert fast_compiled.place_index(np.dtype(np.uint16), np.dtype(np.uint32)) == "uint32"
     assert fast_compiled.place_index(np.dtype(np.int32), np.dtype(np.uint16)) == "int64"
 

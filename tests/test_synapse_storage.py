@@ -133,3 +133,32 @@ def test_fixed_total_number_comes_sorted_by_source_with_uniform_pairs():
     counts = np.bincount(pre * 8 + post, minlength=64).reshape(8, 8)
     off = counts[~np.eye(8, dtype=bool)]
     assert off.min() > 300 and off.max() < 420  # 357 a pair of distinct neurons
+
+
+def test_spikes_are_the_same_on_one_and_two_delivery_threads():
+    """With ``threads=2`` the loop splits the synapses into two parts by target, delivered
+    on a thread each (the loop compiled with parallel=True): every target adds its input in
+    the same order, so the spikes equal one thread's and the reference backend's; the
+    groups still read back their synapses."""
+    out = {}
+    for threads in (1, 2):
+        net, spikes = _mixed("fast", "float32")
+        net.threads = threads
+        given = [sorted(zip(g.src.tolist(), g.dst.tolist(), np.asarray(g.weight).tolist()))
+                 for g in net.projections]  # fmt: skip
+        net.run(60.0, progress=False)
+        out[threads] = _spikes(spikes)
+        indptr = net._fast_synapses[1][0]
+        assert indptr.shape == (threads, 501)
+        if threads == 2:  # two parts of about the same size
+            sizes = np.diff(indptr[:, [0, -1]], axis=1).ravel()
+            assert abs(int(sizes[0]) - int(sizes[1])) < 0.2 * sizes.sum()
+        for g, want in zip(net.projections, given):
+            assert sorted(zip(g.src.tolist(), g.dst.tolist(), np.asarray(g.weight).tolist())) == want
+            assert np.all(np.diff(g.src.astype(np.int64)) >= 0)
+    ref, ref_spikes = _mixed("reference", "float32")
+    ref.run(60.0, progress=False)
+    assert len(out[1][0]) > 300
+    assert out[1] == out[2] == _spikes(ref_spikes)
+    with pytest.raises(ValueError, match="threads must be"):
+        Network(threads=0)

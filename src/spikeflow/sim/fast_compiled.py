@@ -80,9 +80,9 @@ RUN_STEPS = [
     ("cells", [("v", "float64", 1), ("g_ex", "float64", 1), ("g_in", "float64", 1),
                ("refractory", "float64", 1), ("xstate", "float64", 2)]),
     ("inputs", [("buf", "float64", 3), ("ext", "float64", 2), ("has_ext", "bool", 0)]),
-    ("synapses", [("indptr", "int64", 1), ("targets", "uint32", 1), ("kinds", "uint16", 1),
+    ("synapses", [("indptr", "int64", 2), ("targets", "uint32", 1), ("kinds", "uint16", 1),
                   ("weights", "float64", 1), ("weights32", "float32", 1), ("weight_mode", "int64", 0),
-                  ("group_delays", "int64", 1), ("rings", "uint8", 1), ("dense", "int64", 1),
+                  ("group_delays", "int64", 1), ("rings", "uint8", 1), ("dense", "int64", 2),
                   ("uniform_delay", "int64", 0)]),
     ("records", [("record", "int64", 1), ("rec_steps", "int64", 1), ("rec_ids", "int64", 1),
                  ("n_rec", "int64", 0), ("state_idx", "int64", 1), ("state_every", "int64", 0),
@@ -94,9 +94,9 @@ RUN_STEPS = [
 def _place_spec(index: str) -> list:
     return [
         ("src", index, 1), ("dst", index, 1), ("pre_offset", "int64", 0), ("post_offset", "int64", 0),
-        ("cursor", "int64", 1), ("targets", "uint32", 1), ("kinds", "uint16", 1), ("kind", "int64", 0),
-        ("weights", "float64", 1), ("weight", "float64", 1), ("weights32", "float32", 1),
-        ("weight32", "float32", 1),
+        ("cuts", "int64", 1), ("cursor", "int64", 2), ("targets", "uint32", 1), ("kinds", "uint16", 1),
+        ("kind", "int64", 0), ("only", "int64", 0), ("weights", "float64", 1), ("weight", "float64", 1),
+        ("weights32", "float32", 1), ("weight32", "float32", 1),
     ]  # fmt: skip
 
 
@@ -114,11 +114,11 @@ EXPORTS = {
     "dense_sources": (
         "fast_synapses.dense_sources",
         [
-            ("indptr", "int64", 1),
+            ("indptr", "int64", 2),
             ("targets", "uint32", 1),
             ("kinds", "uint16", 1),
             ("rings", "uint8", 1),
-            ("dense", "int64", 1),
+            ("dense", "int64", 2),
         ],
         None,
     ),

@@ -68,79 +68,31 @@ def _threshold(u, held, v_reset, v_th):  # noqa: ANN001, ANN202
 
 
 @nb.njit(**_opts)
-def run_steps(n_steps, t0, layout, cells, inputs, synapses, records, rewards, plastic, work):  # noqa: ANN001, ANN201
-    """Advance ``n_steps`` steps from absolute step ``t0``; the arrays come in groups:
-    ``layout = (pop_lo, pop_hi, pop_code, pop_params, nparam)``, ``cells = (v, g_ex, g_in,
-    refractory, xstate)``, ``inputs = (buf, ext, has_ext)``, ``synapses = (indptr,
-    targets, kinds, weights, weights32, weight_mode, group_delays, rings, dense,
-    uniform_delay)`` and ``records =
-    (record, rec_steps, rec_ids, n_rec, state_idx, state_every, state_out, n_state)``
-    (:data:`spikeflow.sim.fast_compiled.RUN_STEPS` lists them with their types).
-    Population ``k`` holds neurons
-    ``pop_lo[k]:pop_hi[k]`` of model ``pop_code[k]`` with parameters ``pop_params[k]``.
-    ``ext [n_steps, N]`` is the external input (read only when ``has_ext``: without inputs
-    the reference adds nothing); static synapses are CSR by source neuron (``indptr``,
-    unsigned ``targets``), each with its group ``kinds[s]`` (2 bytes: the projection it
-    came from), whose delay (steps) is ``group_delays[kind]`` and ring ``rings[kind]`` (1
-    where it feeds the inhibitory ring of a two-receptor model); its weight is
-    ``weights[kind]`` (``weight_mode`` 0: one weight a group), ``weights[s]`` (1: float64
-    per synapse) or ``weights32[s]`` (2: float32 per synapse); ``dense`` marks the sources
-    whose synapses reach consecutive targets through one ring
-    (:func:`spikeflow.sim.fast_synapses.dense_sources`);
-    ``uniform_delay`` is their common delay when they share one (else -1); spikes of neurons with ``record[i]
-    >= 0`` are appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``)
-    from ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps
-    from row ``n_state``. ``plastic`` is the tuple of plastic-projection arrays made by
-    :func:`spikeflow.sim.fast_runner.pack_plastic` (empty projections: nothing to do) and
-    ``rewards [n_steps]`` the reward delivered at each step; a source population (code 3)
-    fires where ``ext`` is positive. Returns ``(n_rec, n_state, steps_done, code)``.
-    Izhikevich neurons (code 4) keep ``u`` in ``g_ex`` and their ``a, b, c, d`` in the
-    rows of ``nparam [N, 4]``; Hodgkin-Huxley neurons (code 5, exponential Euler) keep
-    their gates m, h, n in ``g_ex``, ``g_in`` and ``refractory``; AdEx neurons (code 6,
-    RK4) keep ``w`` in ``g_ex``; models generated from a specification (codes from
-    :data:`~spikeflow.sim.fast_layout.SPEC_CODE`) keep their first state variable in ``v``
-    and the others in the rows of ``xstate [S, N]``. It stops before a step whose records might not fit (code
-    -2 spikes, -3 states: grow and call again) and after a step that left a potential not
-    finite (code = the neuron); -1 when all steps ran. ``work`` holds the loop's scratch
-    arrays, made by :func:`work_arrays` (allocating them here would compile NumPy's
-    allocation overloads into every first run)."""
-    pop_lo, pop_hi, pop_code, pop_params, nparam = layout
-    v, g_ex, g_in, refractory, xstate = cells
-    buf, ext, has_ext = inputs
+def _deliver_spikes(slot, fired, n_fired, buf, synapses):  # noqa: ANN001, ANN202
+    """Add the spikes of the ``n_fired`` neurons ``fired`` (emitted at ring slot ``slot``)
+    into the ring buffers ``buf``, through the static synapses (see :func:`run_steps`).
+    The synapses come in parts by target neuron (``indptr [P, N + 1]``: part ``p``'s
+    synapses of source ``i`` are ``indptr[p, i]:indptr[p, i + 1]``, each part CSR by
+    source over its own targets), so parts write disjoint targets and may run on threads
+    of their own (the loop compiled with ``parallel=True``, :mod:`spikeflow.sim.fast_specialise`;
+    here, compiled without, one after the other). A target's inputs are added in one
+    order whatever the number of parts: by source, then group, then place."""
     indptr, targets, kinds, weights, weights32, weight_mode, group_delays, rings, dense, uniform_delay = (
         synapses
     )
-    record, rec_steps, rec_ids, n_rec, state_idx, state_every, state_out, n_state = records
-    N = v.shape[0]
     L = buf.shape[1]
-    fired, spk, scratch, scratch_bits, scratch_scale = work
-    for i in range(N):
-        spk[i] = 0.0
-    n_recorded = 0
-    for i in range(N):
-        if record[i] >= 0:
-            n_recorded += 1
-    for k in range(n_steps):
-        t = t0 + k
-        # stop before a step whose spikes or sample might not fit: the caller grows them
-        if n_rec + n_recorded > rec_steps.shape[0]:
-            return n_rec, n_state, k, -2
-        if state_idx.shape[0] > 0 and t % state_every == 0 and n_state >= state_out.shape[0]:
-            return n_rec, n_state, k, -3
-        slot = t % L
-        _update_populations(pop_lo, pop_hi, pop_code, pop_params, nparam, slot, k, v, g_ex, g_in, refractory,
-                            xstate, buf, ext, has_ext, spk, work)  # fmt: skip
-        n_fired = _gather_fired(spk, fired)
-        if n_fired < 0:
-            return n_rec, n_state, k, -n_fired - 1
+    for part in nb.prange(indptr.shape[0]):
+        ptr, first = indptr[part], dense[part]
         for f in range(n_fired):
             i = fired[f]
-            a, b = indptr[i], indptr[i + 1]
+            a, b = ptr[i], ptr[i + 1]
+            if b <= a:
+                continue
             tg, ks = targets[a:b], kinds[a:b]
             if uniform_delay > 0:  # one ring-buffer row for all synapses
                 row = slot + uniform_delay  # (t + delay) % L without a division: delay < L
                 row = row - L if row >= L else row
-                d0 = dense[i]
+                d0 = first[i]
                 if d0 >= 0:  # consecutive targets through one ring: a vector add
                     bb = buf[rings[ks[0]], row, d0 : d0 + (b - a)]
                     if weight_mode == 0:
@@ -167,6 +119,75 @@ def run_steps(n_steps, t0, layout, cells, inputs, synapses, records, rewards, pl
                         weights[a + s] if weight_mode == 1 else np.float64(weights32[a + s]))
                     row = slot + group_delays[q]
                     buf[rings[q], row - L if row >= L else row, tg[s]] += w
+
+
+@nb.njit(**_opts)
+def run_steps(n_steps, t0, layout, cells, inputs, synapses, records, rewards, plastic, work):  # noqa: ANN001, ANN201
+    """Advance ``n_steps`` steps from absolute step ``t0``; the arrays come in groups:
+    ``layout = (pop_lo, pop_hi, pop_code, pop_params, nparam)``, ``cells = (v, g_ex, g_in,
+    refractory, xstate)``, ``inputs = (buf, ext, has_ext)``, ``synapses = (indptr,
+    targets, kinds, weights, weights32, weight_mode, group_delays, rings, dense,
+    uniform_delay)`` and ``records =
+    (record, rec_steps, rec_ids, n_rec, state_idx, state_every, state_out, n_state)``
+    (:data:`spikeflow.sim.fast_compiled.RUN_STEPS` lists them with their types).
+    Population ``k`` holds neurons
+    ``pop_lo[k]:pop_hi[k]`` of model ``pop_code[k]`` with parameters ``pop_params[k]``.
+    ``ext [n_steps, N]`` is the external input (read only when ``has_ext``: without inputs
+    the reference adds nothing); static synapses are CSR by source neuron in parts by
+    target (``indptr [P, N + 1]``, unsigned ``targets``; see :func:`_deliver_spikes`),
+    each with its group ``kinds[s]`` (2 bytes: the projection it came from), whose delay
+    (steps) is ``group_delays[kind]`` and ring ``rings[kind]`` (1 where it feeds the
+    inhibitory ring of a two-receptor model); its weight is ``weights[kind]``
+    (``weight_mode`` 0: one weight a group), ``weights[s]`` (1: float64 per synapse) or
+    ``weights32[s]`` (2: float32 per synapse); ``dense [P, N]`` marks, per part, the
+    sources whose synapses reach consecutive targets through one ring
+    (:func:`spikeflow.sim.fast_synapses.dense_sources`); ``uniform_delay`` is their common
+    delay when they share one (else -1); spikes of neurons with ``record[i] >= 0`` are
+    appended to ``rec_steps``/``rec_ids`` (``rec_ids`` holds ``record[i]``) from
+    ``n_rec``; the potential of ``state_idx`` is stored every ``state_every`` steps
+    from row ``n_state``. ``plastic`` is the tuple of plastic-projection arrays made by
+    :func:`spikeflow.sim.fast_runner.pack_plastic` (empty projections: nothing to do) and
+    ``rewards [n_steps]`` the reward delivered at each step; a source population (code 3)
+    fires where ``ext`` is positive. Returns ``(n_rec, n_state, steps_done, code)``.
+    Izhikevich neurons (code 4) keep ``u`` in ``g_ex`` and their ``a, b, c, d`` in the
+    rows of ``nparam [N, 4]``; Hodgkin-Huxley neurons (code 5, exponential Euler) keep
+    their gates m, h, n in ``g_ex``, ``g_in`` and ``refractory``; AdEx neurons (code 6,
+    RK4) keep ``w`` in ``g_ex``; models generated from a specification (codes from
+    :data:`~spikeflow.sim.fast_layout.SPEC_CODE`) keep their first state variable in ``v``
+    and the others in the rows of ``xstate [S, N]``. It stops before a step whose records might not fit (code
+    -2 spikes, -3 states: grow and call again) and after a step that left a potential not
+    finite (code = the neuron); -1 when all steps ran. ``work`` holds the loop's scratch
+    arrays, made by :func:`work_arrays` (allocating them here would compile NumPy's
+    allocation overloads into every first run)."""
+    pop_lo, pop_hi, pop_code, pop_params, nparam = layout
+    v, g_ex, g_in, refractory, xstate = cells
+    buf, ext, has_ext = inputs
+    record, rec_steps, rec_ids, n_rec, state_idx, state_every, state_out, n_state = records
+    N = v.shape[0]
+    L = buf.shape[1]
+    fired, spk, scratch, scratch_bits, scratch_scale = work
+    for i in range(N):
+        spk[i] = 0.0
+    n_recorded = 0
+    for i in range(N):
+        if record[i] >= 0:
+            n_recorded += 1
+    for k in range(n_steps):
+        t = t0 + k
+        # stop before a step whose spikes or sample might not fit: the caller grows them
+        if n_rec + n_recorded > rec_steps.shape[0]:
+            return n_rec, n_state, k, -2
+        if state_idx.shape[0] > 0 and t % state_every == 0 and n_state >= state_out.shape[0]:
+            return n_rec, n_state, k, -3
+        slot = t % L
+        _update_populations(pop_lo, pop_hi, pop_code, pop_params, nparam, slot, k, v, g_ex, g_in, refractory,
+                            xstate, buf, ext, has_ext, spk, work)  # fmt: skip
+        n_fired = _gather_fired(spk, fired)
+        if n_fired < 0:
+            return n_rec, n_state, k, -n_fired - 1
+        _deliver_spikes(slot, fired, n_fired, buf, synapses)
+        for f in range(n_fired):
+            i = fired[f]
             if record[i] >= 0:
                 rec_steps[n_rec] = t
                 rec_ids[n_rec] = record[i]

@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import _checks
 from .._progress import ProgressBar
 from ..neurons import adex, hodgkin_huxley, izhikevich, lif
-from . import fast_compiled
 from . import fast_layout as F
 from .fast_builtin import BUILTIN
+from .fast_packing import bounded, buf_len, compiled_loop, static_synapses
 from .monitors import RateMonitor, SpikeMonitor, StateMonitor
 from .plastic import N_PLASTIC_PARAMS
 
@@ -27,118 +26,6 @@ CHUNK = 1000  # steps per call of the loop
 # where external inputs are staged for it ([steps, N]), as many steps (100 to CHUNK) as
 # fit in EXT_BYTES, so the staging array stays in cache (12 500 neurons: 100 steps, 10 MB)
 EXT_BYTES, EXT_MIN_STEPS = 2**21, 100
-
-
-def _compiled(total: int) -> fast_compiled.CompiledLoop | None:
-    """The compiled loop where it can run a network of ``total`` neurons (it takes 4-byte
-    targets), else ``None``: compile with Numba."""
-    return fast_compiled.load() if total < 2**32 else None
-
-
-MAX_GROUPS = 2**16  # the loop's group index per synapse is 2 bytes
-
-
-def _static_synapses(net: Network, offsets: dict, total: int) -> tuple:
-    """The static projections as CSR by presynaptic neuron ``(indptr, targets, kinds,
-    weights, weights32, weight_mode, group_delays, rings, dense, uniform_delay)`` for
-    :func:`~spikeflow.sim.fast_cpu.run_steps`, cached on the network until its projections
-    change (repeated short runs do not rebuild a million synapses each time). Each synapse
-    carries its target (4 bytes), its group (2 bytes: the delay and ring are the group's)
-    and, where some group has weights per synapse, its weight (in the network's
-    ``weight_dtype``); else each group's one weight is looked up. Groups are placed one
-    source population at a time, and each group drops its own arrays once placed
-    (:meth:`~spikeflow.sim.synapses.SynapseGroup.release`), so the CSR arrays are the only
-    copy and the peak stays near their size."""
-    cached = getattr(net, "_fast_synapses", None)
-    if cached is not None and cached[0] is net._built:
-        return cached[1]
-    groups = net._built
-    ring_len = buf_len(net)
-    if len(groups) > MAX_GROUPS:
-        raise ValueError(f"the fast backend takes at most {MAX_GROUPS} groups of synapses (one per connect, "
-                         f"and per delay where delays are per synapse), got {len(groups)}: connect "
-                         "populations with fewer calls, or use backend='reference'")  # fmt: skip
-    for g in groups:  # the loop and place_synapses index without bounds checks: all checked here
-        name = f"the synapses {g.pre.name!r} -> {g.post.name!r}"
-        src, dst, weight = g.src, g.dst, g.weight
-        bounded(f"sources of {name}", src, g.pre.n)
-        bounded(f"targets of {name}", dst, g.post.n)
-        if src.ndim != 1 or src.shape != dst.shape or weight.shape != src.shape:
-            raise ValueError(f"{name} have source, target and weight arrays of different shapes")
-        if not 1 <= g.delay < ring_len:
-            raise ValueError(f"{name} have delay {g.delay} steps, outside [1, {ring_len - 1}]")
-    n_syn = sum(g.size for g in groups)
-    # one delay for all synapses (the common case): the loop then reads no group delays
-    uniform = groups[0].delay if n_syn and all(g.delay == groups[0].delay for g in groups) else -1
-    # weights per group where each group has one (a zero-stride view), else per synapse
-    by_group = all(g.weight.strides[0] == 0 for g in groups if g.size)
-    mode = 0 if by_group else (2 if net.weight_dtype == np.float32 else 1)
-    weight_bytes = (0, 8, 4)[mode]
-    _checks.allocation(
-        f"the fast loop's arrays of {n_syn} synapses", n_syn * (6 + weight_bytes) + 16 * (total + 1),
-        "use fewer synapses, or Network(weight_dtype='float32')",
-    )  # fmt: skip
-    indptr = np.zeros(total + 1, dtype=np.int64)
-    for g in groups:  # synapses per source neuron, then where each source's run starts
-        lo = offsets[g.pre] + 1
-        indptr[lo : lo + g.pre.n] += np.bincount(g.src, minlength=g.pre.n)
-    np.cumsum(indptr, out=indptr)
-    cursor = indptr[:-1].copy()
-    targets = np.empty(n_syn, np.uint32 if total < 2**32 else np.int64)
-    kinds = np.empty(n_syn, np.uint16)
-    weights = np.empty(n_syn if mode == 1 else 0)
-    weights32 = np.empty(n_syn if mode == 2 else 0, np.float32)
-    none64, none32 = np.empty(0), np.empty(0, np.float32)
-    ops = _compiled(total)  # place_synapses and dense_sources, compiled or (else) Numba's
-    if ops is None:
-        from . import fast_synapses as ops
-    arrays = [indptr, targets, kinds, weights, weights32, mode]
-    # by source population (stable: a source's groups keep their order), so that the arrays
-    # fill one population's rows at a time while the groups placed so far are dropped
-    order = sorted(range(len(groups)), key=lambda k: offsets[groups[k].pre])
-    for n_placed, k in enumerate(order):
-        g = groups[k]
-        if n_placed and g.pre is not groups[order[n_placed - 1]].pre:
-            _checks.return_freed_memory()  # the arrays of the groups released so far
-        own64 = np.ascontiguousarray(g.weight, np.float64) if mode == 1 else none64
-        own32 = np.ascontiguousarray(g.weight, np.float32) if mode == 2 else none32
-        ops.place_synapses(g.src, g.dst, offsets[g.pre], offsets[g.post], cursor, targets, kinds, k,
-                           weights, own64, weights32, own32)  # fmt: skip
-        g.release(arrays, k, offsets[g.pre], offsets[g.post])
-        del own64, own32
-    del cursor
-    _checks.return_freed_memory()
-    if mode == 0:
-        weights = np.array([float(g.weight[0]) if g.size else 0.0 for g in groups])
-    rings = np.array([g.receptor for g in groups], np.uint8)
-    group_delays = np.array([g.delay for g in groups], np.int64)
-    dense = np.empty(total, np.int64)  # sources whose spikes are a vector add (all-to-all)
-    ops.dense_sources(indptr, targets, kinds, rings, dense)
-    arrays[3:] = [weights, weights32, mode, group_delays, rings, dense, uniform]
-    arrays = tuple(arrays)
-    for k, g in enumerate(groups):  # the released groups read back from the final tuple
-        g.release(arrays, k, offsets[g.pre], offsets[g.post])
-    net._fast_synapses = (net._built, arrays)
-    return arrays
-
-
-def bounded(what: str, idx: np.ndarray, n: int) -> None:
-    """Raise ValueError unless ``idx`` is an integer array with every entry in ``[0, n)``:
-    the guard in front of the compiled loop, which reads and writes without bounds checks
-    (the public API validates indices where they enter; this catches anything changed
-    behind its back)."""
-    if not np.issubdtype(idx.dtype, np.integer):
-        raise ValueError(f"{what} must be integers, got dtype {idx.dtype}")
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
-        raise ValueError(f"{what} must lie in [0, {n - 1}], got [{int(idx.min())}, {int(idx.max())}]")
-
-
-def buf_len(net: Network) -> int:
-    """The ring buffers' length (steps) shared by the network's populations."""
-    lengths = {pop.buffer.shape[1] for pop in net.populations}
-    if len(lengths) != 1:
-        raise RuntimeError("populations have ring buffers of different lengths")
-    return lengths.pop()
 
 
 def _offsets(net: Network) -> tuple[dict, int]:
@@ -152,7 +39,7 @@ def _offsets(net: Network) -> tuple[dict, int]:
 
 def prepare(net: Network) -> None:
     """Pack ``net``'s static synapses for the loop ahead of a run (cached on the network)."""
-    _static_synapses(net, *_offsets(net))
+    static_synapses(net, *_offsets(net))
 
 
 def spec_codes(net: Network) -> dict:
@@ -248,7 +135,7 @@ def _pack(net: Network):  # noqa: ANN202
             if "refractory" in pop.state._fields:
                 refr[sl] = pop.state.refractory
         buf[:, :, sl] = pop.buffer
-    synapses = _static_synapses(net, offsets, total)
+    synapses = static_synapses(net, offsets, total)
     pops = list(offsets)
     pop_lo = np.array([offsets[p] for p in pops], dtype=np.int64)
     pop_hi = np.array([offsets[p] + p.n for p in pops], dtype=np.int64)
@@ -362,13 +249,15 @@ def run_fast(net: Network, steps: int, progress: bool) -> None:
     done = 0
     plastic = pack_plastic(net, offsets)
     specs = jit_specs(net)
-    compiled = _compiled(total) if not specs else None  # users' models: generated, the JIT path
+    parallel = synapses[0].shape[0] > 1  # the synapses in parts: delivered on threads
+    # users' models are generated and the parallel delivery compiled by the JIT
+    compiled = compiled_loop(total) if not specs and not parallel else None
     if compiled is not None:
         run_steps = compiled.run_steps
     else:
         from .fast_specialise import run_steps_for
 
-        run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0, specs)
+        run_steps = run_steps_for(set(layout[2].tolist()), plastic[0].shape[0] > 0, specs, parallel)
     ext_buffer = np.zeros((chunk, total) if has_ext else (1, 1))
     work = F.work_arrays(total)
     try:

@@ -50,10 +50,13 @@ def _dispatch(branches: list[tuple[int, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def module_text(codes: set[int], plastic: bool, specs: Mapping[int, Any] | None = None) -> str:
+def module_text(codes: set[int], plastic: bool, specs: Mapping[int, Any] | None = None,
+                parallel: bool = False) -> str:  # fmt: skip
     """Source of the loop for model ``codes`` (the ``*_CODE`` constants of
     :mod:`spikeflow.sim.fast_layout`; ``specs`` maps the codes of generated models to
-    their specifications), with plasticity only where ``plastic``."""
+    their specifications), with plasticity only where ``plastic``; with ``parallel``, its
+    spike delivery (:func:`~spikeflow.sim.fast_cpu._deliver_spikes`) compiled with
+    ``parallel=True``, the parts of the synapses on threads of their own."""
     from ..codegen.numba_sim import range_source
     from ..codegen.program import program
 
@@ -68,6 +71,7 @@ def module_text(codes: set[int], plastic: bool, specs: Mapping[int, Any] | None 
         "import spikeflow.sim.fast_generated as _generated\n",
         "globals().update({k: v for k, v in vars(_F).items()",
         "                  if not k.startswith('__') and k not in ('run_steps', '_update_populations')})",
+        *(["_deliver_spikes = nb.njit(parallel=True, **_F._opts)(_F._deliver_spikes.py_func)"] * parallel),
         "_opts = _F.CACHED  # this module is cached whole: its name carries the loop sources' digest\n\n",
     ]
     branches = [(code, F.UPDATES[code]) for code in sorted(set(codes) & set(F.UPDATES))]
@@ -82,15 +86,18 @@ def module_text(codes: set[int], plastic: bool, specs: Mapping[int, Any] | None 
     return "\n".join(parts)
 
 
-def run_steps_for(codes: set[int], plastic: bool, specs: Mapping[int, Any] | None = None) -> Callable:
+def run_steps_for(codes: set[int], plastic: bool, specs: Mapping[int, Any] | None = None,
+                  parallel: bool = False) -> Callable:  # fmt: skip
     """``run_steps`` for a network whose populations have model ``codes`` (see
     :func:`module_text`); the general one of :mod:`~spikeflow.sim.fast_cpu` when the
-    module cannot be written and the network has no generated model."""
+    module cannot be written and the network has no generated model (its delivery then
+    runs the parts one after the other)."""
     specs = dict(specs or {})
-    key = (tuple(sorted(codes)), bool(plastic), tuple((c, s.digest()) for c, s in sorted(specs.items())))
+    key = (tuple(sorted(codes)), bool(plastic), tuple((c, s.digest()) for c, s in sorted(specs.items())),
+           bool(parallel))  # fmt: skip
     if key in _loaded:
         return _loaded[key]
-    text = module_text(set(codes), plastic, specs)
+    text = module_text(set(codes), plastic, specs, parallel)
     # the loop's compiled code depends on these modules' functions too: Numba's cache of the
     # generated module would not see them change, its name does
     from . import fast_builtin, fast_generated, fast_layout, fast_updates

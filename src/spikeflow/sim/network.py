@@ -92,12 +92,17 @@ class Network(NetworkInputs):
             or float32, which halves the memory of weights drawn per synapse (the
             cortical microcircuit's) and rounds them to 7 significant digits; both
             backends add the same rounded weights, so their spikes stay identical.
+        threads: the threads the fast backend delivers spikes on (the synapses split by
+            target neuron, one part a thread; the spikes are the same for any number).
+            Default: the cores this process may use for networks of at least 10 million
+            static synapses and no plastic ones, else 1.
     """
 
     def __init__(self, dt_ms: float = 0.1, seed: int = 0, dtype: Any = None, backend: str = "auto",
-                 weight_dtype: Any = None) -> None:  # fmt: skip
+                 weight_dtype: Any = None, threads: int | None = None) -> None:  # fmt: skip
         self.dt_ms = _checks.positive("dt_ms", dt_ms)
         self.weight_dtype = _float_dtype(weight_dtype)
+        self.threads = None if threads is None else _checks.positive_int("threads", threads)
         self.backend = _checks.choice("backend", backend, ("auto", "reference", "fast"))
         self.seed = _checks.seed("seed", seed)
         self.float_dtype = _float_dtype(dtype)

@@ -44,7 +44,9 @@ class SynapseGroup:
     Once the fast backend has packed the group into its CSR arrays it drops its own
     (:meth:`release`): the arrays then hold the only copy, and ``src``, ``dst`` and
     ``weight`` are read back from them when asked for, sorted by source (stably: each
-    source's synapses in their given order), which is the order both backends deliver in.
+    source's synapses in their given order; where the loop splits the synapses into parts
+    by target for its threads, each source's synapses part after part, which keeps the
+    order of every target's synapses), the order both backends add each target's input in.
     """
 
     def __init__(self, pre: Any, post: Any, delay: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray):
@@ -87,9 +89,15 @@ class SynapseGroup:
     def _read_back(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         arrays, group, pre_offset, post_offset = self._packed
         indptr, targets, kinds, weights, weights32, mode = arrays[:6]
-        lo, hi = int(indptr[pre_offset]), int(indptr[pre_offset + self.pre.n])
-        mine = np.flatnonzero(kinds[lo:hi] == group) + lo
-        src = np.searchsorted(indptr, mine, side="right") - 1 - pre_offset
+        found, sources = [], []
+        for ptr in indptr:  # the parts by target, each CSR by source
+            lo, hi = int(ptr[pre_offset]), int(ptr[pre_offset + self.pre.n])
+            found.append(np.flatnonzero(kinds[lo:hi] == group) + lo)
+            sources.append(np.searchsorted(ptr, found[-1], side="right") - 1 - pre_offset)
+        mine, src = np.concatenate(found), np.concatenate(sources)
+        if len(found) > 1:  # by source again (a source's synapses part after part)
+            order = np.argsort(src, kind="stable")
+            mine, src = mine[order], src[order]
         dst = targets[mine].astype(np.int64) - post_offset
         if self._weight is not None:
             weight = np.broadcast_to(self._weight[:1], mine.shape)
