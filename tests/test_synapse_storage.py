@@ -162,3 +162,20 @@ def test_spikes_are_the_same_on_one_and_two_delivery_threads():
     assert out[1] == out[2] == _spikes(ref_spikes)
     with pytest.raises(ValueError, match="threads must be"):
         Network(threads=0)
+
+
+def test_synapses_are_counted_per_part_and_source():
+    from spikeflow.sim import fast_compiled, fast_synapses
+
+    src, dst = np.array([0, 2, 2, 1, 0], np.uint16), np.array([3, 0, 1, 2, 0], np.uint16)
+    cuts = np.array([0, 2, 4], np.int64)  # parts: targets 0-1 and 2-3
+    counters = [fast_synapses.count_synapses]
+    if fast_compiled.load() is not None:
+        counters.append(fast_compiled.load().count_synapses)
+    for count in counters:
+        counts = np.zeros((2, 4), np.int64)  # 3 sources, pre_offset 0
+        count(src, dst, 0, 0, cuts, counts)
+        assert counts.tolist() == [[0, 1, 0, 2], [0, 1, 1, 0]]
+        counts = np.zeros((2, 6), np.int64)  # the group's sources from neuron 2, targets from 1
+        count(src, dst, 2, 1, cuts, counts)
+        assert counts.tolist() == [[0, 0, 0, 1, 0, 1], [0, 0, 0, 1, 1, 1]]

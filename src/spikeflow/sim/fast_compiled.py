@@ -100,6 +100,10 @@ def _place_spec(index: str) -> list:
     ]  # fmt: skip
 
 
+def _count_spec(index: str) -> list:
+    return [*_place_spec(index)[:5], ("counts", "int64", 2)]
+
+
 # the index types place_synapses is compiled for (a group's sources and targets, both
 # converted to the wider of their two types): uint16 for populations of up to 65 536 neurons
 PLACE_INDEX = {"uint16": "u2", "uint32": "u4", "int64": "i8"}
@@ -110,6 +114,8 @@ PLACE_INDEX = {"uint16": "u2", "uint32": "u4", "int64": "i8"}
 EXPORTS = {
     "run_steps": ("fast_cpu.run_steps", RUN_STEPS, 4),
     **{f"place_synapses_{code}": ("fast_synapses.place_synapses", _place_spec(index), None)
+       for index, code in PLACE_INDEX.items()},
+    **{f"count_synapses_{code}": ("fast_synapses.count_synapses", _count_spec(index), None)
        for index, code in PLACE_INDEX.items()},
     "dense_sources": (
         "fast_synapses.dense_sources",
@@ -222,8 +228,8 @@ def _check(where: str, specs: list, values: tuple) -> None:
 
 
 class CompiledLoop:
-    """The compiled ``run_steps``, ``place_synapses``, ``dense_sources`` and
-    ``inverse_poisson`` with their arguments checked (same arguments and results as the
+    """The compiled ``run_steps``, ``place_synapses``, ``count_synapses``, ``dense_sources``
+    and ``inverse_poisson`` with their arguments checked (same arguments and results as the
     Numba functions')."""
 
     def __init__(self, module: object):
@@ -252,6 +258,16 @@ class CompiledLoop:
         index = place_index(src.dtype, dst.dtype)
         src, dst = np.ascontiguousarray(src, index), np.ascontiguousarray(dst, index)
         name = f"place_synapses_{PLACE_INDEX[index]}"
+        _check(f"compiled {name}", EXPORTS[name][1], (src, dst, *rest))
+        getattr(self.module, name)(src, dst, *rest)
+
+
+    def count_synapses(self, src: np.ndarray, dst: np.ndarray, *rest: object) -> None:
+        """:func:`spikeflow.sim.fast_synapses.count_synapses`, compiled; ``src`` and ``dst``
+        converted as for :meth:`place_synapses`."""
+        index = place_index(src.dtype, dst.dtype)
+        src, dst = np.ascontiguousarray(src, index), np.ascontiguousarray(dst, index)
+        name = f"count_synapses_{PLACE_INDEX[index]}"
         _check(f"compiled {name}", EXPORTS[name][1], (src, dst, *rest))
         getattr(self.module, name)(src, dst, *rest)
 

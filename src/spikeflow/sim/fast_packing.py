@@ -101,16 +101,14 @@ def static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     )  # fmt: skip
     cuts = _parts(net, groups, offsets, total, n_syn)
     parts = cuts.size - 1
+    # compiled at install (every part in one pass: placing the parts on threads of their
+    # own, each reading every synapse, was slower, 8.4 against 7.0 s at full scale)
+    ops = compiled_loop(total)
+    if ops is None:
+        from . import fast_synapses as ops
     indptr = np.zeros((parts, total + 1), dtype=np.int64)
     for g in groups:  # synapses per part and source neuron, then where each source's run starts
-        lo = offsets[g.pre] + 1
-        src = g.src
-        if parts == 1:
-            indptr[0, lo : lo + g.pre.n] += np.bincount(src, minlength=g.pre.n)
-            continue
-        part = np.searchsorted(cuts, g.dst.astype(np.int64) + offsets[g.post], side="right") - 1
-        counts = np.bincount(part * g.pre.n + src, minlength=parts * g.pre.n)
-        indptr[:, lo : lo + g.pre.n] += counts.reshape(parts, g.pre.n)
+        ops.count_synapses(g.src, g.dst, offsets[g.pre], offsets[g.post], cuts, indptr)
     # one running sum over the rows in turn: part after part, each CSR by source (a row's
     # first entry, 0 before the sum, becomes where its part starts)
     flat = indptr.reshape(-1)
@@ -121,11 +119,6 @@ def static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     weights = np.empty(n_syn if mode == 1 else 0)
     weights32 = np.empty(n_syn if mode == 2 else 0, np.float32)
     none64, none32 = np.empty(0), np.empty(0, np.float32)
-    # compiled at install (every part in one pass: placing the parts on threads of their
-    # own, each reading every synapse, was slower, 8.4 against 7.0 s at full scale)
-    ops = compiled_loop(total)
-    if ops is None:
-        from . import fast_synapses as ops
     arrays = [indptr, targets, kinds, weights, weights32, mode]
     # by source population (stable: a source's groups keep their order), so that the arrays
     # fill one population's rows at a time while the groups placed so far are dropped

@@ -45,6 +45,21 @@ def place_synapses(
 
 
 @nb.njit(**CACHED)
+def count_synapses(src, dst, pre_offset, post_offset, cuts, counts):  # noqa: ANN001, ANN201
+    """Add one group's synapses to ``counts [P, N + 1]``: synapse ``j`` (source ``src[j] +
+    pre_offset``, target ``dst[j] + post_offset`` in part ``p``, ``cuts[p] <= target <
+    cuts[p + 1]``) adds 1 to ``counts[p, source + 1]``, so that a running sum over the rows
+    gives :func:`place_synapses` its CSR pointers."""
+    last = cuts.shape[0] - 2
+    for j in range(src.shape[0]):
+        t = dst[j] + post_offset
+        part = 0
+        while part < last and t >= cuts[part + 1]:
+            part += 1
+        counts[part, src[j] + pre_offset + 1] += 1
+
+
+@nb.njit(**CACHED)
 def dense_sources(indptr, targets, kinds, rings, dense):  # noqa: ANN001, ANN201
     """``dense[p, i]``: the first target of source ``i``'s synapses in part ``p`` where
     they reach consecutive targets (``t0, t0 + 1, ...``) through one ring
