@@ -193,7 +193,32 @@ def test_simulate_microcircuit_writes_its_json_before_any_figure(tmp_path, capsy
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     saved = json.loads((out / "microcircuit.json").read_text())
     assert set(printed["populations"]) == set(mc.POPULATIONS) == set(saved["populations"])
-    assert printed["real_time_factor"] > 0 and "figure" not in printed
+    assert printed["real_time_factor"] > 0 and "figure" not in printed and printed["thalamic_input"] is False
     with pytest.raises(SystemExit):  # argparse: a scale above the full model
         cli_main(["simulate", "microcircuit", "--scale", "1.5", "--quiet"])
     assert "expected a number in (0, 1]" in capsys.readouterr().err
+
+
+def test_the_thalamic_pulse_drives_layer_4_and_6_in_its_window():
+    """The optional thalamic input (the reference's stimulus): 902 sources firing at
+    120 Hz for 10 ms, onto L4 and L6 only; the targets fire more in the window than
+    before it, L2/3 and L5 receive no thalamic synapse."""
+    p = mc.MicrocircuitParams(N_scaling=0.05, K_scaling=0.05, thalamic_input=True, th_start_ms=300.0)
+    k_th = p.thalamic_synapses()
+    assert k_th[[0, 1, 4, 5]].tolist() == [0, 0, 0, 0] and k_th[[2, 3, 6, 7]].min() > 0
+    spikes = p.thalamic_spikes(seed=3)
+    n = sum(s.size for s in spikes)
+    assert len(spikes) == 902 and abs(n - 902 * 1.2) < 5 * np.sqrt(902 * 1.2)  # 1.2 spikes each
+    assert min(s.min() for s in spikes if s.size) >= 300.0 and max(s.max() for s in spikes if s.size) < 310.0
+    net, pops = mc.build(p, seed=3)
+    assert net.populations[-1].name == "TH" and len(pops) == 8
+    th = [g for g in net.projections if g.pre.name == "TH"]
+    assert sum(g.size for g in th) == int(k_th.sum())
+    assert {g.post.name for g in th} == {"L4E", "L4I", "L6E", "L6I"}
+    mons = {pop.name: net.record_spikes(pop) for pop in pops}
+    net.run(340.0, progress=False)
+    for name in ("L4E", "L4I", "L6E", "L6I"):
+        t = mons[name].times_ms
+        before = np.sum((t >= 250.0) & (t < 300.0)) / 50.0
+        during = np.sum((t >= 301.5) & (t < 313.5)) / 12.0
+        assert during > 2 * before + 1, (name, before, during)

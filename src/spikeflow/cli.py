@@ -197,7 +197,7 @@ def _simulate_microcircuit(args: argparse.Namespace) -> int:
         print(f"spikeflow simulate microcircuit: scale {args.scale:g}, {args.warmup_ms:g} ms warm-up, "
               f"{args.duration_ms:g} ms recorded, seed {args.seed}")  # fmt: skip
     result = run_microcircuit(args.scale, args.duration_ms, args.warmup_ms, args.seed, backend=args.backend,
-                              progress=not args.quiet)  # fmt: skip
+                              progress=not args.quiet, thalamic_input=args.thalamic)  # fmt: skip
     stats = result.statistics()
     lines = [f"{'population':<10} {'neurons':>8} {'rate (Hz)':>10} {'CV ISI':>8} {'synchrony':>10}"]
     for name in POPULATIONS:
@@ -210,7 +210,7 @@ def _simulate_microcircuit(args: argparse.Namespace) -> int:
         f"{stats['build_s']:.2f} s, loop {stats['run_s']:.2f} s (real-time factor "
         f"{stats['real_time_factor']:.2f})"
     )
-    payload = {**stats, "network": "microcircuit", "backend": args.backend}
+    payload = {**stats, "network": "microcircuit", "backend": args.backend, "thalamic_input": args.thalamic}
     payload["fast_loop"] = fast_compiled.status()
     out = Path(args.out)
     data = out / "microcircuit.json"  # the results first: a figure that fails loses nothing
@@ -473,6 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default 0.1; 1: 77 169 neurons, 0.3 billion synapses)")  # fmt: skip
     sim.add_argument("--warmup-ms", type=_non_negative, default=500.0,
                      help="microcircuit: unrecorded time before --duration-ms (default 500)")  # fmt: skip
+    sim.add_argument("--thalamic", action="store_true",
+                     help="microcircuit: the thalamic pulse (902 neurons at 120 Hz for 10 ms from 700 ms, "
+                     "onto L4 and L6)")  # fmt: skip
     sim.add_argument("--no-plot", action="store_true", help="no figure (matplotlib not needed)")
     sim.add_argument("--regime", default="AI", choices=["SR", "AI", "SIfast", "SIslow"])
     sim.add_argument(

@@ -53,10 +53,14 @@ import numpy as np
 
 from .. import _checks
 from ..neurons import CubaLIFParams
-from ..sim import Network
+from ..sim import Network, SpikeTimes
 from ..sim import connect as rules
 
 POPULATIONS = ("L23E", "L23I", "L4E", "L4I", "L5E", "L5I", "L6E", "L6I")
+
+#: connection probabilities from the thalamic population (the reference's optional
+#: stimulus) to each population
+TH_CONNECTION_PROBABILITY = np.array([0.0, 0.0, 0.0983, 0.0619, 0.0, 0.0, 0.0512, 0.0196])
 
 #: neurons per population at full scale
 FULL_NEURONS = np.array([20683, 5834, 21915, 5479, 4850, 1065, 14395, 2948])
@@ -104,6 +108,14 @@ class MicrocircuitParams:
         delay_exc_ms, delay_inh_ms: mean delays from excitatory and inhibitory sources (ms).
         V0: ``"optimized"`` or ``"original"`` initial potentials.
         C_m (pF), tau_m_ms, tau_syn_ms (ms), E_L, V_th, V_reset (mV), t_ref_ms (ms): the neurons.
+        thalamic_input: add the thalamic population (the reference's optional stimulus):
+            ``th_neurons`` sources (not scaled with ``N_scaling``, as in the reference),
+            each firing a Poisson train of ``th_rate_hz`` from ``th_start_ms`` for
+            ``th_duration_ms``, connected by ``fixed_total_number`` with the probabilities
+            ``TH_CONNECTION_PROBABILITY`` (to L4 and L6), the excitatory weight (PSP
+            ``psp_exc_mV``) and delays of mean ``delay_th_ms``. Its synapse counts scale
+            with ``N_scaling * K_scaling`` like every other (each target keeps its
+            in-degree times ``K_scaling``).
     """
 
     N_scaling: float = 1.0
@@ -125,6 +137,12 @@ class MicrocircuitParams:
     V_th: float = -50.0
     V_reset: float = -65.0
     t_ref_ms: float = 2.0
+    thalamic_input: bool = False
+    th_neurons: int = 902
+    th_rate_hz: float = 120.0
+    th_start_ms: float = 700.0
+    th_duration_ms: float = 10.0
+    delay_th_ms: float = 1.5
 
     def __post_init__(self) -> None:
         for name in ("N_scaling", "K_scaling"):
@@ -138,6 +156,10 @@ class MicrocircuitParams:
             _checks.non_negative(name, getattr(self, name))
         _checks.real("g", self.g)
         _checks.choice("V0", self.V0, ("optimized", "original"))
+        _checks.positive_int("th_neurons", self.th_neurons)
+        for name in ("th_rate_hz", "th_start_ms", "th_duration_ms"):
+            _checks.non_negative(name, getattr(self, name))
+        _checks.positive("delay_th_ms", self.delay_th_ms)
         if self.tau_syn_ms == self.tau_m_ms:
             raise ValueError("tau_syn_ms must differ from tau_m_ms (the PSP-to-PSC conversion divides by it)")
         if min(self.neurons()) < 1:
@@ -157,6 +179,24 @@ class MicrocircuitParams:
     def synapses(self) -> np.ndarray:
         """Synapses ``[target, source]`` at this scale (integers)."""
         return np.round(self.full_synapses() * self.N_scaling * self.K_scaling).astype(np.int64)
+
+    def thalamic_synapses(self) -> np.ndarray:
+        """Synapses from the thalamic population onto each population, ``[8]`` (integers):
+        the full model's (``TH_CONNECTION_PROBABILITY`` between ``th_neurons`` sources and
+        the full populations) times ``N_scaling * K_scaling``."""
+        pairs = FULL_NEURONS.astype(np.float64) * self.th_neurons
+        full = np.log(1.0 - TH_CONNECTION_PROBABILITY) / np.log((pairs - 1.0) / pairs)
+        return np.round(full * self.N_scaling * self.K_scaling).astype(np.int64)
+
+    def thalamic_spikes(self, seed: int) -> list[np.ndarray]:
+        """The thalamic neurons' spike times (ms): in each step of the stimulus window a
+        spike with probability ``th_rate_hz * dt`` (a Poisson train on the grid), from a
+        stream of the seed's own."""
+        rng = np.random.default_rng([seed, 2014, 97])
+        steps = int(round(self.th_duration_ms / self.dt_ms))
+        first = int(round(self.th_start_ms / self.dt_ms))
+        fired = rng.random((self.th_neurons, steps)) < self.th_rate_hz * self.dt_ms * 1e-3
+        return [(first + np.flatnonzero(row)) * self.dt_ms for row in fired]
 
     def external_indegree(self) -> np.ndarray:
         """Background trains per neuron, ``[8]``."""
@@ -269,28 +309,15 @@ def projection_stream(seed: int, target: int, source: int, chunk: int = 0) -> np
     return np.random.default_rng([seed, 2014, target, source, chunk])
 
 
-def _chunks(k: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """``(target, source, chunk, synapses)`` of every chunk of every projection, in order."""
-    out = []
-    for i in range(k.shape[0]):
-        for j in range(k.shape[1]):
-            total = int(k[i, j])
-            for c, lo in enumerate(range(0, total, CHUNK_SYNAPSES)):
-                out.append((i, j, c, min(CHUNK_SYNAPSES, total - lo)))
-    return out
-
-
-def _draw(net: Network, pops: list, params: MicrocircuitParams, w: np.ndarray, r: float, i: int, j: int,
-          c: int, count: int) -> list:  # fmt: skip
-    """One chunk of the projection ``j -> i``: ``count`` synapses drawn uniformly
-    (``fixed_total_number``) with their weights and delays, as the network's synapse groups
+def _draw(net: Network, source: Any, target: Any, params: MicrocircuitParams, mean: float, d_mean: float,
+          r: float, rng: np.random.Generator, count: int) -> list:  # fmt: skip
+    """One chunk of the projection ``source -> target``: ``count`` synapses drawn uniformly
+    (``fixed_total_number``) from ``rng``, their weights normal around ``mean`` (pA,
+    signed) and their delays around ``d_mean`` (ms), as the network's synapse groups
     (:meth:`~spikeflow.sim.Network.connection_groups`, not yet added)."""
-    rng = projection_stream(net.seed, i, j, c)
-    src, dst = rules.fixed_total_number(pops[j].n, pops[i].n, count, rng)
-    mean = w[i, j]
+    src, dst = rules.fixed_total_number(source.n, target.n, count, rng)
     bounds = (0.0, math.inf) if mean > 0 else (-math.inf, 0.0)
     weight = _redrawn_normal(rng, mean, abs(mean) * params.weight_rel_std, count, *bounds)
-    d_mean = params.delay_exc_ms if POPULATIONS[j].endswith("E") else params.delay_inh_ms
     delay = _redrawn_normal(rng, d_mean, d_mean * params.delay_rel_std, count, params.dt_ms, math.inf)
     # one step more than NEST's delay: NEST adds an arriving spike to the synaptic current
     # at the end of its step, after the potential's update; CubaLIF takes the input at the
@@ -299,7 +326,7 @@ def _draw(net: Network, pops: list, params: MicrocircuitParams, w: np.ndarray, r
     delay += params.dt_ms
     np.abs(weight, out=weight)
     weight *= r
-    return net.connection_groups(pops[j], pops[i], pairs=(src, dst), weight=weight,
+    return net.connection_groups(source, target, pairs=(src, dst), weight=weight,
                                  receptor="exc" if mean > 0 else "inh", delay_ms=delay)  # fmt: skip
 
 
@@ -329,12 +356,29 @@ def build(params: MicrocircuitParams, seed: int = 1, backend: str = "auto", prog
     net = Network(dt_ms=params.dt_ms, seed=seed, backend=backend, weight_dtype="float32")
     pops = [net.population(int(n[i]), params.neuron_params(dc[i]), name=name)
             for i, name in enumerate(POPULATIONS)]  # fmt: skip
+    sources = list(pops)
+    projections = []  # (target, source index, weight (pA), mean delay (ms), synapse counts)
+    for i in range(len(POPULATIONS)):
+        for j in range(len(POPULATIONS)):
+            d_mean = params.delay_exc_ms if POPULATIONS[j].endswith("E") else params.delay_inh_ms
+            projections.append((i, j, w[i, j], d_mean, int(k[i, j])))
+    if params.thalamic_input:  # the sources after the eight populations: their indices stay
+        th = net.population(params.th_neurons, SpikeTimes(params.thalamic_spikes(seed)), name="TH")
+        sources.append(th)
+        w_th = params.psp_exc_mV * params.psc_per_psp() / math.sqrt(params.K_scaling)
+        for i, count in enumerate(params.thalamic_synapses()):
+            projections.append((i, len(POPULATIONS), w_th, params.delay_th_ms, int(count)))
     with ThreadPoolExecutor(max_workers=threads) as pool:
         drawn: deque = deque()
-        for chunk in _chunks(k):  # at most `threads` chunks prepared ahead of the one being added
-            drawn.append(pool.submit(_draw, net, pops, params, w, r, *chunk))
-            while len(drawn) > threads or (drawn and drawn[0].done()):
-                _add(net, drawn.popleft(), progress)
+        for i, j, mean, d_mean, total in projections:
+            for c, lo in enumerate(range(0, total, CHUNK_SYNAPSES)):
+                # at most `threads` chunks prepared ahead of the one being added
+                rng = projection_stream(seed, i, j, c)
+                count = min(CHUNK_SYNAPSES, total - lo)
+                drawn.append(pool.submit(_draw, net, sources[j], pops[i], params, mean, d_mean, r, rng,
+                                         count))  # fmt: skip
+                while len(drawn) > threads or (drawn and drawn[0].done()):
+                    _add(net, drawn.popleft(), progress)
         while drawn:
             _add(net, drawn.popleft(), progress)
     if params.poisson_input:
@@ -453,7 +497,9 @@ def run_microcircuit(
     _checks.non_negative("warmup_ms", warmup_ms)
     _checks.positive("duration_ms", duration_ms)
     start = time.perf_counter()
-    bar = ProgressBar(int(params.synapses().sum()), "build (synapses)", enabled=progress)
+    total = int(params.synapses().sum())
+    total += int(params.thalamic_synapses().sum()) if params.thalamic_input else 0
+    bar = ProgressBar(total, "build (synapses)", enabled=progress)
     net, pops = build(params, seed, backend, bar.update)
     net.build()
     bar.close()
