@@ -179,3 +179,14 @@ def test_synapses_are_counted_per_part_and_source():
         counts = np.zeros((2, 6), np.int64)  # the group's sources from neuron 2, targets from 1
         count(src, dst, 2, 1, cuts, counts)
         assert counts.tolist() == [[0, 0, 0, 1, 0, 1], [0, 0, 0, 1, 1, 1]]
+
+
+def test_usable_cores_falls_back_where_affinity_is_unknown(monkeypatch):
+    import os
+
+    from spikeflow import _checks
+
+    assert _checks.usable_cores() >= 1
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)  # as on macOS
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert _checks.usable_cores() == 1

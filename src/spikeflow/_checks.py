@@ -184,6 +184,17 @@ def allocation(what: str, nbytes: int, hint: str = "") -> int:
 
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the system tells it,
+    Linux; else the machine's count), at least 1."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def return_freed_memory() -> bool:
     """Hand memory that was freed but kept by the C allocator back to the system (glibc's
     ``malloc_trim``, for every arena); ``True`` where that ran. NumPy arrays of a few

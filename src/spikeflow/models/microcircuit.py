@@ -42,7 +42,6 @@ construction or the number of threads.
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -350,7 +349,7 @@ def build(params: MicrocircuitParams, seed: int = 1, backend: str = "auto", prog
         f"the microcircuit at N_scaling={params.N_scaling:g}, K_scaling={params.K_scaling:g} "
         f"({int(k.sum())} synapses)", params.memory_bytes(), "lower the scale",
     )  # fmt: skip
-    threads = len(os.sched_getaffinity(0)) if threads is None else _checks.positive_int("threads", threads)
+    threads = _checks.usable_cores() if threads is None else _checks.positive_int("threads", threads)
     w, w_ext, dc = params.weights_pA()
     r = params.resistance()
     net = Network(dt_ms=params.dt_ms, seed=seed, backend=backend, weight_dtype="float32")

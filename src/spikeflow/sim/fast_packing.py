@@ -6,7 +6,6 @@ indexes without bounds checks."""
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -38,7 +37,7 @@ def delivery_threads(net: Network, n_syn: int) -> int:
         return net.threads
 
     big = n_syn >= PARALLEL_SYNAPSES and not net.plastic
-    return len(os.sched_getaffinity(0)) if big else 1
+    return _checks.usable_cores() if big else 1
 
 
 def _parts(net: Network, groups: list, offsets: dict, total: int, n_syn: int) -> np.ndarray:
