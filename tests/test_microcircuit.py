@@ -205,6 +205,10 @@ def test_the_thalamic_pulse_drives_layer_4_and_6_in_its_window():
     """The optional thalamic input (the reference's stimulus): 902 sources firing at
     120 Hz for 10 ms, onto L4 and L6 only; the targets fire more in the window than
     before it, L2/3 and L5 receive no thalamic synapse."""
+    with pytest.raises(ValueError, match="th_neurons must be >= 1, got 0"):
+        mc.MicrocircuitParams(thalamic_input=True, th_neurons=0)
+    with pytest.raises(ValueError, match="th_rate_hz"):
+        mc.MicrocircuitParams(thalamic_input=True, th_rate_hz=-1.0)
     p = mc.MicrocircuitParams(N_scaling=0.05, K_scaling=0.05, thalamic_input=True, th_start_ms=300.0)
     k_th = p.thalamic_synapses()
     assert k_th[[0, 1, 4, 5]].tolist() == [0, 0, 0, 0] and k_th[[2, 3, 6, 7]].min() > 0

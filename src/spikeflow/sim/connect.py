@@ -4,6 +4,7 @@ of several populations is split into per-population synapse groups."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -121,6 +122,48 @@ def explicit(n_pre: int, n_post: int, pre: object, post: object):  # noqa: ANN20
             f"pre and post index lists must have the same length, got {pre.size} and {post.size}"
         )
     return pre, post
+
+
+def delay_groups(delay_ms: object, n: int, dt_ms: float) -> tuple:
+    """Per-synapse delays ``delay_ms`` (ms, one for each of ``n`` synapses) grouped by their
+    step: ``(delays in steps, ascending; the permutation that orders the synapses by
+    delay, stably; where each delay's synapses end in it)``. Raises ValueError for a
+    shape other than ``(n,)``, NaN or infinite delays, and delays below one step or beyond
+    the kernels' 32-bit counters."""
+    d = np.asarray(delay_ms, dtype=np.float64)
+    if d.shape != (n,):
+        raise ValueError(f"delay_ms has shape {d.shape}; expected one delay per pair, ({n},)")
+    if not n:
+        return [], np.zeros(0, np.int64), []
+    lo, hi = float(d.min()), float(d.max())  # NaN propagates to both
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError("delay_ms contains NaN or infinite values")
+    if round(lo / dt_ms) < 1:
+        raise ValueError(
+            f"delay_ms has values down to {lo:g} ms, below one step (dt_ms={dt_ms});"
+            " expected >= dt_ms"
+        )
+    limit = _checks.MAX_PERIOD_STEPS
+    longest = round(hi / dt_ms)  # rounding is monotone: the longest delay's steps
+    if longest > limit:
+        raise ValueError(f"delay_ms has values up to {hi:g} ms; expected at most "
+                         f"{limit * dt_ms:g} ms ({limit} steps)")  # fmt: skip
+    steps = d / dt_ms
+    np.rint(steps, out=steps)
+    # grouped by a stable sort (each delay's synapses in their given order): of 16-bit keys
+    # where the delays allow, which NumPy sorts by radix, with the groups counted, where
+    # int64 keys took a merge sort and np.unique a second sort (4.2 of the microcircuit's
+    # 18 s build at half scale)
+    steps = steps.astype(np.int16 if longest < 2**15 else np.int64)
+    order = np.argsort(steps, kind="stable")
+    if steps.dtype == np.int16:
+        counts = np.bincount(steps, minlength=1)
+        values = np.flatnonzero(counts)
+        ends = np.cumsum(counts[values])
+    else:
+        values, starts = np.unique(steps[order], return_index=True)
+        ends = np.append(starts[1:], n)
+    return [int(v) for v in values], order, [int(e) for e in ends]
 
 
 def blocks(sel: Selection, whole: bool) -> list[list[tuple[Population, np.ndarray]]]:

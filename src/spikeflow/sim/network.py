@@ -219,40 +219,7 @@ class Network(NetworkInputs):
                 "delay_ms as an array (one delay per synapse) needs pairs= between two single populations "
                 "or selections of one population each"
             )
-        d = np.asarray(delay_ms, dtype=np.float64)
-        if d.shape != (n,):
-            raise ValueError(f"delay_ms has shape {d.shape}; expected one delay per pair, ({n},)")
-        if not n:
-            return [], np.zeros(0, np.int64), []
-        lo, hi = float(d.min()), float(d.max())  # NaN propagates to both
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise ValueError("delay_ms contains NaN or infinite values")
-        if round(lo / self.dt_ms) < 1:
-            raise ValueError(
-                f"delay_ms has values down to {lo:g} ms, below one step (dt_ms={self.dt_ms});"
-                " expected >= dt_ms"
-            )
-        limit = _checks.MAX_PERIOD_STEPS
-        longest = round(hi / self.dt_ms)  # rounding is monotone: the longest delay's steps
-        if longest > limit:
-            raise ValueError(f"delay_ms has values up to {hi:g} ms; expected at most "
-                             f"{limit * self.dt_ms:g} ms ({limit} steps)")  # fmt: skip
-        steps = d / self.dt_ms
-        np.rint(steps, out=steps)
-        # grouped by a stable sort (each delay's synapses in their given order): of 16-bit keys
-        # where the delays allow, which NumPy sorts by radix, with the groups counted, where
-        # int64 keys took a merge sort and np.unique a second sort (4.2 of the microcircuit's
-        # 18 s build at half scale)
-        steps = steps.astype(np.int16 if longest < 2**15 else np.int64)
-        order = np.argsort(steps, kind="stable")
-        if steps.dtype == np.int16:
-            counts = np.bincount(steps, minlength=1)
-            values = np.flatnonzero(counts)
-            ends = np.cumsum(counts[values])
-        else:
-            values, starts = np.unique(steps[order], return_index=True)
-            ends = np.append(starts[1:], n)
-        return [int(v) for v in values], order, [int(e) for e in ends]
+        return rules.delay_groups(delay_ms, n, self.dt_ms)
 
     def connect_plastic(
         self,
