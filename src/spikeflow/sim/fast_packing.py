@@ -35,7 +35,6 @@ def delivery_threads(net: Network, n_syn: int) -> int:
     at least :data:`PARALLEL_SYNAPSES` static synapses and no plastic ones, else 1."""
     if net.threads is not None:
         return net.threads
-
     big = n_syn >= PARALLEL_SYNAPSES and not net.plastic
     return _checks.usable_cores() if big else 1
 
@@ -54,8 +53,6 @@ def _parts(net: Network, groups: list, offsets: dict, total: int, n_syn: int) ->
     running = np.cumsum(indegree)
     inner = np.searchsorted(running, n_syn * np.arange(1, parts) / parts, side="left") + 1
     return np.unique(np.concatenate([[0], np.clip(inner, 1, total - 1), [total]])).astype(np.int64)
-
-
 
 
 def static_synapses(net: Network, offsets: dict, total: int) -> tuple:
@@ -100,8 +97,8 @@ def static_synapses(net: Network, offsets: dict, total: int) -> tuple:
     )  # fmt: skip
     cuts = _parts(net, groups, offsets, total, n_syn)
     parts = cuts.size - 1
-    # compiled at install (every part in one pass: placing the parts on threads of their
-    # own, each reading every synapse, was slower, 8.4 against 7.0 s at full scale)
+    # compiled at install, every part in one pass (placing the parts on threads of their
+    # own, each reading every synapse, made the full-scale packing 8.4 s against 7.0 s)
     ops = compiled_loop(total)
     if ops is None:
         from . import fast_synapses as ops
