@@ -60,12 +60,13 @@ def runners(device: str) -> dict:
 
     layer = sf.nn.LIF(tau_mem_ms=-1.0 / math.log(DECAY), v_th=1.0, check_inputs=False, backend="fused")
     if device == "cpu":  # --smoke without a GPU: the Triton kernel through its interpreter
-        from spikeflow.kernels.gpu_triton import triton_sequence
+        from spikeflow.codegen import fused, triton_backend  # the LIF's kernels, generated
 
         def layer(x: torch.Tensor) -> torch.Tensor:
             lif = sf.nn.LIF(tau_mem_ms=-1.0 / math.log(DECAY), v_th=1.0, check_inputs=False)
-            state = lif.initial_state(x.shape[1:], x.dtype, x.device)
-            return triton_sequence("lif", x, state, lif.coeffs())[0]
+            state, c = lif.initial_state(x.shape[1:], x.dtype, x.device), lif.coeffs()
+            consts, per_neuron = fused._constants(c, tuple(state.v.shape), x.dtype, x.device)
+            return triton_backend.triton_sequence(c.params.spec, x, [state.v], consts, per_neuron, c)[0]
 
     out = {"spikeflow (triton)": layer, "plain torch loop": plain_lif}
     try:

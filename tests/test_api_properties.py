@@ -93,7 +93,9 @@ def test_decoders_accept_or_raise_value_or_type_errors(shape, fill, as_list):
 
 def test_the_properties_above_are_not_vacuous():
     # each of them does reach the successful path for ordinary arguments
-    assert neurons.LIFParams(tau_mem_ms=5.0).coeffs().decay == pytest.approx(np.exp(-0.2))
+    p = neurons.LIFParams(tau_mem_ms=5.0, v_th=5.0)
+    _, state = neurons.lif.step(torch.zeros(1), neurons.lif.init_state((1,), p)._replace(v=torch.ones(1)), p)
+    assert float(state.v) == pytest.approx(np.exp(-0.2), rel=1e-6)  # one step's decay (float32)
     net = Network(dt_ms=0.1, seed=1, backend="reference")
     a = net.population(5, neurons.LIFParams(dt_ms=0.1))
     net.connect(a, a, p=0.5, weight=0.2, delay_ms=0.2)

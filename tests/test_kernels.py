@@ -119,42 +119,55 @@ def test_gradcheck_float64_of_the_state_path(model):
     and no spike output used, the final potential (and synaptic current) is piecewise
     linear in the input and the initial state, so the kernel's backward must equal
     finite differences. (The spike outputs are checked against the reference above.)"""
-    from spikeflow.kernels import fused_cpu
-
     _, base = MODELS[model]
     params = {"lif": sf.neurons.LIFParams, "synaptic_lif": sf.neurons.SynapticLIFParams,
               "alif": sf.neurons.ALIFParams}[model](detach_reset=True, **base)  # fmt: skip
-    fn = {"lif": fused_cpu.FusedLIF, "synaptic_lif": fused_cpu.FusedSynapticLIF,
-          "alif": fused_cpu.FusedALIF}[model]  # fmt: skip
     coeffs = params.coeffs()
     x = (_input((12, 2, 3), torch.float64) * 0.9).requires_grad_(True)
-    n_states = 1 if model == "lif" else 2
-    states = [(torch.rand(2, 3, dtype=torch.float64) * 0.1).requires_grad_(True) for _ in range(n_states)]
+    fields = {"lif": ("v",), "synaptic_lif": ("v", "i"), "alif": ("v", "a")}[model]
+    states = [(torch.rand(2, 3, dtype=torch.float64) * 0.1).requires_grad_(True) for _ in fields]
+    module = {"lif": sf.neurons.lif, "synaptic_lif": sf.neurons.synaptic_lif, "alif": sf.neurons.alif}[model]
+
+    def run(x, *s):
+        start = module.init_state((2, 3), params, torch.float64)._replace(**dict(zip(fields, s)))
+        return kernels.fused_sequence(model, x, start, coeffs)
 
     def final_state(x, *s):
-        out = fn.apply(x, *s, coeffs)
+        _, final = run(x, *s)
         # the final state only; for ALIF only v: the adaptation a_T is a sum of spikes,
         # piecewise constant in the input, where finite differences see 0 and the
         # surrogate, by design, does not
-        return out[1:2] if model == "alif" else out[1:]
+        return (final.v,) if model != "synaptic_lif" else (final.v, final.i)
 
-    assert fn.apply(x, *states, coeffs)[0].sum() > 0  # spikes (and resets) do happen
+    assert run(x, *states)[0].sum() > 0  # spikes (and resets) do happen
     assert torch.autograd.gradcheck(final_state, (x, *states), eps=1e-7, atol=1e-7)
 
 
 def test_dispatcher_falls_back_and_explains():
     x = torch.rand(5, 2, 3)
     assert kernels.fused_sequence("lif", x.half(), None, sf.neurons.LIFParams().coeffs()) is None
-    reason = kernels.unsupported_reason("lif", x, sf.neurons.LIFParams(refractory_ms=2.0).coeffs())
+    reason = kernels.unsupported_reason("alif", x, sf.neurons.ALIFParams(refractory_ms=2.0).coeffs())
     assert "refractory" in reason
     meta = torch.empty(5, 2, 3, device="meta")
     assert "CPU and CUDA only" in kernels.unsupported_reason("lif", meta, sf.neurons.LIFParams().coeffs())
-    learned = sf.nn.LIF(learn_tau=True)
-    assert torch.equal(learned(x), sf.nn.LIF(backend="reference")(x))  # auto falls back
+    assert kernels.unsupported_reason("lif", x, sf.neurons.LIFParams(refractory_ms=2.0).coeffs()) is None
+    learned = sf.nn.ALIF(learn_tau=True)
+    assert torch.equal(learned(x), sf.nn.ALIF(backend="reference")(x))  # auto falls back
     with pytest.raises(ValueError, match="backend='fused' is not available here: fused kernels take fixed"):
-        sf.nn.LIF(learn_tau=True, backend="fused")(x)
+        sf.nn.ALIF(learn_tau=True, backend="fused")(x)
     with pytest.raises(ValueError, match="backend='fused' is not available here: fused kernels take fixed"):
-        sf.nn.RecurrentLIF(3, 4, learn_tau=True, backend="fused")(x)
+        sf.nn.RecurrentALIF(3, 4, learn_tau=True, backend="fused")(x)
+    # the LIF's generated kernels learn its time constant and threshold (gradients in the kernel)
+    xs = (x * 1.5).requires_grad_(True)
+    grads = []
+    for backend in ("fused", "reference"):
+        layer = sf.nn.LIF(learn_tau=True, learn_threshold=True, size=3, backend=backend).double()
+        out = layer(xs.double())
+        grads.append((out.detach(), *torch.autograd.grad((out * torch.linspace(-1, 1, 3)).sum(),
+                                                        [layer.tau_mem_ms, layer.v_th])))  # fmt: skip
+    assert torch.equal(grads[0][0], grads[1][0]) and float(grads[1][0].mean()) > 0.05
+    for a, b in zip(grads[0][1:], grads[1][1:]):
+        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
     with pytest.raises(ValueError, match=r"backend must be one of .*got 'gpu'"):
         sf.nn.LIF(backend="gpu")
 

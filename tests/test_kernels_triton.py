@@ -27,7 +27,14 @@ def _run(model, x, w, backend, **kw):
     layer = cls(backend="reference", **{**base, **kw}).to(x.dtype)
     xi = x.detach().clone().requires_grad_(True)
     state = layer.initial_state(x.shape[1:], x.dtype, x.device)
-    if backend == "triton":
+    if backend == "triton" and model == "lif":  # the LIF's kernels are generated from its specification
+        from spikeflow.codegen import fused, triton_backend
+
+        c = layer.coeffs()
+        consts, per_neuron = fused._constants(c, tuple(state.v.shape), x.dtype, x.device)
+        tensors = [getattr(state, name) for name in fused.kernel_state(c.params.spec, c)]
+        y, *_ = triton_backend.triton_sequence(c.params.spec, xi, tensors, consts, per_neuron, c)
+    elif backend == "triton":
         y, _ = gpu_triton.triton_sequence(model, xi, state, layer.coeffs())
     else:
         y = layer(xi, state)
@@ -98,9 +105,17 @@ def test_triton_gradcheck_float64_of_the_state_path(model):
         for _ in range(n_states)
     ]
 
-    def final_state(x, *s):
-        out = gpu_triton.TritonNeuron.apply(x, (model, coeffs), *s)
-        return out[1:2] if model == "alif" else out[1:]  # ALIF's a_T is piecewise constant
+    def run(x, *s):
+        if model != "lif":
+            return gpu_triton.TritonNeuron.apply(x, (model, coeffs), *s)
+        from spikeflow.codegen import fused, triton_backend  # the LIF's generated kernels
 
-    assert gpu_triton.TritonNeuron.apply(x, (model, coeffs), *states)[0].sum() > 0
+        consts, per_neuron = fused._constants(coeffs, tuple(s[0].shape), x.dtype, x.device)
+        return triton_backend.triton_sequence(params.spec, x, list(s), consts, per_neuron, coeffs)
+
+    def final_state(x, *s):
+        out = run(x, *s)
+        return tuple(out[1:2]) if model == "alif" else tuple(out[1:])  # ALIF's a_T is piecewise constant
+
+    assert run(x, *states)[0].sum() > 0
     assert torch.autograd.gradcheck(final_state, (x, *states), eps=1e-7, atol=1e-7)

@@ -83,10 +83,8 @@ def test_gradcheck_float64_recompute_path(monkeypatch):
     on the final potential, which is piecewise linear in all of them with the reset
     detached; three chunks."""
     monkeypatch.setattr(fused_linear, "CHUNK_ROWS", 8)
-    from spikeflow.kernels import fused_cpu
-
-    coeffs = sf.neurons.LIFParams(tau_mem_ms=5.0, detach_reset=True).coeffs()
-    spec = fused_linear.LinearSpec(fused_cpu.FusedLIF, coeffs)
+    params = sf.neurons.LIFParams(tau_mem_ms=5.0, detach_reset=True)
+    spec = fused_linear.SpecNeuron(params.spec, params.coeffs(), torch.float64)
     g = torch.Generator().manual_seed(0)
     x = (torch.rand((10, 2, 4), generator=g, dtype=torch.float64) * 2).requires_grad_(True)
     w = (torch.rand((3, 4), generator=g, dtype=torch.float64)).requires_grad_(True)

@@ -431,12 +431,12 @@ def test_step_loop_specialised_to_the_models_of_a_network(tmp_path, monkeypatch)
 
     src = S.module_text({F.COND_CODE}, plastic=False)
     assert f"if code == {F.COND_CODE}:" in src and "_update_cond(" in src
-    for name in ("_update_lif(", "_update_hh(", "_update_izhikevich(", "_update_adex(", "elif"):
+    for name in ("_update_izhikevich(", "_update_hh(", "_update_adex(", "elif"):
         assert name not in src
     assert "def _plastic_step(*args)" in src
     assert inspect.getsource(F.run_steps) in src
-    both = S.module_text({F.LIF_CODE, F.SOURCE_CODE}, plastic=True)
-    assert f"if code == {F.LIF_CODE}:" in both and f"elif code == {F.SOURCE_CODE}:" in both
+    both = S.module_text({F.IZH_CODE, F.SOURCE_CODE}, plastic=True)
+    assert f"if code == {F.SOURCE_CODE}:" in both and f"elif code == {F.IZH_CODE}:" in both
     assert "def _plastic_step" not in both and "_update_cond(" not in both
     compile(both, "<generated>", "exec")
     with pytest.raises(ValueError, match="no update function"):
@@ -444,10 +444,10 @@ def test_step_loop_specialised_to_the_models_of_a_network(tmp_path, monkeypatch)
 
     monkeypatch.setattr(S, "_loaded", {})
     monkeypatch.setenv("SPIKEFLOW_CACHE_DIR", str(tmp_path / "cache"))
-    fn = S.run_steps_for({F.LIF_CODE}, False)
+    fn = S.run_steps_for({F.IZH_CODE}, False)
     files = list((tmp_path / "cache").glob("spikeflow_gen_loop_*.py"))
     assert len(files) == 1 and fn is not F.run_steps
-    assert S.run_steps_for({F.LIF_CODE}, False) is fn  # loaded once per process
+    assert S.run_steps_for({F.IZH_CODE}, False) is fn  # loaded once per process
     blocker = tmp_path / "not_a_dir"
     blocker.write_text("")
     monkeypatch.setenv("SPIKEFLOW_CACHE_DIR", str(blocker))

@@ -2,8 +2,9 @@
 prints. Hand-written models are asked the same questions their users' code asks (can
 the network simulator's fast backend run a population of it, does a fused kernel apply),
 so the table cannot drift from the code; models defined by a specification have all
-four backends generated. The leaky integrator (``li``) is a specification behind its
-parameter class (``LIParams``): listed as such, with the backends its class reaches."""
+four backends generated. The LIF, the current-based LIF and the leaky integrator
+(``lif``, ``cuba_lif``, ``li``) are specifications behind their parameter classes
+(``LIFParams``, ...): listed as such, with the backends their classes reach."""
 
 from __future__ import annotations
 
@@ -123,15 +124,12 @@ SHOW_BACKENDS = {
 
 def show_code(name: str, backend: str) -> str:
     """The generated source of model ``name`` for ``backend`` (one of :data:`BACKENDS`)."""
-    from ..neurons.spec import get, registered
+    from ..neurons.spec import class_specs, get, registered
     from .runtime import generated_text
 
     if backend not in SHOW_BACKENDS:
         raise ValueError(f"backend must be one of {', '.join(SHOW_BACKENDS)}, got {backend!r}")
-    from ..neurons import cuba_lif, leaky_integrator
-
-    behind = [cuba_lif.spec(), *(leaky_integrator.spec(m) for m in ("delta", "current"))]  # behind a class
-    for model_spec in behind:
+    for model_spec in class_specs():
         if name == model_spec.name:
             return generated_text(model_spec, SHOW_BACKENDS[backend])
     if name not in registered():

@@ -64,12 +64,16 @@ def _surrogate_args(coeffs: Any, dtype: torch.dtype) -> tuple:
 def kernel_inputs(ctx: Any, x: torch.Tensor, consts: torch.Tensor, info: tuple, states: tuple) -> tuple:
     """The forward kernels' inputs ``(x [T, n], state [S, n] (updated in place by the
     kernel), constants)`` as contiguous copies in ``x``'s dtype; saves what the backward
-    pass needs on ``ctx``."""
+    pass needs on ``ctx`` (nothing on :class:`_NoCtx`)."""
     T, n = x.shape[0], states[0].numel()
     x2 = x.detach().contiguous().reshape(T, n)
-    s = torch.stack([st.detach().reshape(n).to(x.dtype) for st in states]).contiguous()
+    if len(states) == 1:  # (a copy: the kernel updates it in place)
+        s = states[0].detach().reshape(1, n).to(x.dtype, copy=True).contiguous()
+    else:
+        s = torch.stack([st.detach().reshape(n).to(x.dtype) for st in states])
     c = consts.detach().contiguous()
-    ctx.save_for_backward(x2, s.clone(), c)
+    if not isinstance(ctx, _NoCtx):
+        ctx.save_for_backward(x2, s.clone(), c)
     ctx.info, ctx.shape, ctx.state_shape = info, x.shape, states[0].shape
     return x2, s, c
 
@@ -94,7 +98,28 @@ def incoming_gradients(gout: Any, gstates: tuple, steps: int, n: int, like: torc
     return gz, stride, gs
 
 
-class _CPUFunction(torch.autograd.Function):
+_kernel_sets: dict = {}  # see _cpu_kernels
+
+
+def _cpu_kernels(module: Any, per_neuron: bool, coeffs: Any, dtype: torch.dtype) -> tuple:
+    """``(forward, backward, stored, surrogate arguments)`` of a generated module for a
+    variant, surrogate and dtype, looked up once (a small layer's call is mostly such
+    lookups otherwise)."""
+    spike = coeffs.spike
+    key = (module.__name__, per_neuron, coeffs.refractory_steps > 0, dtype, getattr(spike, "name", None),
+           getattr(spike, "slope", None), coeffs.detach_reset)  # fmt: skip
+    found = _kernel_sets.get(key)
+    if found is None:
+        sfx = suffix(per_neuron, coeffs)
+        surrogate = _surrogate_args(coeffs, dtype)
+        name = f"backward{sfx}"  # one kernel per surrogate shape (spiking models)
+        backward = getattr(module, f"{name}_{surrogate[1]}", None) or getattr(module, f"{name}_0")
+        forward = getattr(module, f"forward{sfx}")
+        found = _kernel_sets[key] = (forward, backward, module.STORED[sfx], surrogate)
+    return found
+
+
+class FusedSpecCPU(torch.autograd.Function):
     """``(x [T, *s], consts, info, *state0 [*s]) -> (out [T, *s], *state_T [*s])``."""
 
     @staticmethod
@@ -102,7 +127,7 @@ class _CPUFunction(torch.autograd.Function):
         module, per_neuron, coeffs = info
         x2, s, c = kernel_inputs(ctx, x, consts, info, states)
         out = buffers.empty(tuple(x2.shape), x.dtype)
-        forward = getattr(module, "forward" + suffix(per_neuron, coeffs))
+        forward = _cpu_kernels(module, per_neuron, coeffs, x.dtype)[0]
         forward(x2.numpy(), s.numpy(), c.numpy(), out.numpy())
         return kernel_outputs(ctx, out, s)
 
@@ -113,14 +138,10 @@ class _CPUFunction(torch.autograd.Function):
         module, per_neuron, coeffs = ctx.info
         x2, s0, c = ctx.saved_tensors
         T, n = x2.shape
-        sfx = suffix(per_neuron, coeffs)
-        stored = module.STORED[sfx]
+        _, kernel, stored, (nd, kind, slope, halfpi) = _cpu_kernels(module, per_neuron, coeffs, x2.dtype)
         gz, _, gs = incoming_gradients(gout, gstates, T, n, x2)
         gx = buffers.empty((T, n), x2.dtype)
         gc = torch.zeros(c.shape if per_neuron else (1, 1), dtype=x2.dtype)
-        nd, kind, slope, halfpi = _surrogate_args(coeffs, x2.dtype)
-        name = f"backward{sfx}"  # one kernel per surrogate shape (spiking models)
-        kernel = getattr(module, f"{name}_{kind}", None) or getattr(module, f"{name}_0")
         kernel(x2.numpy(), s0.numpy(), c.numpy(), gz.numpy(), gs.numpy(), nd, kind, slope, halfpi,
                backward_block(T, stored), gx.numpy(), gc.numpy())  # fmt: skip
         return (gx.reshape(ctx.shape), gc if per_neuron else None, None, *state_gradients(gs, ctx, coeffs))
@@ -152,32 +173,60 @@ def state_gradients(gs: torch.Tensor, ctx: Any, coeffs: Any) -> list:
     return [None if name == "refractory" else gs[i].reshape(ctx.state_shape) for i, name in enumerate(names)]
 
 
+_plans: dict = {}  # (id(coeffs), device type, dtype) -> (coeffs, plan): see _plan
+
+
+def _plan(spec: Any, x: torch.Tensor, coeffs: Any) -> tuple:
+    """``(reason, state fields, constants or None)`` of ``coeffs`` on ``x``'s device and
+    dtype, remembered per coefficients object where its values are fixed (a layer passes
+    the same object on every call: a small call skips re-deriving them); coefficients
+    with learnable tensors are made afresh on each call and not kept."""
+    from ..kernels.conventions import per_coeffs
+
+    def make() -> tuple:
+        reason = unsupported_reason(spec, x, coeffs)
+        if reason is not None:
+            return reason, None, None
+        names = kernel_state(spec, coeffs)
+        fixed = not any(isinstance(v, torch.Tensor) for v in coeffs.values)
+        return None, names, _constants(coeffs, (1,), x.dtype, x.device)[0] if fixed else None
+
+    key = (id(coeffs), x.device.type, x.dtype)
+    hit = _plans.get(key)
+    if hit is not None and hit[0] is coeffs:  # (only fixed coefficients are kept)
+        return hit[1]
+    if any(isinstance(v, torch.Tensor) for v in coeffs.values):
+        return make()
+    return per_coeffs(_plans, key, coeffs, make)
+
+
 def fused_sequence(spec: Any, x: torch.Tensor, state: Any, coeffs: Any) -> tuple[torch.Tensor, Any] | None:
     """Run ``spec`` over ``x [T, batch, *features]`` from ``state`` in one fused call:
     ``(outputs [T, ...], final state)``, or ``None`` when no kernel applies."""
-    if unsupported_reason(spec, x, coeffs) is not None:
+    from ..kernels import threads
+
+    reason, names, consts = _plan(spec, x, coeffs)
+    if reason is not None or (x.device.type == "cpu" and threads.fork_reason() is not None):
         return None
-    names = kernel_state(spec, coeffs)
     tensors = [getattr(state, k) for k in names]
-    consts, per_neuron = _constants(coeffs, tuple(tensors[0].shape), x.dtype, x.device)
+    per_neuron = False
+    if consts is None:  # learnable parameters: per neuron, carrying their gradients
+        consts, per_neuron = _constants(coeffs, tuple(tensors[0].shape), x.dtype, x.device)
     if x.device.type == "cuda":
         from .triton_backend import triton_sequence
 
         out, *final = triton_sequence(spec, x, tensors, consts, per_neuron, coeffs)
         return out, state._replace(**dict(zip(names, final)))
     module = runtime.generated(spec, "numba_train")
-    from ..kernels import threads
-
     threads.before_launch()
     info = (module, per_neuron, coeffs)
     needs_grad = torch.is_grad_enabled() and (
         x.requires_grad or consts.requires_grad or any(t.requires_grad for t in tensors)
     )
     if needs_grad:
-        out, *final = _CPUFunction.apply(x, consts, info, *tensors)
-    else:
-        with torch.no_grad():
-            out, *final = _CPUFunction.forward(_NoCtx(), x, consts, info, *tensors)
+        out, *final = FusedSpecCPU.apply(x, consts, info, *tensors)
+    else:  # (no autograd bookkeeping: nothing here needs a gradient, so nothing records one)
+        out, *final = FusedSpecCPU.forward(_NoCtx(), x, consts, info, *tensors)
     return out, state._replace(**dict(zip(names, final)))
 
 

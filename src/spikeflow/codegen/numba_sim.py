@@ -85,7 +85,7 @@ def range_source(prog: Program, name: str) -> str:
         if ref:
             body.append("        z = 0.0 if held else z")
         for i in sorted(prog.reset):
-            body.append(f"        n{i} = u{i} + z * (r{i} - u{i})")
+            body.append(f"        n{i} = u{i} + z * d{i}")
             new[i] = f"n{i}"
     else:
         body.append("        z = 0.0")
@@ -121,12 +121,10 @@ SIM = Path(__file__).resolve().parent.parent / "sim"
 def builtin_specs() -> list:
     """The built-in specifications whose updates the ahead-of-time compiled loop holds:
     those of :data:`spikeflow.neurons.spec.BUILTIN` and those behind a parameter class
-    (the current-based LIF's, the leaky integrator's), by name."""
-    from ..neurons import cuba_lif, leaky_integrator
-    from ..neurons.spec import BUILTIN, get
+    (:func:`~spikeflow.neurons.spec.class_specs`), by name."""
+    from ..neurons.spec import BUILTIN, class_specs, get
 
-    behind = [cuba_lif.spec(), *(leaky_integrator.spec(m) for m in ("delta", "current"))]  # of a class
-    specs = [get(name) for name in BUILTIN] + behind
+    specs = [get(name) for name in BUILTIN] + class_specs()
     return sorted(specs, key=lambda spec: spec.name)
 
 

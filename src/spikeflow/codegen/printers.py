@@ -141,7 +141,7 @@ class StepCode:
     prog: Program
     names: dict
     update: Block
-    after: Block  # threshold h and the reset values r<i>, from u
+    after: Block  # threshold h and the reset's jumps d<i> = R(u) - u, from u
     adjoint_u: Block  # gu<i> from g<i>, gz, z, sg and u
     adjoint_s: Block  # g<i> (now dL/d s') and gx from gu<i>, s', x
     adjoint_c: Block  # gk<n>: the constants' gradients this step (per neuron)
@@ -170,7 +170,9 @@ def step_code(prog: Program) -> StepCode:
     after_out = []
     if prog.threshold is not None:
         after_out.append(("h", prog.threshold))
-    after_out += [(f"r{i}", e) for i, e in sorted(prog.reset.items())]
+    # the reset as the jump it makes, R(u) - u, simplified: a reset by subtraction is then
+    # u + z * (-c) exactly (not u + z * ((u - c) - u)), a reset to a value u + z * (V - u)
+    after_out += [(f"d{i}", e - prog.post[i]) for i, e in sorted(prog.reset.items())]
     after = block(prog, after_out, "b", names)
 
     # the adjoint (module docstring of program.py): symbols for the incoming gradients
@@ -306,7 +308,7 @@ def step_lines(
         lines.append(f"{indent}z = {dialect.spike_held if ref else dialect.spike}")
     for i in range(len(prog.state)):
         lines.append(
-            f"{indent}n{i} = u{i} + z * (r{i} - u{i})" if i in prog.reset else f"{indent}n{i} = u{i}"
+            f"{indent}n{i} = u{i} + z * d{i}" if i in prog.reset else f"{indent}n{i} = u{i}"
         )
     if ref:
         lines.append(f"{indent}rn_ = {dialect.select('z > 0', 'NREF', dialect.countdown)}")
@@ -353,7 +355,7 @@ def stored_quantities(code: StepCode, per_neuron: bool, refractory: bool = False
     """The forward quantities the reverse pass of the training kernels reads at each step,
     in order: the distance to threshold ``h`` (the spike and the surrogate's derivative),
     then those of the state after the jump ``s<i>``, the integrated state ``u<i>`` and the
-    reset values ``r<i>`` that the adjoint reads (with ``per_neuron``, the constants'
+    reset values that the adjoint reads (with ``per_neuron``, the constants'
     gradients included). The kernels' forward re-run keeps only these, ``[T, len, block]``,
     and the reverse pass reads them instead of recomputing the step: for a linear model
     with a reset by subtraction that is ``h`` alone."""

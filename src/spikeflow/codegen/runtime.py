@@ -87,7 +87,10 @@ def constant_values(params: Any, tensors: dict | None = None) -> tuple:
             values = tuple(float(v) for v in constants(params.values, params.dt_ms, FLOAT_LIB))
         except (OverflowError, ZeroDivisionError):  # e.g. 1 / tau of tau = 1e-308
             values = (math.inf,)
-        if not all(math.isfinite(v) for v in values):
+        # a time constant may be math.inf (no decay): it is then a constant itself
+        unbounded = any(params.values[n] == math.inf for n, p in params.spec.parameters.items()
+                        if p.rule() == "time_constant")  # fmt: skip
+        if not all(math.isfinite(v) or (unbounded and v == math.inf) for v in values):
             shown = ", ".join(f"{k}={v!r}" for k, v in params.values.items())
             raise ValueError(
                 f"{params.spec.name}: the parameters ({shown}) with dt_ms={params.dt_ms!r} give a per-step"

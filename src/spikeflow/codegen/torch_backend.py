@@ -110,7 +110,7 @@ def step_source(prog: Program) -> list[str]:
         ]
     lines += jump_lines(prog, "    ")
     lines += code.update.lines(pr, "    ")
-    if ref:
+    if ref and prog.held:
         lines.append("    if held is not None:")
         for i in prog.held:
             lines.append(f"        u{i} = torch.where(held, p{i}, u{i})")
@@ -123,7 +123,7 @@ def step_source(prog: Program) -> list[str]:
             lines.append("        z = z * (~held).to(z.dtype)")
         lines.append("    zr = z.detach() if c.detach_reset else z")
         for i in sorted(prog.reset):
-            lines.append(f"    n{i} = u{i} + zr * (r{i} - u{i})")
+            lines.append(f"    n{i} = u{i} + zr * d{i}")
             new[i] = f"n{i}"
         out = "z"
     else:

@@ -49,9 +49,10 @@ def _neuron_params(module: nn.Module) -> dict[str, Any]:
     out = {}
     for name, m in module.named_modules():
         if isinstance(m, NeuronLayer):
-            spec = getattr(m.params, "spec", None)
-            if spec is not None:  # a model defined by a specification: its identity and values
-                p = m.params
+            from ..neurons.spec import SpecParams
+
+            if isinstance(m.params, SpecParams):  # a specification model: its identity and values
+                p, spec = m.params, m.params.spec
                 fields = {"model": spec.name, "specification": spec.digest(), **p.values, "dt_ms": p.dt_ms,
                           "surrogate": p.surrogate, "surrogate_slope": p.surrogate_slope,
                           "detach_reset": p.detach_reset}  # fmt: skip

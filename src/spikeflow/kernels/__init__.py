@@ -33,9 +33,10 @@ __all__ = [
 ]
 
 _SURROGATES = ("fast_sigmoid", "arctan", "sigmoid", "triangle", "straight_through")
-_MODELS = ("lif", "synaptic_lif", "alif")
-_CPU_FUNCTION = {"lif": "FusedLIF", "synaptic_lif": "FusedSynapticLIF", "alif": "FusedALIF"}  # in fused_cpu
-_KERNEL_STATE = {"lif": ("v",), "synaptic_lif": ("v", "i"), "alif": ("v", "a")}  # what a kernel carries
+# the hand-written kernels (the LIF's are generated from its specification: spikeflow.codegen.fused)
+_MODELS = ("synaptic_lif", "alif")
+_CPU_FUNCTION = {"synaptic_lif": "FusedSynapticLIF", "alif": "FusedALIF"}  # in fused_cpu
+_KERNEL_STATE = {"synaptic_lif": ("v", "i"), "alif": ("v", "a")}  # what a kernel carries
 
 
 def numba_available() -> bool:
@@ -48,6 +49,11 @@ def triton_available() -> bool:
     return importlib.util.find_spec("triton") is not None
 
 
+def _spec_of(coeffs: Any) -> Any:
+    """The specification of a specification model's coefficients, else ``None``."""
+    return getattr(getattr(coeffs, "params", None), "spec", None)
+
+
 def _membrane(coeffs: Any) -> Any:
     return getattr(coeffs, "membrane", coeffs)
 
@@ -58,6 +64,11 @@ _reasons: dict = {}  # (model, id(coeffs), device type, dtype) -> (coeffs, reaso
 def unsupported_reason(model: str, x: torch.Tensor, coeffs: Any) -> str | None:
     """Why no fused kernel can run this sequence, or ``None`` if one can (remembered per
     coefficients object, which a layer passes unchanged on every call)."""
+    spec = _spec_of(coeffs)
+    if spec is not None:  # a specification model (the LIF): its generated kernels
+        from ..codegen import fused
+
+        return fused.unsupported_reason(spec, x, coeffs)
     forked = threads.fork_reason() if x.device.type == "cpu" else None
     if forked is not None:
         return forked
@@ -93,6 +104,11 @@ def fused_sequence(model: str, x: torch.Tensor, state: Any, coeffs: Any) -> tupl
     Returns ``(outputs [T, ...], final_state)``, or ``None`` when no kernel applies (see
     :func:`unsupported_reason`).
     """
+    spec = _spec_of(coeffs)
+    if spec is not None:
+        from ..codegen import fused
+
+        return fused.fused_sequence(spec, x, state, coeffs)
     if unsupported_reason(model, x, coeffs) is not None:
         return None
     if x.device.type == "cuda":  # Triton; tested through its interpreter only (no GPU here)
@@ -122,20 +138,35 @@ def fused_linear_sequence(
 ) -> tuple[torch.Tensor, Any] | None:
     """Run ``model`` over ``x @ weight.T + bias`` for ``x [T, batch, *, in]`` in one fused
     call that runs in time chunks and recomputes the currents in the backward pass
-    instead of keeping them (see :mod:`spikeflow.kernels.fused_linear`).
+    instead of keeping them (see :mod:`spikeflow.kernels.fused_linear`). ``coeffs`` of a
+    specification model (the LIF's: a :class:`~spikeflow.codegen.runtime.SpecCoeffs`) run
+    its generated kernels, those of the synaptic LIF and ALIF the hand-written ones.
 
     Returns ``(spikes [T, ..., out], final_state)``, or ``None`` when no kernel applies.
     """
-    if unsupported_reason(model, x, coeffs) is not None or x.device.type != "cpu":
+    if x.device.type != "cpu" or weight.dtype != x.dtype or weight.device != x.device:
         return None
-    if weight.dtype != x.dtype or (bias is not None and bias.dtype != x.dtype) or weight.device != x.device:
+    if bias is not None and bias.dtype != x.dtype:
         return None
-    from . import fused_cpu
-    from .fused_linear import FusedLinearNeuron, LinearSpec
+    from .fused_linear import FusedLinearNeuron, HandNeuron, SpecNeuron
 
+    spec = _spec_of(coeffs)
+    if spec is not None:
+        from ..codegen import fused
+
+        if fused.unsupported_reason(spec, x, coeffs) is not None:
+            return None
+        if any(isinstance(v, torch.Tensor) for v in coeffs.values):  # learnable: the unfused path
+            return None
+        fields = fused.kernel_state(spec, coeffs)
+        neuron: Any = SpecNeuron(spec, coeffs, x.dtype)
+    else:
+        if unsupported_reason(model, x, coeffs) is not None:
+            return None
+        from . import fused_cpu
+
+        fields = _KERNEL_STATE[model]
+        neuron = HandNeuron(getattr(fused_cpu, _CPU_FUNCTION[model]), coeffs, x.dtype)
     threads.before_launch()
-    cls = {"lif": fused_cpu.FusedLIF, "synaptic_lif": fused_cpu.FusedSynapticLIF, "alif": fused_cpu.FusedALIF}
-    fields = _KERNEL_STATE[model]
-    spec = LinearSpec(cls[model], coeffs)
-    out = FusedLinearNeuron.apply(x, weight, bias, spec, *(getattr(state, f) for f in fields))
+    out = FusedLinearNeuron.apply(x, weight, bias, neuron, *(getattr(state, f) for f in fields))
     return out[0], state._replace(**dict(zip(fields, out[1:])))

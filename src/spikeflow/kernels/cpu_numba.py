@@ -1,5 +1,6 @@
-"""Fused multi-step CPU kernels (Numba): one pass over time per call for the LIF,
-synaptic LIF and ALIF neurons, forward and exact backward (BPTT of the surrogate model).
+"""Fused multi-step CPU kernels (Numba): one pass over time per call for the synaptic LIF
+and ALIF neurons, forward and exact backward (BPTT of the surrogate model); the LIF's are
+generated from its specification (:mod:`spikeflow.codegen.numba_train`).
 
 Layout: inputs and outputs are 2-D ``[T, N]`` C-contiguous arrays (``N`` = batch x
 features). Neurons are split into blocks processed in parallel; inside a block the time
@@ -86,80 +87,6 @@ def _grad_u(g, gz, s, h, u, v_reset, c, r, kr, nd, one):  # noqa: ANN001, ANN202
     direct = g * (one - r * kr * z)
     via_spike = (r * nd) * g * (-(c + kr * (u - v_reset)))
     return direct + (via_spike + gz) * s
-
-
-# ------------------------------------------------------------------------------- LIF
-# The forward pass writes spikes, the backward recompute writes h; each has its own loop
-# (a store under a flag would keep the loop from vectorising).
-@nb.njit(parallel=True, **_opts)
-def lif_forward(x, v, rest, decay, gain, v_th, v_reset, c, r, kr, z_out):  # noqa: ANN001, ANN201
-    """LIF over ``x [T, N]`` from ``v [N]`` (updated in place); spikes to ``z_out [T, N]``."""
-    T, N = x.shape
-    for b in nb.prange((N + FORWARD_BLOCK - 1) // FORWARD_BLOCK):
-        lo = b * FORWARD_BLOCK
-        hi = min(lo + FORWARD_BLOCK, N)
-        vv = v[lo:hi].copy()
-        for t in range(T):
-            xr = x[t, lo:hi]
-            zr = z_out[t, lo:hi]
-            for j in range(hi - lo):
-                u = _membrane(vv[j], xr[j], rest, decay, gain)
-                z = x.dtype.type(u - v_th >= 0)
-                zr[j] = z
-                vv[j] = _reset(u, z, v_reset, c, r, kr)
-        v[lo:hi] = vv
-
-
-@nb.njit(parallel=True, **_opts)
-def lif_backward(  # noqa: ANN201
-    x,
-    v0,
-    gz,
-    gv,
-    rest,
-    decay,
-    gain,
-    v_th,
-    v_reset,
-    c,
-    r,
-    kr,
-    nd,
-    kind,
-    k,
-    one,
-    halfpi,
-    block,
-    gx,  # noqa: ANN001
-):
-    """Gradients of :func:`lif_forward`: recompute, then reverse time. ``gv [N]`` enters as
-    dL/d(final v) and leaves as dL/d(initial v); dL/dx goes to ``gx`` (may be ``gz``)."""
-    T, N = x.shape
-    for b in nb.prange((N + block - 1) // block):
-        lo = b * block
-        hi = min(lo + block, N)
-        vv = v0[lo:hi].copy()
-        hbuf = np.empty((T, hi - lo), dtype=x.dtype)
-        for t in range(T):
-            xr = x[t, lo:hi]
-            hr = hbuf[t]
-            for j in range(hi - lo):
-                u = _membrane(vv[j], xr[j], rest, decay, gain)
-                h = u - v_th
-                hr[j] = h
-                vv[j] = _reset(u, x.dtype.type(h >= 0), v_reset, c, r, kr)
-        g = gv[lo:hi].copy()
-        s = np.empty(hi - lo, dtype=x.dtype)
-        for t in range(T - 1, -1, -1):
-            hr = hbuf[t]
-            gzr = gz[t if gz.shape[0] > 1 else 0, lo:hi]
-            gxr = gx[t, lo:hi]
-            _surrogate_row(hr, s, kind, k, one, halfpi)
-            for j in range(hi - lo):
-                gu = _grad_u(g[j], gzr[j], s[j], hr[j], hr[j] + v_th, v_reset, c, r, kr, nd, one)
-                gxr[j] = gain * gu
-                g[j] = decay * gu
-        gv[lo:hi] = g
 
 
 # ---------------------------------------------------------------------- synaptic LIF

@@ -137,21 +137,6 @@ class _Fused(torch.autograd.Function):
         return ctx.extra
 
 
-class FusedLIF(_Fused):
-    """``(x [T, *s], v0 [*s], coeffs) -> (spikes [T, *s], v_T [*s])``."""
-
-    _forward = staticmethod(K.lif_forward)
-    _backward = staticmethod(K.lif_backward)
-
-    @staticmethod
-    def forward(ctx, x, v0, coeffs):  # noqa: ANN001, ANN205
-        return FusedLIF.run(ctx, x, [v0], coeffs)
-
-    @staticmethod
-    def backward(ctx, gz, gv):  # noqa: ANN001, ANN205
-        return FusedLIF.grads(ctx, gz, gv)
-
-
 class FusedSynapticLIF(_Fused):
     """``(x, v0, i0, coeffs) -> (spikes, v_T, i_T)``."""
 

@@ -1,7 +1,9 @@
-"""A ``Linear`` layer fused with a multi-step neuron (LIF, synaptic LIF, ALIF) on CPU,
-keeping no ``[T, ..., out]`` activation but the spikes.
+"""A ``Linear`` layer fused with a multi-step neuron on CPU, keeping no ``[T, ..., out]``
+activation but the spikes: the generated kernels of a specification model (the LIF, any
+model of :mod:`spikeflow.neurons.spec`) and the hand-written ones of the synaptic LIF and
+the ALIF.
 
-``FusedLinearNeuron.apply(x, weight, bias, spec, *state0)`` computes
+``FusedLinearNeuron.apply(x, weight, bias, neuron, *state0)`` computes
 ``neuron(x @ weight.T + bias)`` over ``x [T, *batch, in]`` and returns the spikes
 ``[T, *batch, out]`` and the final state tensors. The sequence runs in time chunks of
 about :data:`CHUNK_ROWS` rows (steps x batch): the chunk's input currents are one matrix
@@ -18,7 +20,7 @@ sequence, so the layer's activation memory is its spike output alone.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import torch
 
@@ -28,12 +30,92 @@ from .cpu_numba import backward_block
 CHUNK_ROWS = 2048  # rows (steps x batch) per chunk: large enough for an efficient product
 
 
-class LinearSpec(NamedTuple):
-    """What the fused function needs besides tensors: the neuron Function class
-    (``fused_cpu.FusedLIF``...) and its coefficients."""
+class HandNeuron:
+    """The hand-written kernels of a :mod:`~spikeflow.kernels.fused_cpu` Function
+    (``FusedSynapticLIF``, ``FusedALIF``) over chunks: one ``[n]`` array per state field."""
 
-    neuron: Any
-    coeffs: Any
+    def __init__(self, cls: Any, coeffs: Any, dtype: torch.dtype) -> None:
+        m = cls._membrane(coeffs)
+        self.cls, self.consts, self.extra = cls, F._membrane_args(m, dtype), cls._extra(coeffs, dtype)
+        self.surrogate = F._surrogate_args(m, dtype)
+
+    def start(self, states: tuple, n: int) -> list:
+        """The working copy of the initial state (the kernels update it in place)."""
+        return [s.detach().reshape(n).clone() for s in states]
+
+    def snapshot(self, flat: list) -> list:
+        return [s.clone() for s in flat]
+
+    def final(self, flat: list) -> list:
+        return flat
+
+    def forward(self, cur: torch.Tensor, flat: list, z: torch.Tensor) -> None:
+        self.cls._forward(F._np(cur), *[F._np(s) for s in flat], *self.consts, *self.extra, F._np(z))
+
+    def gradients(self, g_final: tuple, n: int, dtype: torch.dtype) -> list:
+        """The final state's gradients as the backward kernel carries them back."""
+        return [torch.zeros(n, dtype=dtype) if g is None else g.reshape(n).clone() for g in g_final]
+
+    def backward(self, cur: torch.Tensor, start: list, gz: torch.Tensor, gs: list, gi: torch.Tensor) -> None:
+        steps = cur.shape[0]
+        self.cls._backward(
+            F._np(cur), *[F._np(s) for s in start], F._np(gz), *[F._np(g) for g in gs],
+            *self.consts, *self.extra, *self.surrogate, backward_block(steps), F._np(gi),
+        )  # fmt: skip
+
+    def state_gradients(self, gs: list) -> list:
+        return gs
+
+
+class SpecNeuron:
+    """The generated kernels of a specification model over chunks (fixed constants): the
+    state as one stacked ``[S, n]`` array, the refractory counter its last row in the
+    refractory variant (no gradient)."""
+
+    def __init__(self, spec: Any, coeffs: Any, dtype: torch.dtype) -> None:
+        from ..codegen import fused, runtime
+
+        self.module = runtime.generated(spec, "numba_train")
+        self.names = fused.kernel_state(spec, coeffs)
+        consts, per_neuron = fused._constants(coeffs, (1,), dtype, torch.device("cpu"))
+        assert not per_neuron  # (learnable parameters take the layer's unfused path)
+        self.c = consts.numpy()
+        self.sfx = fused.suffix(False, coeffs)
+        nd, kind, slope, halfpi = fused._surrogate_args(coeffs, dtype)
+        self.surrogate = (nd, kind, slope, halfpi)
+        name = f"backward{self.sfx}"
+        self._backward = getattr(self.module, f"{name}_{kind}", None) or getattr(self.module, f"{name}_0")
+        self._forward = getattr(self.module, f"forward{self.sfx}")
+        self.dtype = dtype
+
+    def start(self, states: tuple, n: int) -> torch.Tensor:
+        return torch.stack([s.detach().reshape(n).to(self.dtype) for s in states]).contiguous()
+
+    def snapshot(self, flat: torch.Tensor) -> torch.Tensor:
+        return flat.clone()
+
+    def final(self, flat: torch.Tensor) -> list:
+        return list(flat.unbind(0))
+
+    def forward(self, cur: torch.Tensor, flat: torch.Tensor, z: torch.Tensor) -> None:
+        self._forward(F._np(cur), F._np(flat), self.c, F._np(z))
+
+    def gradients(self, g_final: tuple, n: int, dtype: torch.dtype) -> torch.Tensor:
+        zeros = torch.zeros(n, dtype=dtype)
+        return torch.stack([zeros if g is None else g.reshape(n).to(dtype) for g in g_final]).contiguous()
+
+    def backward(self, cur: torch.Tensor, start: torch.Tensor, gz: torch.Tensor, gs: torch.Tensor,
+                 gi: torch.Tensor) -> None:  # fmt: skip
+        from ..codegen.numba_train import backward_block as spec_block
+
+        steps = cur.shape[0]
+        gc = torch.zeros((1, 1), dtype=cur.dtype)
+        block = spec_block(steps, self.module.STORED[self.sfx])
+        self._backward(F._np(cur), F._np(start), self.c, F._np(gz), F._np(gs), *self.surrogate, block,
+                       F._np(gi), F._np(gc))  # fmt: skip
+
+    def state_gradients(self, gs: torch.Tensor) -> list:
+        return [None if name == "refractory" else gs[i] for i, name in enumerate(self.names)]
 
 
 def chunk_steps(batch_rows: int, num_steps: int) -> int:
@@ -50,12 +132,13 @@ def _currents(x2: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
 
 
 class FusedLinearNeuron(torch.autograd.Function):
-    """``(x [T, *b, in], weight [out, in], bias [out] | None, spec, *state0 [*b, out])
-    -> (spikes [T, *b, out], *state_T)``: exact BPTT of ``neuron(linear(x))``."""
+    """``(x [T, *b, in], weight [out, in], bias [out] | None, neuron, *state0 [*b, out])
+    -> (spikes [T, *b, out], *state_T)``: exact BPTT of ``neuron(linear(x))``; ``neuron``
+    a :class:`SpecNeuron` or :class:`HandNeuron`."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, spec, *states):  # noqa: ANN001, ANN205
-        cls, T = spec.neuron, x.shape[0]
+    def forward(ctx, x, weight, bias, neuron, *states):  # noqa: ANN001, ANN205
+        T = x.shape[0]
         n_in, n_out = weight.shape[1], weight.shape[0]
         batch = tuple(x.shape[1:-1])
         rows = x[0].numel() // n_in  # rows of one step
@@ -65,10 +148,7 @@ class FusedLinearNeuron(torch.autograd.Function):
             x2 = x2.contiguous()
         x2 = x2.reshape(T, rows, n_in)
         w, b = weight.detach(), None if bias is None else bias.detach()
-        m = cls._membrane(spec.coeffs)
-        consts = F._membrane_args(m, x.dtype)
-        extra = cls._extra(spec.coeffs, x.dtype)
-        flat = [s.detach().reshape(n).clone() for s in states]
+        flat = neuron.start(states, n)
         tc = chunk_steps(rows, T)
         currents = F._empty((tc, rows, n_out), x.dtype)
         z = F._empty((T, n), x.dtype)
@@ -77,30 +157,27 @@ class FusedLinearNeuron(torch.autograd.Function):
             t1 = min(T, t0 + tc)
             cur = currents[: t1 - t0]
             _currents(x2[t0:t1].reshape(-1, n_in), w, b, cur.view(-1, n_out))
-            starts.append([s.clone() for s in flat])
-            cls._forward(
-                F._np(cur.view(t1 - t0, n)), *[F._np(s) for s in flat], *consts, *extra, F._np(z[t0:t1])
-            )
+            starts.append(neuron.snapshot(flat))
+            neuron.forward(cur.view(t1 - t0, n), flat, z[t0:t1])
         ctx.save_for_backward(x2, w, b)
-        ctx.starts, ctx.consts, ctx.extra = starts, consts, extra
-        ctx.surrogate = F._surrogate_args(m, x.dtype)
-        ctx.meta = (cls, T, tc, rows, n_in, n_out, tuple(x.shape), batch)
+        ctx.starts, ctx.neuron = starts, neuron
+        ctx.meta = (T, tc, rows, n_in, n_out, tuple(x.shape), batch)
         out_shape = (T, *batch, n_out)
-        return (z.reshape(out_shape), *(s.reshape(*batch, n_out) for s in flat))
+        return (z.reshape(out_shape), *(s.reshape(*batch, n_out) for s in neuron.final(flat)))
 
     @staticmethod
     def backward(ctx, gz, *g_final):  # noqa: ANN001, ANN205
         x2, w, b = ctx.saved_tensors
-        cls, T, tc, rows, n_in, n_out, x_shape, batch = ctx.meta
+        T, tc, rows, n_in, n_out, x_shape, batch = ctx.meta
+        neuron = ctx.neuron
         n = rows * n_out
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        gs = [torch.zeros(n, dtype=x2.dtype) if g is None else g.reshape(n).clone() for g in g_final]
+        gs = neuron.gradients(g_final, n, x2.dtype)
         gw = gb = None
         gx = F._empty(tuple(x2.shape), x2.dtype) if need_x else None
         currents = F._empty((tc, rows, n_out), x2.dtype)
         g_cur = F._empty((tc, n), x2.dtype)
         g_out = F._empty((tc, n), x2.dtype) if gz is None else None
-        extra = cls._backward_extra(ctx)
         for c in range((T + tc - 1) // tc - 1, -1, -1):
             t0 = c * tc
             t1, steps = min(T, t0 + tc), min(T, t0 + tc) - t0
@@ -109,10 +186,7 @@ class FusedLinearNeuron(torch.autograd.Function):
             cur = cur.view(steps, n)
             gzc = g_out[:steps].zero_() if gz is None else F.kernel_gradient(gz[t0:t1], steps, n)
             gi = g_cur[:steps]
-            cls._backward(
-                F._np(cur), *[F._np(s) for s in ctx.starts[c]], F._np(gzc), *[F._np(g) for g in gs],
-                *ctx.consts, *extra, *ctx.surrogate, backward_block(steps), F._np(gi),
-            )  # fmt: skip
+            neuron.backward(cur, ctx.starts[c], gzc, gs, gi)
             gi2 = gi.view(-1, n_out)
             if need_w:
                 xc = x2[t0:t1].reshape(-1, n_in)
@@ -122,4 +196,5 @@ class FusedLinearNeuron(torch.autograd.Function):
             if gx is not None:
                 torch.mm(gi2, w, out=gx[t0:t1].view(-1, n_in))
         gx = None if gx is None else gx.reshape(x_shape)
-        return (gx, gw, gb, None, *(g.reshape(*batch, n_out) for g in gs))
+        grads = [None if g is None else g.reshape(*batch, n_out) for g in neuron.state_gradients(gs)]
+        return (gx, gw, gb, None, *grads)

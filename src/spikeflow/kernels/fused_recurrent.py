@@ -136,7 +136,6 @@ class RecurrentKernels:
 
 
 _HAND = {  # model -> (forward kernel, backward kernel) of spikeflow.kernels.cpu_numba
-    "lif": ("lif_forward", "lif_backward"),
     "synaptic_lif": ("synaptic_forward", "synaptic_backward"),
     "alif": ("alif_forward", "alif_backward"),
 }
@@ -156,14 +155,11 @@ def hand_kernels(model: str, cls: Any, coeffs: Any, dtype: torch.dtype) -> Recur
     if model == "synaptic_lif":  # the membrane's gain slot is unused: the current enters through p_vi
         a = (*membrane[:2], *extra, *membrane[3:])
         post = (*a, nd, kind, k, one, halfpi, block)
-    elif model == "alif":
+    else:  # alif
         a = (*membrane, *extra)
         post = (*membrane, nd, *extra, kind, k, one, halfpi, block)
-    else:
-        a = membrane
-        post = (*membrane, nd, kind, k, one, halfpi, block)
     forward, backward = _HAND[model]
-    n_states = 1 if model == "lif" else 2
+    n_states = 2
     module = _driver(model, "spikeflow.kernels.cpu_numba", forward, backward, n_states)
     return RecurrentKernels(module, n_states, a, (), post)
 

@@ -50,14 +50,14 @@ from typing import Any
 from .. import _checks, surrogate
 
 INTEGRATORS = ("exact", "exp_euler", "euler", "rk4")
-CONSTRAINTS = ("real", "positive", "non_negative")
+CONSTRAINTS = ("real", "positive", "non_negative", "time_constant")  # time_constant: > 0, math.inf allowed
 
 
 @dataclass(frozen=True)
 class Parameter:
     """One parameter of a model: its default, unit (``None``: unchecked), description
-    and constraint (``"real"``, ``"positive"``, ``"non_negative"``; parameters in ms are
-    ``"positive"`` unless said otherwise)."""
+    and constraint (``"real"``, ``"positive"``, ``"non_negative"``, ``"time_constant"``:
+    positive or ``math.inf``; parameters in ms are ``"positive"`` unless said otherwise)."""
 
     default: float
     unit: str | None = None
@@ -296,7 +296,8 @@ class SpecParams:
         merged = {k: p.default for k, p in spec.parameters.items()}
         for name, value in values.items():
             if name in spec.parameters:
-                merged[name] = _checks.real(name, value)
+                time_constant = spec.parameters[name].rule() == "time_constant"
+                merged[name] = (_checks.time_constant if time_constant else _checks.real)(name, value)
         for name, value in merged.items():
             rule = spec.parameters[name].rule()
             if rule == "positive":
@@ -420,6 +421,15 @@ def define_model(name: str, **fields: Any) -> ModelSpec:
 
 
 BUILTIN = ("eif", "qif")  # modules of spikeflow.neurons holding one specification each
+
+
+def class_specs() -> list[ModelSpec]:
+    """The built-in specifications behind a parameter class (each LIF variant behind
+    ``LIFParams``, the current-based LIF's behind ``CubaLIFParams``, the leaky integrator's
+    behind ``LIParams``); not in the registry (their classes are what users pass)."""
+    from . import cuba_lif, leaky_integrator, lif
+
+    return [*lif.specs(), cuba_lif.spec(), *(leaky_integrator.spec(m) for m in ("delta", "current"))]
 
 
 def _load_builtins() -> None:

@@ -108,6 +108,11 @@ class NeuronLayer(nn.Module):
             value = torch.full(shape, float(getattr(params, self.threshold_field)))
             self.register_parameter(self.threshold_field, nn.Parameter(value))
         self._fixed_coeffs = params.coeffs()
+        spec = getattr(getattr(self._fixed_coeffs, "params", None), "spec", None)
+        if spec is not None:  # a specification model: its step generated now, not in a traced first call
+            from ..codegen import runtime
+
+            runtime.torch_step(spec)
         self.stateful = bool(stateful)
         self.record = bool(record)
         self.check_inputs = bool(check_inputs)

@@ -47,11 +47,38 @@ class _SpecBackedModel:
         return fused.unsupported_reason(c.params.spec, x, c)
 
 
-class _LIFModel:
+class _RecurrentSpecBacked:
+    """The recurrent layers of such a model: the fused recurrent driver
+    (:mod:`spikeflow.kernels.fused_recurrent`) runs its specification's generated kernels."""
+
+    def _run_fused(self, x: Any, state: Any, c: Any) -> Any:
+        return RecurrentLayer._run_fused(self, x, state, c)
+
+    def _fused_reason(self, x: Any, c: Any) -> str | None:
+        return RecurrentLayer._fused_reason(self, x, c)
+
+    def _neuron_fused_reason(self, x: Any, c: Any) -> str | None:
+        return fused.unsupported_reason(c.params.spec, x, c)
+
+    def _kernel_state(self, c: Any) -> tuple[str, ...]:
+        return tuple(fused.kernel_state(c.params.spec, c))
+
+    def _step_kernels(self, c: Any, shape: tuple, dtype: Any) -> Any:
+        from ..kernels.fused_recurrent import spec_kernels
+
+        return spec_kernels(c.params.spec, c, shape, dtype)
+
+
+class _LIFModel(_SpecBackedModel):
+    """The LIF (:func:`spikeflow.neurons.lif.spec`, one specification per reset and input
+    mode): generated kernels, refractory period and learnable time constant and threshold
+    included."""
+
     model = lif.MODEL
 
     def learned_coeffs(self, c: Any) -> Any:
-        return self.learned_membrane(c)
+        names = [*(("tau_mem_ms",) if self.learn_tau else ()), *(("v_th",) if self.learn_threshold else ())]
+        return self.params.coeffs({n: getattr(self, n) for n in names})
 
 
 class _SynapticLIFModel:
@@ -107,23 +134,8 @@ class _CubaLIFModel(_SpecBackedModel):
         return self.params.coeffs({n: getattr(self, n) for n in names})
 
 
-class _RecurrentCubaLIFModel(_CubaLIFModel):
-    def _run_fused(self, x: Any, state: Any, c: Any) -> Any:
-        return RecurrentLayer._run_fused(self, x, state, c)
-
-    def _fused_reason(self, x: Any, c: Any) -> str | None:
-        return RecurrentLayer._fused_reason(self, x, c)
-
-    def _neuron_fused_reason(self, x: Any, c: Any) -> str | None:
-        return fused.unsupported_reason(c.params.spec, x, c)
-
-    def _kernel_state(self, c: Any) -> tuple[str, ...]:
-        return tuple(fused.kernel_state(cuba_lif.spec(), c))
-
-    def _step_kernels(self, c: Any, shape: tuple, dtype: Any) -> Any:
-        from ..kernels.fused_recurrent import spec_kernels
-
-        return spec_kernels(cuba_lif.spec(), c, shape, dtype)
+class _RecurrentCubaLIFModel(_RecurrentSpecBacked, _CubaLIFModel):
+    pass
 
 
 class CubaLIF(_CubaLIFModel, NeuronLayer):
@@ -164,11 +176,11 @@ class LIFCell(_LIFModel, NeuronLayer):
     multi_step = False
 
 
-class RecurrentLIF(_LIFModel, RecurrentLayer):
+class RecurrentLIF(_RecurrentSpecBacked, _LIFModel, RecurrentLayer):
     """Multi-step recurrent LIF: ``[T, batch, input_size] -> [T, batch, hidden_size]`` spikes."""
 
 
-class RecurrentLIFCell(_LIFModel, RecurrentLayer):
+class RecurrentLIFCell(_RecurrentSpecBacked, _LIFModel, RecurrentLayer):
     """Single-step recurrent LIF: returns ``(spikes, RecurrentState)``."""
 
     multi_step = False

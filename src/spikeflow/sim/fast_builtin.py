@@ -8,9 +8,15 @@ BUILTIN = {
     '06614377bdf6a549': (21, '_range_eif', 'eif'),
     '9ef5edb6ffaf0187': (22, '_range_li', 'li'),
     'bf008a483e905a82': (23, '_range_li_current', 'li_current'),
-    'da4fc9bb94e71ef9': (24, '_range_qif', 'qif'),
+    'ddfe6c7542f8bcec': (24, '_range_lif', 'lif'),
+    'ec3ebdd3d934a780': (25, '_range_lif_current', 'lif_current'),
+    '092a19d2d92247ce': (26, '_range_lif_none', 'lif_none'),
+    '805d98a6201c5819': (27, '_range_lif_none_current', 'lif_none_current'),
+    '9a54f8e344828a33': (28, '_range_lif_value', 'lif_value'),
+    '98d8f84dc8f5cf94': (29, '_range_lif_value_current', 'lif_value_current'),
+    'da4fc9bb94e71ef9': (30, '_range_qif', 'qif'),
 }
-FIRST_CODE, LAST_CODE = 20, 24
+FIRST_CODE, LAST_CODE = 20, 30
 
 
 def _constants_cuba_lif(values, dt, lib):
@@ -123,6 +129,134 @@ def _initial_li_current(K):
     return (K[1], )
 
 
+def _constants_lif(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['v_th']
+    K2 = values['v_reset']
+    K3 = values['v_rest']
+    K4 = values['refractory_ms']
+    P = lib.expm((((-(1.0 / K0)), 0.0, (K3 / K0),), (0.0, 0.0, 0.0,), (0.0, 0.0, 0.0,),), dt)
+    K5 = P[0][0]
+    K6 = P[0][2]
+    K7 = 1.0
+    K8 = (-K1)
+    K9 = (K2 - K1)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, K9, )
+
+
+def _initial_lif(K):
+    """The initial state (floats or tensors)."""
+    return (K[3], )
+
+
+def _constants_lif_current(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['v_th']
+    K2 = values['v_reset']
+    K3 = values['v_rest']
+    K4 = values['refractory_ms']
+    K5 = values['r_mem']
+    P = lib.expm((((-(1.0 / K0)), (K5 / K0), (K3 / K0),), (0.0, 0.0, 0.0,), (0.0, 0.0, 0.0,),), dt)
+    K6 = P[0][0]
+    K7 = P[0][1]
+    K8 = P[0][2]
+    K9 = 1.0
+    K10 = (-K1)
+    K11 = (K2 - K1)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, K9, K10, K11, )
+
+
+def _initial_lif_current(K):
+    """The initial state (floats or tensors)."""
+    return (K[3], )
+
+
+def _constants_lif_none(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['v_th']
+    K2 = values['v_reset']
+    K3 = values['v_rest']
+    K4 = values['refractory_ms']
+    P = lib.expm((((-(1.0 / K0)), 0.0, (K3 / K0),), (0.0, 0.0, 0.0,), (0.0, 0.0, 0.0,),), dt)
+    K5 = P[0][0]
+    K6 = P[0][2]
+    K7 = 1.0
+    K8 = (-K1)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, )
+
+
+def _initial_lif_none(K):
+    """The initial state (floats or tensors)."""
+    return (K[3], )
+
+
+def _constants_lif_none_current(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['v_th']
+    K2 = values['v_reset']
+    K3 = values['v_rest']
+    K4 = values['refractory_ms']
+    K5 = values['r_mem']
+    P = lib.expm((((-(1.0 / K0)), (K5 / K0), (K3 / K0),), (0.0, 0.0, 0.0,), (0.0, 0.0, 0.0,),), dt)
+    K6 = P[0][0]
+    K7 = P[0][1]
+    K8 = P[0][2]
+    K9 = 1.0
+    K10 = (-K1)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, K9, K10, )
+
+
+def _initial_lif_none_current(K):
+    """The initial state (floats or tensors)."""
+    return (K[3], )
+
+
+def _constants_lif_value(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['v_th']
+    K2 = values['v_reset']
+    K3 = values['v_rest']
+    K4 = values['refractory_ms']
+    P = lib.expm((((-(1.0 / K0)), 0.0, (K3 / K0),), (0.0, 0.0, 0.0,), (0.0, 0.0, 0.0,),), dt)
+    K5 = P[0][0]
+    K6 = P[0][2]
+    K7 = 1.0
+    K8 = (-K1)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, )
+
+
+def _initial_lif_value(K):
+    """The initial state (floats or tensors)."""
+    return (K[3], )
+
+
+def _constants_lif_value_current(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['v_th']
+    K2 = values['v_reset']
+    K3 = values['v_rest']
+    K4 = values['refractory_ms']
+    K5 = values['r_mem']
+    P = lib.expm((((-(1.0 / K0)), (K5 / K0), (K3 / K0),), (0.0, 0.0, 0.0,), (0.0, 0.0, 0.0,),), dt)
+    K6 = P[0][0]
+    K7 = P[0][1]
+    K8 = P[0][2]
+    K9 = 1.0
+    K10 = (-K1)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, K9, K10, )
+
+
+def _initial_lif_value_current(K):
+    """The initial state (floats or tensors)."""
+    return (K[3], )
+
+
 def _constants_qif(values, dt, lib):
     """The constants vector of the step (floats or tensors)."""
     K0 = values['C_m']
@@ -165,5 +299,11 @@ FUNCTIONS = {
     '06614377bdf6a549': (_constants_eif, _initial_eif),
     '9ef5edb6ffaf0187': (_constants_li, _initial_li),
     'bf008a483e905a82': (_constants_li_current, _initial_li_current),
+    'ddfe6c7542f8bcec': (_constants_lif, _initial_lif),
+    'ec3ebdd3d934a780': (_constants_lif_current, _initial_lif_current),
+    '092a19d2d92247ce': (_constants_lif_none, _initial_lif_none),
+    '805d98a6201c5819': (_constants_lif_none_current, _initial_lif_none_current),
+    '9a54f8e344828a33': (_constants_lif_value, _initial_lif_value),
+    '98d8f84dc8f5cf94': (_constants_lif_value_current, _initial_lif_value_current),
     'da4fc9bb94e71ef9': (_constants_qif, _initial_qif),
 }

@@ -33,13 +33,11 @@ from .fast_layout import (  # noqa: F401  (the runner and fast_specialise read t
     E25,
     HH_CODE,
     IZH_CODE,
-    LIF_CODE,
     N_PARAMS,
     SOURCE_CODE,
     cond_row,
     hh_powers,
     hh_rates,
-    lif_row,
     work_arrays,
 )
 
@@ -47,7 +45,6 @@ from .fast_layout import (  # noqa: F401  (the runner and fast_specialise read t
 (H_CM, H_GNA, H_GK, H_GL, H_ENA, H_EK, H_EL, H_Q10, H_IE, H_THR, H_DT) = range(11)
 (Z_VPEAK, Z_DT, Z_SUB) = range(3)
 # parameter columns
-(P_DECAY, P_GAIN, P_VTH, P_VRESET, P_VREST, P_RESET, P_REF, P_DETACH) = range(8)
 (C_CM, C_GL, C_EL, C_EEX, C_EIN, C_VTH, C_VRESET, C_REF, C_DEX, C_DIN, C_MEX, C_MIN, C_IE, C_DT) = range(14)
 
 # The loop's functions are not cached on disk one by one: Numba keys a function's cache on
@@ -268,31 +265,6 @@ def _refractory_next(r, z, n_ref):  # noqa: ANN001, ANN202
     refractory period); branch-free and exact for z in {0, 1}, so loops vectorise."""
     left = r - 1.0
     return z * n_ref + (1.0 - z) * (left if left > 0.0 else 0.0) if n_ref > 0 else r
-
-
-@nb.njit(**_opts)
-def _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk):  # noqa: ANN001, ANN202
-    decay, gain, v_th, v_reset, v_rest = p[P_DECAY], p[P_GAIN], p[P_VTH], p[P_VRESET], p[P_VREST]
-    reset, n_ref = p[P_RESET], p[P_REF]
-    c_sub = v_th - v_reset
-    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
-    vv, rf, ss = v[lo:hi], refractory[lo:hi], spk[lo:hi]
-    for j in range(hi - lo):
-        x = bb[j]
-        bb[j] = 0.0
-        drive = x if gain == 1.0 else gain * x
-        if v_rest == 0.0:
-            u = decay * vv[j] + drive
-        else:
-            u = v_rest + decay * (vv[j] - v_rest) + drive
-        u, z = _threshold(u, n_ref > 0 and rf[j] > 0, v_reset, v_th)
-        if reset == 0.0:
-            u = u - z * c_sub
-        elif reset == 1.0:
-            u = u - z * (u - v_reset)
-        rf[j] = _refractory_next(rf[j], z, n_ref)
-        vv[j] = u
-        ss[j] = _mark(z, u)
 
 
 LN2_HI, LN2_LO, INV_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10, 1.0 / math.log(2.0)
@@ -596,12 +568,11 @@ from .fast_updates import (  # noqa: E402 - they call the range functions above
     _update_cond,
     _update_hh,
     _update_izhikevich,
-    _update_lif,
     _update_populations,
     _update_source,
 )
 
 __all__ = [
     "UPDATES", "run_steps", "vexp", "_update_adex", "_update_cond", "_update_hh",
-    "_update_izhikevich", "_update_lif", "_update_populations", "_update_source",
+    "_update_izhikevich", "_update_populations", "_update_source",
 ]  # fmt: skip

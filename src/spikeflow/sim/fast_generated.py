@@ -49,10 +49,10 @@ def _range_cuba_lif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
         if held:
             u0 = p0
         h = (K14 + u0)
-        r0 = K5
+        d0 = (K5 - u0)
         z = 1.0 if h >= 0 else 0.0
         z = 0.0 if held else z
-        n0 = u0 + z * (r0 - u0)
+        n0 = u0 + z * d0
         rf[j] = _refractory_next(rf[j], z, n_ref)
         a0_[j] = n0
         a1_[j] = u1
@@ -101,10 +101,10 @@ def _range_eif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
         if held:
             u0 = p0
         h = (K19 + u0)
-        r0 = K6
+        d0 = (K6 - u0)
         z = 1.0 if h >= 0 else 0.0
         z = 0.0 if held else z
-        n0 = u0 + z * (r0 - u0)
+        n0 = u0 + z * d0
         rf[j] = _refractory_next(rf[j], z, n_ref)
         a0_[j] = n0
         ss[j] = _mark(z, n0)
@@ -154,6 +154,191 @@ def _range_li_current(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN2
 
 
 @nb.njit(**_opts)
+def _range_lif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """lif: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K5 = p[5]
+    K6 = p[6]
+    K8 = p[8]
+    K9 = p[9]
+    n_ref = p[10]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        held = n_ref > 0 and rf[j] > 0
+        u0 = ((K6 + x) + (K5 * s0))
+        if held:
+            pass
+        h = (K8 + u0)
+        d0 = K9
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * d0
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
+def _range_lif_current(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """lif_current: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K6 = p[6]
+    K7 = p[7]
+    K8 = p[8]
+    K10 = p[10]
+    K11 = p[11]
+    n_ref = p[12]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        held = n_ref > 0 and rf[j] > 0
+        u0 = ((K8 + (K6 * s0)) + (K7 * x))
+        if held:
+            pass
+        h = (K10 + u0)
+        d0 = K11
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * d0
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
+def _range_lif_none(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """lif_none: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K5 = p[5]
+    K6 = p[6]
+    K8 = p[8]
+    n_ref = p[9]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        held = n_ref > 0 and rf[j] > 0
+        u0 = ((K6 + x) + (K5 * s0))
+        if held:
+            pass
+        h = (K8 + u0)
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = u0
+        ss[j] = _mark(z, u0)
+
+
+@nb.njit(**_opts)
+def _range_lif_none_current(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """lif_none_current: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K6 = p[6]
+    K7 = p[7]
+    K8 = p[8]
+    K10 = p[10]
+    n_ref = p[11]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        held = n_ref > 0 and rf[j] > 0
+        u0 = ((K8 + (K6 * s0)) + (K7 * x))
+        if held:
+            pass
+        h = (K10 + u0)
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = u0
+        ss[j] = _mark(z, u0)
+
+
+@nb.njit(**_opts)
+def _range_lif_value(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """lif_value: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K2 = p[2]
+    K5 = p[5]
+    K6 = p[6]
+    K8 = p[8]
+    n_ref = p[9]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        held = n_ref > 0 and rf[j] > 0
+        p0 = s0
+        u0 = ((K6 + x) + (K5 * s0))
+        if held:
+            u0 = p0
+        h = (K8 + u0)
+        d0 = (K2 - u0)
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * d0
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
+def _range_lif_value_current(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """lif_value_current: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K2 = p[2]
+    K6 = p[6]
+    K7 = p[7]
+    K8 = p[8]
+    K10 = p[10]
+    n_ref = p[11]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        held = n_ref > 0 and rf[j] > 0
+        p0 = s0
+        u0 = ((K8 + (K6 * s0)) + (K7 * x))
+        if held:
+            u0 = p0
+        h = (K10 + u0)
+        d0 = (K2 - u0)
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * d0
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
 def _range_qif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
     """qif: neurons lo:hi, one step (generated from the specification)."""
     nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
@@ -192,10 +377,10 @@ def _range_qif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
         if held:
             u0 = p0
         h = (K16 + u0)
-        r0 = K5
+        d0 = (K5 - u0)
         z = 1.0 if h >= 0 else 0.0
         z = 0.0 if held else z
-        n0 = u0 + z * (r0 - u0)
+        n0 = u0 + z * d0
         rf[j] = _refractory_next(rf[j], z, n_ref)
         a0_[j] = n0
         ss[j] = _mark(z, n0)
@@ -213,4 +398,16 @@ def update_builtin(code, lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, A
     elif code == 23:
         _range_li_current(lo, hi, p, slot, k, has_ext, cells)
     elif code == 24:
+        _range_lif(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 25:
+        _range_lif_current(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 26:
+        _range_lif_none(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 27:
+        _range_lif_none_current(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 28:
+        _range_lif_value(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 29:
+        _range_lif_value_current(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 30:
         _range_qif(lo, hi, p, slot, k, has_ext, cells)

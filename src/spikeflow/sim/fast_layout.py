@@ -9,18 +9,11 @@ import math
 
 import numpy as np
 
-# (2 was the hand-written current-based LIF's: it is the built-in specification cuba_lif now)
-LIF_CODE, COND_CODE, SOURCE_CODE, IZH_CODE, HH_CODE, ADEX_CODE = 0, 1, 3, 4, 5, 6
+# (0 and 2 were the hand-written LIF's and current-based LIF's: they are built-in
+# specifications now, lif... and cuba_lif)
+COND_CODE, SOURCE_CODE, IZH_CODE, HH_CODE, ADEX_CODE = 1, 3, 4, 5, 6
 SPEC_CODE = 100  # the first code of the models generated from a specification (one per model in a network)
 N_PARAMS = 14  # columns of a population's parameter row (a generated model's row may be longer)
-
-
-def lif_row(c) -> np.ndarray:  # noqa: ANN001
-    """Parameter row of a LIF neuron from its coefficients."""
-    row = np.zeros(N_PARAMS)
-    reset = {"subtract": 0.0, "value": 1.0, "none": 2.0}[c.reset]
-    row[:7] = (c.decay, c.gain, c.v_th, c.v_reset, c.v_rest, reset, c.refractory_steps)
-    return row
 
 
 def cond_row(c) -> np.ndarray:  # noqa: ANN001

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .._progress import ProgressBar
-from ..neurons import adex, hodgkin_huxley, izhikevich, lif
+from ..neurons import adex, hodgkin_huxley, izhikevich
 from . import fast_layout as F
 from .fast_builtin import BUILTIN
 from .fast_packing import bounded, buf_len, compiled_loop, static_synapses
@@ -89,8 +89,6 @@ def _pack(net: Network):  # noqa: ANN202
             params[sl, : rows[pop].size] = rows[pop]
             for r, name in enumerate(list(pop.params.spec.state)[1:]):
                 xstate[r, sl] = getattr(pop.state, name)
-        elif pop.module is lif:
-            code[sl], params[sl, : F.N_PARAMS] = F.LIF_CODE, F.lif_row(pop.coeffs)  # (rows may be wider)
         elif pop.module is izhikevich:
             code[sl] = F.IZH_CODE
             c = pop.coeffs
@@ -351,7 +349,7 @@ def _unpack(net, offsets, cells, buf) -> None:  # noqa: ANN001
         elif pop.module is hodgkin_huxley:
             gates = (g_ex, g_in, refr)
             fields = {"v": fields["v"], **{g: a[sl].copy() for g, a in zip("mhn", gates)}}
-        elif pop.module is not lif:
+        else:
             fields["g_ex"] = g_ex[sl].copy()  # the conductance-based LIF
             fields["g_in"] = g_in[sl].copy()
         pop.state = pop.state._replace(**fields)

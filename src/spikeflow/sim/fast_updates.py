@@ -18,17 +18,10 @@ from .fast_cpu import (
     _cond_range,
     _hh_range,
     _izh_range,
-    _lif_range,
     _opts,
 )
 from .fast_generated import update_builtin
-from .fast_layout import ADEX_CODE, COND_CODE, HH_CODE, IZH_CODE, LIF_CODE, SOURCE_CODE
-
-
-@nb.njit(**_opts)
-def _update_lif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
-    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
-    _lif_range(lo, hi, p, slot, k, v, refractory, buf, ext, has_ext, spk)
+from .fast_layout import ADEX_CODE, COND_CODE, HH_CODE, IZH_CODE, SOURCE_CODE
 
 
 @nb.njit(**_opts)
@@ -67,7 +60,6 @@ def _update_cond(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
 
 
 UPDATES = {  # model code -> the name of its update function here
-    LIF_CODE: "_update_lif",
     IZH_CODE: "_update_izhikevich",
     HH_CODE: "_update_hh",
     ADEX_CODE: "_update_adex",
@@ -85,9 +77,7 @@ def _update_populations(pop_lo, pop_hi, pop_code, pop_params, nparam, slot, k, v
     cells = (nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work)
     for q in range(pop_lo.shape[0]):
         lo, hi, p, code = pop_lo[q], pop_hi[q], pop_params[q], pop_code[q]
-        if code == LIF_CODE:
-            _update_lif(lo, hi, p, slot, k, has_ext, cells)
-        elif code == IZH_CODE:
+        if code == IZH_CODE:
             _update_izhikevich(lo, hi, p, slot, k, has_ext, cells)
         elif code == HH_CODE:
             _update_hh(lo, hi, p, slot, k, has_ext, cells)

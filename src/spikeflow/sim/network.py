@@ -50,7 +50,6 @@ from ..neurons import (
     cond_lif,
     hodgkin_huxley,
     izhikevich,
-    lif,
 )
 from ..neurons.spec import SpecParams
 from . import connect as rules
@@ -490,7 +489,7 @@ class Network(NetworkInputs):
         if self.float_dtype != np.float64:
             return f"it runs in float64, the network uses {self.float_dtype}"
         for pop in self.populations:
-            if pop.source or pop.module in (lif, izhikevich, adex):
+            if pop.source or pop.module in (izhikevich, adex):
                 continue
             spec = getattr(pop.params, "spec", None)
             if spec is not None:  # a model on its specification; the built-in ones are compiled

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import _checks
-from ..neurons import adex, hodgkin_huxley, izhikevich, leaky_integrator, lif
-from ..neurons.spec import SpecParams
+from ..neurons import adex, hodgkin_huxley, izhikevich
 from .populations import Population, Selection, as_array
 from .sources import NoiseInput, PoissonInput, WaveformInput
 
@@ -105,10 +104,9 @@ class NetworkInputs:
     def _check_current_target(self, target: Selection) -> None:
         self._own("target", target)
         for pop, _ in target.parts:
+            spec = getattr(pop.params, "spec", None)  # (also a class in front of one: LIFParams)
             current = pop.module in (izhikevich, adex, hodgkin_huxley) or (
-                isinstance(pop.params, SpecParams) and pop.params.spec.input_kind == "current"
-            ) or (
-                pop.module in (lif, leaky_integrator) and pop.params.input_mode == "current"
+                spec is not None and spec.input_kind == "current"
             )
             if not current:
                 model = type(pop.params).__name__
