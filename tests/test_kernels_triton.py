@@ -27,7 +27,7 @@ def _run(model, x, w, backend, **kw):
     layer = cls(backend="reference", **{**base, **kw}).to(x.dtype)
     xi = x.detach().clone().requires_grad_(True)
     state = layer.initial_state(x.shape[1:], x.dtype, x.device)
-    if backend == "triton" and model == "lif":  # the LIF's kernels are generated from its specification
+    if backend == "triton" and model != "alif":  # generated from the model's specification
         from spikeflow.codegen import fused, triton_backend
 
         c = layer.coeffs()
@@ -106,9 +106,9 @@ def test_triton_gradcheck_float64_of_the_state_path(model):
     ]
 
     def run(x, *s):
-        if model != "lif":
+        if model == "alif":
             return gpu_triton.TritonNeuron.apply(x, (model, coeffs), *s)
-        from spikeflow.codegen import fused, triton_backend  # the LIF's generated kernels
+        from spikeflow.codegen import fused, triton_backend  # the generated kernels
 
         consts, per_neuron = fused._constants(coeffs, tuple(s[0].shape), x.dtype, x.device)
         return triton_backend.triton_sequence(params.spec, x, list(s), consts, per_neuron, coeffs)

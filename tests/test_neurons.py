@@ -175,8 +175,10 @@ def test_decay_factors_are_derived_not_typed():
     one = lif.init_state((1,), p, torch.float64)._replace(v=torch.ones(1, dtype=torch.float64))
     _, state = lif.step(torch.zeros(1, dtype=torch.float64), one, p)  # one step's decay: exp(-dt / tau)
     assert float(state.v) == pytest.approx(math.exp(-0.25 / 7.0), rel=1e-15, abs=0.0)
-    c = SynapticLIFParams(tau_mem_ms=7.0, tau_syn_ms=2.0, dt_ms=0.25).coeffs()
-    assert c.decay_syn == math.exp(-0.25 / 2.0)
+    q = SynapticLIFParams(tau_mem_ms=7.0, tau_syn_ms=2.0, dt_ms=0.25, v_th=5.0)
+    one = synaptic_lif.init_state((1,), q, torch.float64)._replace(i=torch.ones(1, dtype=torch.float64))
+    _, state = synaptic_lif.step(torch.zeros(1, dtype=torch.float64), one, q)
+    assert float(state.i) == pytest.approx(math.exp(-0.25 / 2.0), rel=1e-15, abs=0.0)
 
 
 def _lif_by_hand(x, p):

@@ -687,3 +687,24 @@ def test_built_in_specifications_run_on_the_compiled_loop_and_users_models_on_th
     assert done.returncode == 0, done.stderr[-2000:]
     n_spikes, numba_loaded = done.stdout.split()
     assert int(n_spikes) > 0 and numba_loaded == "False"  # the compiled loop, no JIT
+
+
+def test_the_synaptic_lif_runs_on_both_simulator_backends():
+    """The synaptic LIF, on its specification, runs on the fast backend too (it ran on the
+    reference backend only): the same spikes on both, in a recurrent network with a
+    refractory period."""
+    params = sf.neurons.SynapticLIFParams(tau_mem_ms=10.0, tau_syn_ms=3.0, dt_ms=0.1, v_th=1.0,
+                                          reset="value", refractory_ms=2.0)  # fmt: skip
+    out = []
+    for backend in ("fast", "reference"):
+        net = sf.sim.Network(dt_ms=0.1, seed=5, backend=backend)
+        pop = net.population(200, params)
+        net.poisson_input(pop, 100, 20.0, 0.15)
+        net.connect(pop, pop, p=0.1, weight=0.05, delay_ms=1.5)
+        spikes = net.record_spikes(pop)
+        assert net.fast_unsupported_reason() is None
+        net.run(300.0, progress=False)
+        out.append((spikes.times_ms, spikes.senders))
+    assert out[0][0].size > 300
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])

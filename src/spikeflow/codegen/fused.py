@@ -67,20 +67,22 @@ def kernel_inputs(ctx: Any, x: torch.Tensor, consts: torch.Tensor, info: tuple, 
     pass needs on ``ctx`` (nothing on :class:`_NoCtx`)."""
     T, n = x.shape[0], states[0].numel()
     x2 = x.detach().contiguous().reshape(T, n)
-    if len(states) == 1:  # (a copy: the kernel updates it in place)
-        s = states[0].detach().reshape(1, n).to(x.dtype, copy=True).contiguous()
+    if len(states) == 1 and states[0].dtype == x.dtype:  # (a copy: the kernel updates it in place)
+        s = states[0].detach().reshape(1, n).clone(memory_format=torch.contiguous_format)
     else:
         s = torch.stack([st.detach().reshape(n).to(x.dtype) for st in states])
-    c = consts.detach().contiguous()
-    if not isinstance(ctx, _NoCtx):
+    c = consts if consts.is_contiguous() and not consts.requires_grad else consts.detach().contiguous()
+    if ctx is not _NO_CTX:
         ctx.save_for_backward(x2, s.clone(), c)
-    ctx.info, ctx.shape, ctx.state_shape = info, x.shape, states[0].shape
+        ctx.info, ctx.shape, ctx.state_shape = info, x.shape, states[0].shape
     return x2, s, c
 
 
-def kernel_outputs(ctx: Any, out: torch.Tensor, s: torch.Tensor) -> tuple:
-    """``(outputs [T, *shape], *final state [*shape])`` from the kernels' flat arrays."""
-    return (out.reshape(ctx.shape), *(s[i].reshape(ctx.state_shape) for i in range(s.shape[0])))
+def kernel_outputs(shape: tuple, state_shape: tuple, out: torch.Tensor, s: torch.Tensor) -> tuple:
+    """``(outputs [T, *shape], *final state [*state_shape])`` from the kernels' flat arrays."""
+    if s.shape[0] == 1:
+        return out.view(shape), s.view(state_shape)
+    return (out.view(shape), *(row.view(state_shape) for row in s.unbind(0)))
 
 
 def incoming_gradients(gout: Any, gstates: tuple, steps: int, n: int, like: torch.Tensor) -> tuple:
@@ -124,21 +126,20 @@ class FusedSpecCPU(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, consts, info, *states):  # noqa: ANN001, ANN205
-        module, per_neuron, coeffs = info
+        module, per_neuron, coeffs, kernels = info
         x2, s, c = kernel_inputs(ctx, x, consts, info, states)
         out = buffers.empty(tuple(x2.shape), x.dtype)
-        forward = _cpu_kernels(module, per_neuron, coeffs, x.dtype)[0]
-        forward(x2.numpy(), s.numpy(), c.numpy(), out.numpy())
-        return kernel_outputs(ctx, out, s)
+        kernels[0](x2.numpy(), s.numpy(), c.numpy(), out.numpy())
+        return kernel_outputs(x.shape, states[0].shape, out, s)
 
     @staticmethod
     def backward(ctx, gout, *gstates):  # noqa: ANN001, ANN205
         from .numba_train import backward_block
 
-        module, per_neuron, coeffs = ctx.info
+        module, per_neuron, coeffs, kernels = ctx.info
         x2, s0, c = ctx.saved_tensors
         T, n = x2.shape
-        _, kernel, stored, (nd, kind, slope, halfpi) = _cpu_kernels(module, per_neuron, coeffs, x2.dtype)
+        _, kernel, stored, (nd, kind, slope, halfpi) = kernels
         gz, _, gs = incoming_gradients(gout, gstates, T, n, x2)
         gx = buffers.empty((T, n), x2.dtype)
         gc = torch.zeros(c.shape if per_neuron else (1, 1), dtype=x2.dtype)
@@ -177,19 +178,25 @@ _plans: dict = {}  # (id(coeffs), device type, dtype) -> (coeffs, plan): see _pl
 
 
 def _plan(spec: Any, x: torch.Tensor, coeffs: Any) -> tuple:
-    """``(reason, state fields, constants or None)`` of ``coeffs`` on ``x``'s device and
-    dtype, remembered per coefficients object where its values are fixed (a layer passes
-    the same object on every call: a small call skips re-deriving them); coefficients
-    with learnable tensors are made afresh on each call and not kept."""
+    """``(reason, state fields, constants or None, (module, CPU kernels) or None)`` of
+    ``coeffs`` on ``x``'s device and dtype, remembered per coefficients object where its
+    values are fixed (a layer passes the same object on every call: a small call skips
+    re-deriving them); coefficients with learnable tensors are made afresh on each call
+    and not kept."""
     from ..kernels.conventions import per_coeffs
 
     def make() -> tuple:
         reason = unsupported_reason(spec, x, coeffs)
         if reason is not None:
-            return reason, None, None
+            return reason, None, None, None
         names = kernel_state(spec, coeffs)
-        fixed = not any(isinstance(v, torch.Tensor) for v in coeffs.values)
-        return None, names, _constants(coeffs, (1,), x.dtype, x.device)[0] if fixed else None
+        if any(isinstance(v, torch.Tensor) for v in coeffs.values):
+            return None, names, None, None
+        consts = _constants(coeffs, (1,), x.dtype, x.device)[0]
+        if x.device.type != "cpu":
+            return None, names, consts, None
+        module = runtime.generated(spec, "numba_train")
+        return None, names, consts, (module, _cpu_kernels(module, False, coeffs, x.dtype))
 
     key = (id(coeffs), x.device.type, x.dtype)
     hit = _plans.get(key)
@@ -205,7 +212,7 @@ def fused_sequence(spec: Any, x: torch.Tensor, state: Any, coeffs: Any) -> tuple
     ``(outputs [T, ...], final state)``, or ``None`` when no kernel applies."""
     from ..kernels import threads
 
-    reason, names, consts = _plan(spec, x, coeffs)
+    reason, names, consts, cpu = _plan(spec, x, coeffs)
     if reason is not None or (x.device.type == "cpu" and threads.fork_reason() is not None):
         return None
     tensors = [getattr(state, k) for k in names]
@@ -217,24 +224,29 @@ def fused_sequence(spec: Any, x: torch.Tensor, state: Any, coeffs: Any) -> tuple
 
         out, *final = triton_sequence(spec, x, tensors, consts, per_neuron, coeffs)
         return out, state._replace(**dict(zip(names, final)))
-    module = runtime.generated(spec, "numba_train")
+    if cpu is None:
+        module = runtime.generated(spec, "numba_train")
+        cpu = (module, _cpu_kernels(module, per_neuron, coeffs, x.dtype))
     threads.before_launch()
-    info = (module, per_neuron, coeffs)
+    info = (cpu[0], per_neuron, coeffs, cpu[1])
     needs_grad = torch.is_grad_enabled() and (
         x.requires_grad or consts.requires_grad or any(t.requires_grad for t in tensors)
     )
     if needs_grad:
         out, *final = FusedSpecCPU.apply(x, consts, info, *tensors)
     else:  # (no autograd bookkeeping: nothing here needs a gradient, so nothing records one)
-        out, *final = FusedSpecCPU.forward(_NoCtx(), x, consts, info, *tensors)
+        out, *final = FusedSpecCPU.forward(_NO_CTX, x, consts, info, *tensors)
     return out, state._replace(**dict(zip(names, final)))
 
 
 class _NoCtx:
-    """Stands in for autograd's context where nothing is saved."""
+    """Stands in for autograd's context where nothing is saved (:data:`_NO_CTX`)."""
 
     def save_for_backward(self, *tensors: torch.Tensor) -> None:
         pass
 
     def mark_non_differentiable(self, *tensors: torch.Tensor) -> None:
         pass
+
+
+_NO_CTX = _NoCtx()

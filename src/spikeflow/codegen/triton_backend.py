@@ -181,7 +181,7 @@ class _TritonFunction(torch.autograd.Function):
         out = torch.empty_like(x2)
         grid = (triton.cdiv(x2.shape[1], BLOCK),)
         getattr(module, "forward" + suffix(per_neuron, coeffs))[grid](x2, s, c, out, *x2.shape, BLOCK=BLOCK)
-        return kernel_outputs(ctx, out, s)
+        return kernel_outputs(ctx.shape, ctx.state_shape, out, s)
 
     @staticmethod
     def backward(ctx, gout, *gstates):  # noqa: ANN001, ANN205

@@ -33,10 +33,11 @@ __all__ = [
 ]
 
 _SURROGATES = ("fast_sigmoid", "arctan", "sigmoid", "triangle", "straight_through")
-# the hand-written kernels (the LIF's are generated from its specification: spikeflow.codegen.fused)
-_MODELS = ("synaptic_lif", "alif")
-_CPU_FUNCTION = {"synaptic_lif": "FusedSynapticLIF", "alif": "FusedALIF"}  # in fused_cpu
-_KERNEL_STATE = {"synaptic_lif": ("v", "i"), "alif": ("v", "a")}  # what a kernel carries
+# the hand-written kernels (the LIF's and synaptic LIF's are generated from their
+# specifications: spikeflow.codegen.fused)
+_MODELS = ("alif",)
+_CPU_FUNCTION = {"alif": "FusedALIF"}  # in fused_cpu
+_KERNEL_STATE = {"alif": ("v", "a")}  # what a kernel carries
 
 
 def numba_available() -> bool:
@@ -140,7 +141,7 @@ def fused_linear_sequence(
     call that runs in time chunks and recomputes the currents in the backward pass
     instead of keeping them (see :mod:`spikeflow.kernels.fused_linear`). ``coeffs`` of a
     specification model (the LIF's: a :class:`~spikeflow.codegen.runtime.SpecCoeffs`) run
-    its generated kernels, those of the synaptic LIF and ALIF the hand-written ones.
+    its generated kernels, those of the ALIF the hand-written ones.
 
     Returns ``(spikes [T, ..., out], final_state)``, or ``None`` when no kernel applies.
     """

@@ -1,6 +1,6 @@
-"""Fused multi-step CPU kernels (Numba): one pass over time per call for the synaptic LIF
-and ALIF neurons, forward and exact backward (BPTT of the surrogate model); the LIF's are
-generated from its specification (:mod:`spikeflow.codegen.numba_train`).
+"""Fused multi-step CPU kernels (Numba): one pass over time per call for the ALIF neuron,
+forward and exact backward (BPTT of the surrogate model); the LIF's and synaptic LIF's
+are generated from their specifications (:mod:`spikeflow.codegen.numba_train`).
 
 Layout: inputs and outputs are 2-D ``[T, N]`` C-contiguous arrays (``N`` = batch x
 features). Neurons are split into blocks processed in parallel; inside a block the time
@@ -87,70 +87,6 @@ def _grad_u(g, gz, s, h, u, v_reset, c, r, kr, nd, one):  # noqa: ANN001, ANN202
     direct = g * (one - r * kr * z)
     via_spike = (r * nd) * g * (-(c + kr * (u - v_reset)))
     return direct + (via_spike + gz) * s
-
-
-# ---------------------------------------------------------------------- synaptic LIF
-@nb.njit(parallel=True, **_opts)
-def synaptic_forward(x, v, i, rest, decay, p_vi, decay_syn, v_th, v_reset, c, r, kr, z_out):  # noqa: ANN001, ANN201
-    """Synaptic LIF over ``x [T, N]`` (``i' = i + x``, ``u = membrane(v, p_vi i')``,
-    ``i = decay_syn i'``); ``v`` and ``i`` are updated in place."""
-    T, N = x.shape
-    for b in nb.prange((N + FORWARD_BLOCK - 1) // FORWARD_BLOCK):
-        lo = b * FORWARD_BLOCK
-        hi = min(lo + FORWARD_BLOCK, N)
-        vv, ii = v[lo:hi].copy(), i[lo:hi].copy()
-        for t in range(T):
-            xr = x[t, lo:hi]
-            zr = z_out[t, lo:hi]
-            for j in range(hi - lo):
-                cur = ii[j] + xr[j]
-                u = _membrane(vv[j], cur, rest, decay, p_vi)
-                z = x.dtype.type(u - v_th >= 0)
-                zr[j] = z
-                vv[j] = _reset(u, z, v_reset, c, r, kr)
-                ii[j] = decay_syn * cur
-        v[lo:hi] = vv
-        i[lo:hi] = ii
-
-
-@nb.njit(parallel=True, **_opts)
-def synaptic_backward(  # noqa: ANN201
-    x, v0, i0, gz, gv, gi, rest, decay, p_vi, decay_syn, v_th, v_reset, c, r, kr, nd, kind, k,  # noqa: ANN001
-    one, halfpi, block, gx,
-):  # fmt: skip
-    """Gradients of :func:`synaptic_forward`; ``gv``/``gi`` enter as dL/d(final state) and
-    leave as dL/d(initial state)."""
-    T, N = x.shape
-    for b in nb.prange((N + block - 1) // block):
-        lo = b * block
-        hi = min(lo + block, N)
-        vv, ii = v0[lo:hi].copy(), i0[lo:hi].copy()
-        hbuf = np.empty((T, hi - lo), dtype=x.dtype)
-        for t in range(T):
-            xr = x[t, lo:hi]
-            hr = hbuf[t]
-            for j in range(hi - lo):
-                cur = ii[j] + xr[j]
-                u = _membrane(vv[j], cur, rest, decay, p_vi)
-                h = u - v_th
-                hr[j] = h
-                vv[j] = _reset(u, x.dtype.type(h >= 0), v_reset, c, r, kr)
-                ii[j] = decay_syn * cur
-        g, gc = gv[lo:hi].copy(), gi[lo:hi].copy()
-        s = np.empty(hi - lo, dtype=x.dtype)
-        for t in range(T - 1, -1, -1):
-            hr = hbuf[t]
-            gzr = gz[t if gz.shape[0] > 1 else 0, lo:hi]
-            gxr = gx[t, lo:hi]
-            _surrogate_row(hr, s, kind, k, one, halfpi)
-            for j in range(hi - lo):
-                gu = _grad_u(g[j], gzr[j], s[j], hr[j], hr[j] + v_th, v_reset, c, r, kr, nd, one)
-                gcur = p_vi * gu + decay_syn * gc[j]
-                gxr[j] = gcur
-                gc[j] = gcur
-                g[j] = decay * gu
-        gv[lo:hi] = g
-        gi[lo:hi] = gc
 
 
 # ------------------------------------------------------------------------------ ALIF

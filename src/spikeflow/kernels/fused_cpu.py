@@ -137,58 +137,6 @@ class _Fused(torch.autograd.Function):
         return ctx.extra
 
 
-class FusedSynapticLIF(_Fused):
-    """``(x, v0, i0, coeffs) -> (spikes, v_T, i_T)``."""
-
-    @classmethod
-    def _extra(cls, coeffs: Any, dtype: torch.dtype) -> list[Any]:
-        return _typed(dtype, coeffs.p_vi, coeffs.decay_syn)
-
-    @staticmethod
-    def _forward(x, v, i, rest, decay, gain, v_th, v_reset, c, r, kr, p_vi, decay_syn, z):  # noqa: ANN001, ANN205
-        # the membrane's gain slot is unused: the synaptic current enters through p_vi
-        K.synaptic_forward(x, v, i, rest, decay, p_vi, decay_syn, v_th, v_reset, c, r, kr, z)
-
-    @staticmethod
-    def _backward(
-        x,
-        v0,
-        i0,
-        gz,
-        gv,
-        gi,
-        rest,
-        decay,
-        gain,
-        v_th,
-        v_reset,
-        c,
-        r,
-        kr,
-        p_vi,
-        decay_syn,
-        nd,
-        kind,
-        k,
-        one,
-        halfpi,
-        block,
-        gx,
-    ):  # noqa: ANN001, ANN205, E501
-        K.synaptic_backward(
-            x, v0, i0, gz, gv, gi, rest, decay, p_vi, decay_syn, v_th, v_reset, c, r, kr, nd,
-            kind, k, one, halfpi, block, gx,
-        )  # fmt: skip
-
-    @staticmethod
-    def forward(ctx, x, v0, i0, coeffs):  # noqa: ANN001, ANN205
-        return FusedSynapticLIF.run(ctx, x, [v0, i0], coeffs)
-
-    @staticmethod
-    def backward(ctx, gz, gv, gi):  # noqa: ANN001, ANN205
-        return FusedSynapticLIF.grads(ctx, gz, gv, gi)
-
-
 class FusedALIF(_Fused):
     """``(x, v0, a0, coeffs) -> (spikes, v_T, a_T)``."""
 

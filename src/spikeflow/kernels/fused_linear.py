@@ -1,7 +1,6 @@
 """A ``Linear`` layer fused with a multi-step neuron on CPU, keeping no ``[T, ..., out]``
 activation but the spikes: the generated kernels of a specification model (the LIF, any
-model of :mod:`spikeflow.neurons.spec`) and the hand-written ones of the synaptic LIF and
-the ALIF.
+model of :mod:`spikeflow.neurons.spec`) and the hand-written ones of the ALIF.
 
 ``FusedLinearNeuron.apply(x, weight, bias, neuron, *state0)`` computes
 ``neuron(x @ weight.T + bias)`` over ``x [T, *batch, in]`` and returns the spikes
@@ -32,7 +31,7 @@ CHUNK_ROWS = 2048  # rows (steps x batch) per chunk: large enough for an efficie
 
 class HandNeuron:
     """The hand-written kernels of a :mod:`~spikeflow.kernels.fused_cpu` Function
-    (``FusedSynapticLIF``, ``FusedALIF``) over chunks: one ``[n]`` array per state field."""
+    (``FusedALIF``) over chunks: one ``[n]`` array per state field."""
 
     def __init__(self, cls: Any, coeffs: Any, dtype: torch.dtype) -> None:
         m = cls._membrane(coeffs)

@@ -14,7 +14,7 @@ at the end (``G^T Z``). Kept for the backward pass: the step currents and the ne
 state at the start of every step.
 
 The neuron kernels are those of the feed-forward layers: the hand-written ones of
-:mod:`spikeflow.kernels.cpu_numba` (LIF, synaptic LIF, ALIF) and the generated ones of a
+:mod:`spikeflow.kernels.cpu_numba` (ALIF) and the generated ones of a
 specification model (:mod:`spikeflow.codegen.numba_train`; learnable parameters
 included, their gradients added up over the steps). The driver is generated per kernel
 (its calls spelled out for the kernel's arguments) and cached like other generated code.
@@ -136,7 +136,6 @@ class RecurrentKernels:
 
 
 _HAND = {  # model -> (forward kernel, backward kernel) of spikeflow.kernels.cpu_numba
-    "synaptic_lif": ("synaptic_forward", "synaptic_backward"),
     "alif": ("alif_forward", "alif_backward"),
 }
 
@@ -152,12 +151,8 @@ def hand_kernels(model: str, cls: Any, coeffs: Any, dtype: torch.dtype) -> Recur
     extra = tuple(cls._extra(coeffs, dtype))
     nd, kind, k, one, halfpi = F._surrogate_args(m, dtype)
     block = backward_block(1)
-    if model == "synaptic_lif":  # the membrane's gain slot is unused: the current enters through p_vi
-        a = (*membrane[:2], *extra, *membrane[3:])
-        post = (*a, nd, kind, k, one, halfpi, block)
-    else:  # alif
-        a = (*membrane, *extra)
-        post = (*membrane, nd, *extra, kind, k, one, halfpi, block)
+    a = (*membrane, *extra)  # the ALIF's (the one model with hand-written kernels)
+    post = (*membrane, nd, *extra, kind, k, one, halfpi, block)
     forward, backward = _HAND[model]
     n_states = 2
     module = _driver(model, "spikeflow.kernels.cpu_numba", forward, backward, n_states)

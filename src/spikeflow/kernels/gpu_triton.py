@@ -1,5 +1,5 @@
-"""Fused multi-step GPU kernels (Triton): synaptic LIF and ALIF (the LIF's are generated from
-its specification, :mod:`spikeflow.codegen.triton_backend`), forward and exact
+"""Fused multi-step GPU kernels (Triton): ALIF (the LIF's and synaptic LIF's are generated
+from their specifications, :mod:`spikeflow.codegen.triton_backend`), forward and exact
 backward, the counterparts of :mod:`spikeflow.kernels.cpu_numba`.
 
 Layout: ``x [T, N]`` contiguous (``N`` = batch x features). Each program owns ``BLOCK``
@@ -60,7 +60,7 @@ def _surrogate(h, KIND: tl.constexpr, k, halfpi):
 
 # Constants come in a vector of the tensors' dtype (Triton would make Python floats
 # float32): p = [rest, decay, gain, v_th, v_reset, c, r, kr, nd, k, halfpi, e0, e1, e2]
-# with e0.. the model's own (synaptic: p_vi, decay_syn; ALIF: decay_a, 1 - decay_a, beta).
+# with e0.. the model's own (ALIF: decay_a, 1 - decay_a, beta).
 
 
 @triton.jit
@@ -78,64 +78,11 @@ def _grad_u(g, gz, s, h, u, v_reset, c, r, kr, nd):
 # One step of each model, shared by the forward kernels and the backward kernels' re-run:
 # the distance to threshold h, the spike z, then the next state.
 @triton.jit
-def _syn_step(v, cur_i, x, rest, decay, p_vi, decay_syn, v_th, v_reset, c, r, kr):
-    cur = cur_i + x
-    u = _membrane(v, cur, rest, decay, p_vi)
-    h = u - v_th
-    z = tl.where(h >= 0, 1.0, 0.0).to(x.dtype)
-    return h, z, _reset(u, z, v_reset, c, r, kr), decay_syn * cur
-
-
-@triton.jit
 def _alif_step(v, a, x, rest, decay, gain, v_th, v_reset, c, r, kr, decay_a, one_minus, beta_a):
     u = _membrane(v, x, rest, decay, gain)
     h = u - (v_th + beta_a * a)
     z = tl.where(h >= 0, 1.0, 0.0).to(x.dtype)
     return h, u, z, _reset(u, z, v_reset, c, r, kr), decay_a * a + one_minus * z
-
-
-@triton.jit
-def _syn_fwd(x_ptr, v_ptr, i_ptr, z_ptr, p_ptr, T, N, BLOCK: tl.constexpr):
-    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = offs < N
-    rest, decay, gain, v_th, v_reset, c, r, kr = _load_consts(p_ptr)
-    p_vi, decay_syn = tl.load(p_ptr + 11), tl.load(p_ptr + 12)
-    v = tl.load(v_ptr + offs, mask=mask, other=0.0)
-    cur_i = tl.load(i_ptr + offs, mask=mask, other=0.0)
-    for t in range(T):
-        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)
-        h, z, v, cur_i = _syn_step(v, cur_i, x, rest, decay, p_vi, decay_syn, v_th, v_reset, c, r, kr)
-        tl.store(z_ptr + t * N + offs, z, mask=mask)
-    tl.store(v_ptr + offs, v, mask=mask)
-    tl.store(i_ptr + offs, cur_i, mask=mask)
-
-
-@triton.jit
-def _syn_bwd(x_ptr, v0_ptr, i0_ptr, gz_ptr, gz_stride, gv_ptr, gi_ptr, h_ptr, gx_ptr, p_ptr, T, N,
-             KIND: tl.constexpr, BLOCK: tl.constexpr):  # fmt: skip
-    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = offs < N
-    rest, decay, gain, v_th, v_reset, c, r, kr = _load_consts(p_ptr)
-    nd, k, halfpi = tl.load(p_ptr + 8), tl.load(p_ptr + 9), tl.load(p_ptr + 10)
-    p_vi, decay_syn = tl.load(p_ptr + 11), tl.load(p_ptr + 12)
-    v = tl.load(v0_ptr + offs, mask=mask, other=0.0)
-    cur_i = tl.load(i0_ptr + offs, mask=mask, other=0.0)
-    for t in range(T):
-        x = tl.load(x_ptr + t * N + offs, mask=mask, other=0.0)
-        h, z, v, cur_i = _syn_step(v, cur_i, x, rest, decay, p_vi, decay_syn, v_th, v_reset, c, r, kr)
-        tl.store(h_ptr + t * N + offs, h, mask=mask)
-    g = tl.load(gv_ptr + offs, mask=mask, other=0.0)
-    gc = tl.load(gi_ptr + offs, mask=mask, other=0.0)
-    for i in range(T):
-        t = T - 1 - i
-        h = tl.load(h_ptr + t * N + offs, mask=mask, other=0.0)
-        gz = tl.load(gz_ptr + t * gz_stride + offs, mask=mask, other=0.0)
-        gu = _grad_u(g, gz, _surrogate(h, KIND, k, halfpi), h, h + v_th, v_reset, c, r, kr, nd)
-        gc = p_vi * gu + decay_syn * gc
-        tl.store(gx_ptr + t * N + offs, gc, mask=mask)
-        g = decay * gu
-    tl.store(gv_ptr + offs, g, mask=mask)
-    tl.store(gi_ptr + offs, gc, mask=mask)
 
 
 @triton.jit
@@ -198,9 +145,7 @@ def _consts(model: str, coeffs: Any, dtype: torch.dtype, device: Any) -> torch.T
     r, kr, c = reset_flags(m.reset, m.v_th, m.v_reset)
     values = [m.v_rest, m.decay, m.gain, m.v_th, m.v_reset, c, r, kr]
     values += [0.0 if m.detach_reset else 1.0, m.spike.slope, math.pi / 2]
-    if model == "synaptic_lif":
-        values += [coeffs.p_vi, coeffs.decay_syn]
-    elif model == "alif":
+    if model == "alif":
         values += [coeffs.decay_adapt, 1.0 - coeffs.decay_adapt, coeffs.beta_adapt]
     # through float32 first where the tensors are float32, as torch casts Python scalars
     return torch.tensor([float(v) for v in values], dtype=torch.float64).to(dtype).to(device)
@@ -208,7 +153,7 @@ def _consts(model: str, coeffs: Any, dtype: torch.dtype, device: Any) -> torch.T
 
 class TritonNeuron(torch.autograd.Function):
     """``(x [T, *s], spec, *state0 [*s]) -> (spikes [T, *s], *state_T)`` for ``spec =
-    (model, coeffs)``, ``model`` ``synaptic_lif`` or ``alif``."""
+    (model, coeffs)``, ``model`` ``alif``."""
 
     @staticmethod
     def forward(ctx, x, spec, *states):  # noqa: ANN001, ANN205
@@ -220,7 +165,7 @@ class TritonNeuron(torch.autograd.Function):
         z = torch.empty_like(x2)
         p = _consts(model, coeffs, x.dtype, x.device)
         grid = (triton.cdiv(n, BLOCK),)
-        kernel = {"synaptic_lif": _syn_fwd, "alif": _alif_fwd}[model]
+        kernel = {"alif": _alif_fwd}[model]
         kernel[grid](x2, *flat, z, p, T, n, BLOCK=BLOCK)
         ctx.save_for_backward(x2, p, *[s.detach().reshape(n).to(x.dtype) for s in states])
         ctx.model, ctx.kind = model, SURROGATE_CODES[m.spike.name]
@@ -247,15 +192,12 @@ class TritonNeuron(torch.autograd.Function):
         ]
         gx, h = torch.empty_like(x2), torch.empty_like(x2)
         grid = (triton.cdiv(n, BLOCK),)
-        if ctx.model == "synaptic_lif":
-            _syn_bwd[grid](x2, *states0, gz2, stride, *gs, h, gx, p, T, n, KIND=ctx.kind, BLOCK=BLOCK)
-        else:
-            u = torch.empty_like(x2)
-            _alif_bwd[grid](x2, *states0, gz2, stride, *gs, h, u, gx, p, T, n, KIND=ctx.kind, BLOCK=BLOCK)
+        u = torch.empty_like(x2)
+        _alif_bwd[grid](x2, *states0, gz2, stride, *gs, h, u, gx, p, T, n, KIND=ctx.kind, BLOCK=BLOCK)
         return (gx.reshape(ctx.shape), None, *(g.reshape(ctx.state_shape) for g in gs))
 
 
-STATE_FIELDS = {"synaptic_lif": ("v", "i"), "alif": ("v", "a")}
+STATE_FIELDS = {"alif": ("v", "a")}
 
 
 def triton_sequence(model: str, x: torch.Tensor, state: Any, coeffs: Any) -> tuple[torch.Tensor, Any]:

@@ -231,6 +231,58 @@ class MembraneParams:
 
 
 @dataclass(frozen=True)
+class SpecMembraneParams(MembraneParams):
+    """:class:`MembraneParams` in front of a specification per reset mode (the LIF's, the
+    synaptic LIF's): a refractory period runs the ``"value"`` one (the potential is held
+    at ``v_reset``). A subclass names its specification (:meth:`spec_for`), the
+    specification's parameters it fills (:meth:`spec_names`) and its state class
+    (``state_cls``)."""
+
+    state_cls = None  # (a class attribute, not a field)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_spec_params", "_coeffs")}  # no caches
+
+    def spec_for(self, reset: str) -> Any:  # overridden per model
+        """The model's specification with ``reset``."""
+        raise NotImplementedError
+
+    def spec_names(self) -> tuple[str, ...]:  # overridden per model
+        """The specification's parameters, taken from the fields of the same names."""
+        raise NotImplementedError
+
+    def spec_reset(self) -> str:
+        """The reset of the specification these parameters run: their ``reset``, or
+        ``"value"`` with a refractory period (the potential is held at ``v_reset``)."""
+        return "value" if self.refractory_ms > 0 else self.reset
+
+    @property
+    def spec(self) -> Any:
+        """The :class:`~spikeflow.neurons.spec.ModelSpec` these parameters run (the
+        network simulator runs it too: generated code on both backends)."""
+        return self.spec_for(self.spec_reset())
+
+    def spec_params(self) -> Any:
+        """The specification's parameter set (:class:`~spikeflow.neurons.spec.SpecParams`)."""
+        from .spec import class_params
+
+        def build() -> tuple:
+            options = dict(dt_ms=self.dt_ms, surrogate=self.surrogate, surrogate_slope=self.surrogate_slope,
+                           detach_reset=self.detach_reset)  # fmt: skip
+            return self.spec, {**{n: getattr(self, n) for n in self.spec_names()}, **options}
+
+        return class_params(self, build)
+
+    def coeffs(self, tensors: dict | None = None) -> Any:
+        """The per-step constants the step reads (the specification's
+        :class:`~spikeflow.codegen.runtime.SpecCoeffs`, its state a ``state_cls``);
+        ``tensors``: parameter name -> tensor (learnable time constants, ``v_th``)."""
+        from .spec import class_coeffs
+
+        return class_coeffs(self, self.state_cls, tensors)
+
+
+@dataclass(frozen=True)
 class NeuronModel:
     """Descriptor of one neuron model, used by the generic layers and runners.
 

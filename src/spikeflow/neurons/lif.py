@@ -33,9 +33,10 @@ from typing import Any, NamedTuple
 
 from .. import _checks
 from .._lazy import torch
-from ._base import INPUT_MODES, RESET_MODES, MembraneParams, NeuronModel, check_step, rest_state
+from ._base import INPUT_MODES, RESET_MODES, NeuronModel, SpecMembraneParams, check_step, rest_state
 
-_RESETS = {"subtract": "v -= v_th - v_reset", "value": "v = v_reset", "none": ""}
+# the reset statements of each mode (the synaptic LIF's too)
+RESETS = {"subtract": "v -= v_th - v_reset", "value": "v = v_reset", "none": ""}
 
 
 @functools.cache
@@ -58,7 +59,7 @@ def spec(reset: str = "subtract", input_mode: str = "delta") -> Any:
         # (LIFParams runs a refractory period on reset='value': the held potential is v_reset)
         "refractory_ms": Parameter(0.0, "ms", "absolute refractory period", "non_negative"),
     }
-    fields: dict = dict(threshold="v >= v_th", reset=_RESETS[reset], initial={"v": "v_rest"},
+    fields: dict = dict(threshold="v >= v_th", reset=RESETS[reset], initial={"v": "v_rest"},
                         refractory="refractory_ms", integrator="exact", checks=("v_th > v_reset",),
                         threshold_parameter="v_th")  # fmt: skip
     name = "lif" if reset == "subtract" else f"lif_{reset}"
@@ -77,49 +78,6 @@ def specs() -> list:
     return [spec(reset, mode) for reset in RESET_MODES for mode in INPUT_MODES]
 
 
-@dataclass(frozen=True)
-class LIFParams(MembraneParams):
-    """Parameters of the LIF neuron; see :class:`~spikeflow.neurons._base.MembraneParams`
-    (``tau_mem_ms``, ``dt_ms``, ``v_th``, ``v_reset``, ``v_rest``, ``reset``,
-    ``refractory_ms``, ``input_mode``, ``r_mem``, ``surrogate``, ``surrogate_slope``,
-    ``detach_reset``)."""
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_spec_params", "_coeffs")}  # no caches
-
-    def spec_reset(self) -> str:
-        """The reset of the specification these parameters run: their ``reset``, or
-        ``"value"`` with a refractory period (the potential is held at ``v_reset``)."""
-        return "value" if self.refractory_ms > 0 else self.reset
-
-    @property
-    def spec(self) -> Any:
-        """The :class:`~spikeflow.neurons.spec.ModelSpec` of these parameters' reset and
-        input mode (the network simulator runs it: generated code on both backends)."""
-        return spec(self.spec_reset(), self.input_mode)
-
-    def spec_params(self) -> Any:
-        """The specification's parameter set (:class:`~spikeflow.neurons.spec.SpecParams`)."""
-        from .spec import class_params
-
-        def build() -> tuple:
-            names = ["tau_mem_ms", "v_th", "v_reset", "v_rest", "refractory_ms",
-                     *(("r_mem",) if self.input_mode == "current" else ())]  # fmt: skip
-            options = dict(dt_ms=self.dt_ms, surrogate=self.surrogate, surrogate_slope=self.surrogate_slope,
-                           detach_reset=self.detach_reset)  # fmt: skip
-            return self.spec, {**{n: getattr(self, n) for n in names}, **options}
-
-        return class_params(self, build)
-
-    def coeffs(self, tensors: dict | None = None) -> Any:
-        """The per-step constants :func:`step` reads (the specification's
-        :class:`~spikeflow.codegen.runtime.SpecCoeffs`, its state an :class:`LIFState`);
-        ``tensors``: parameter name -> tensor (learnable ``tau_mem_ms``, ``v_th``)."""
-        from .spec import class_coeffs
-
-        return class_coeffs(self, LIFState, tensors)
-
-
 class LIFState(NamedTuple):
     """LIF state, each tensor of shape ``[batch, *features]``.
 
@@ -131,6 +89,26 @@ class LIFState(NamedTuple):
 
     v: torch.Tensor
     refractory: torch.Tensor
+
+
+@dataclass(frozen=True)
+class LIFParams(SpecMembraneParams):
+    """Parameters of the LIF neuron; see :class:`~spikeflow.neurons._base.MembraneParams`
+    (``tau_mem_ms``, ``dt_ms``, ``v_th``, ``v_reset``, ``v_rest``, ``reset``,
+    ``refractory_ms``, ``input_mode``, ``r_mem``, ``surrogate``, ``surrogate_slope``,
+    ``detach_reset``). :meth:`coeffs` are the specification's (its state an
+    :class:`LIFState`)."""
+
+    state_cls = LIFState
+
+    def spec_for(self, reset: str) -> Any:
+        """The LIF's specification with ``reset`` and these parameters' input mode."""
+        return spec(reset, self.input_mode)
+
+    def spec_names(self) -> tuple[str, ...]:
+        """The specification's parameters these fields fill."""
+        current = ("r_mem",) if self.input_mode == "current" else ()
+        return ("tau_mem_ms", "v_th", "v_reset", "v_rest", "refractory_ms", *current)
 
 
 def init_state(

@@ -81,23 +81,16 @@ class _LIFModel(_SpecBackedModel):
         return self.params.coeffs({n: getattr(self, n) for n in names})
 
 
-class _SynapticLIFModel:
+class _SynapticLIFModel(_SpecBackedModel):
+    """The synaptic LIF (:func:`spikeflow.neurons.synaptic_lif.spec`): generated kernels,
+    refractory period and learnable time constants and threshold included."""
+
     model = synaptic_lif.MODEL
     tau_fields = ("tau_mem_ms", "tau_syn_ms")
 
     def learned_coeffs(self, c: Any) -> Any:
-        c = c._replace(membrane=self.learned_membrane(c.membrane))
-        if self.learn_tau:
-            dt = self.params.dt_ms
-            d_syn = exp_decay_tensor(dt, self.tau_syn_ms)
-            d_mem = c.membrane.decay
-            # p_vi = tau_s / (tau_s - tau_m) (d_syn - d_mem); the 0/0 at tau_s = tau_m is
-            # avoided by nudging equal time constants apart (the limit is continuous).
-            tau_s, tau_m = self.tau_syn_ms, self.tau_mem_ms
-            diff = tau_s - tau_m
-            diff = diff + (diff.abs() < 1e-4).to(diff.dtype) * 1e-4
-            c = c._replace(decay_syn=d_syn, p_vi=tau_s / diff * (d_syn - d_mem))
-        return c
+        names = [*(self.tau_fields if self.learn_tau else ()), *(("v_th",) if self.learn_threshold else ())]
+        return self.params.coeffs({n: getattr(self, n) for n in names})
 
 
 class _ALIFModel:
@@ -198,11 +191,11 @@ class SynapticLIFCell(_SynapticLIFModel, NeuronLayer):
     multi_step = False
 
 
-class RecurrentSynapticLIF(_SynapticLIFModel, RecurrentLayer):
+class RecurrentSynapticLIF(_RecurrentSpecBacked, _SynapticLIFModel, RecurrentLayer):
     """Multi-step recurrent synaptic LIF."""
 
 
-class RecurrentSynapticLIFCell(_SynapticLIFModel, RecurrentLayer):
+class RecurrentSynapticLIFCell(_RecurrentSpecBacked, _SynapticLIFModel, RecurrentLayer):
     """Single-step recurrent synaptic LIF."""
 
     multi_step = False

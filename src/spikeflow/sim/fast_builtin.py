@@ -15,8 +15,11 @@ BUILTIN = {
     '9a54f8e344828a33': (28, '_range_lif_value', 'lif_value'),
     '98d8f84dc8f5cf94': (29, '_range_lif_value_current', 'lif_value_current'),
     'da4fc9bb94e71ef9': (30, '_range_qif', 'qif'),
+    'c35da054895f9b17': (31, '_range_synaptic_lif', 'synaptic_lif'),
+    '20e4bc5fdf751ed6': (32, '_range_synaptic_lif_none', 'synaptic_lif_none'),
+    'fa2869f29d9a2b9b': (33, '_range_synaptic_lif_value', 'synaptic_lif_value'),
 }
-FIRST_CODE, LAST_CODE = 20, 30
+FIRST_CODE, LAST_CODE = 20, 33
 
 
 def _constants_cuba_lif(values, dt, lib):
@@ -291,6 +294,76 @@ def _initial_qif(K):
     return (K[2], )
 
 
+def _constants_synaptic_lif(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['tau_syn_ms']
+    K2 = values['v_th']
+    K3 = values['v_reset']
+    K4 = values['v_rest']
+    K5 = values['refractory_ms']
+    P = lib.expm((((-(1.0 / K0)), (1.0 / K0), 0.0, (K4 / K0),), (0.0, (-(1.0 / K1)), 0.0, 0.0,), (0.0, 0.0, 0.0, 0.0,), (0.0, 0.0, 0.0, 0.0,),), dt)
+    K6 = P[0][0]
+    K7 = P[0][1]
+    K8 = P[0][3]
+    K9 = P[1][1]
+    K10 = 1.0
+    K11 = (-K2)
+    K12 = (K3 - K2)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, K9, K10, K11, K12, )
+
+
+def _initial_synaptic_lif(K):
+    """The initial state (floats or tensors)."""
+    return (K[4], 0.0, )
+
+
+def _constants_synaptic_lif_none(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['tau_syn_ms']
+    K2 = values['v_th']
+    K3 = values['v_reset']
+    K4 = values['v_rest']
+    K5 = values['refractory_ms']
+    P = lib.expm((((-(1.0 / K0)), (1.0 / K0), 0.0, (K4 / K0),), (0.0, (-(1.0 / K1)), 0.0, 0.0,), (0.0, 0.0, 0.0, 0.0,), (0.0, 0.0, 0.0, 0.0,),), dt)
+    K6 = P[0][0]
+    K7 = P[0][1]
+    K8 = P[0][3]
+    K9 = P[1][1]
+    K10 = 1.0
+    K11 = (-K2)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, K9, K10, K11, )
+
+
+def _initial_synaptic_lif_none(K):
+    """The initial state (floats or tensors)."""
+    return (K[4], 0.0, )
+
+
+def _constants_synaptic_lif_value(values, dt, lib):
+    """The constants vector of the step (floats or tensors)."""
+    K0 = values['tau_mem_ms']
+    K1 = values['tau_syn_ms']
+    K2 = values['v_th']
+    K3 = values['v_reset']
+    K4 = values['v_rest']
+    K5 = values['refractory_ms']
+    P = lib.expm((((-(1.0 / K0)), (1.0 / K0), 0.0, (K4 / K0),), (0.0, (-(1.0 / K1)), 0.0, 0.0,), (0.0, 0.0, 0.0, 0.0,), (0.0, 0.0, 0.0, 0.0,),), dt)
+    K6 = P[0][0]
+    K7 = P[0][1]
+    K8 = P[0][3]
+    K9 = P[1][1]
+    K10 = 1.0
+    K11 = (-K2)
+    return (K0, K1, K2, K3, K4, K5, K6, K7, K8, K9, K10, K11, )
+
+
+def _initial_synaptic_lif_value(K):
+    """The initial state (floats or tensors)."""
+    return (K[4], 0.0, )
+
+
 # specification digest -> (constants(values, dt, lib), initial(K)): what the generated
 # torch module of the specification holds, so that reading a built-in specification and
 # making its coefficients need neither SymPy nor torch
@@ -306,4 +379,7 @@ FUNCTIONS = {
     '9a54f8e344828a33': (_constants_lif_value, _initial_lif_value),
     '98d8f84dc8f5cf94': (_constants_lif_value_current, _initial_lif_value_current),
     'da4fc9bb94e71ef9': (_constants_qif, _initial_qif),
+    'c35da054895f9b17': (_constants_synaptic_lif, _initial_synaptic_lif),
+    '20e4bc5fdf751ed6': (_constants_synaptic_lif_none, _initial_synaptic_lif_none),
+    'fa2869f29d9a2b9b': (_constants_synaptic_lif_value, _initial_synaptic_lif_value),
 }

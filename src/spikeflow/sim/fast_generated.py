@@ -387,6 +387,118 @@ def _range_qif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
 
 
 @nb.njit(**_opts)
+def _range_synaptic_lif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """synaptic_lif: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K6 = p[6]
+    K7 = p[7]
+    K8 = p[8]
+    K9 = p[9]
+    K11 = p[11]
+    K12 = p[12]
+    n_ref = p[13]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    a1_ = xstate[0, lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        s1 = a1_[j]
+        held = n_ref > 0 and rf[j] > 0
+        s1 = s1 + x
+        u0 = ((K8 + (K6 * s0)) + (K7 * s1))
+        u1 = (K9 * s1)
+        if held:
+            pass
+        h = (K11 + u0)
+        d0 = K12
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * d0
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        a1_[j] = u1
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
+def _range_synaptic_lif_none(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """synaptic_lif_none: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K6 = p[6]
+    K7 = p[7]
+    K8 = p[8]
+    K9 = p[9]
+    K11 = p[11]
+    n_ref = p[12]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    a1_ = xstate[0, lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        s1 = a1_[j]
+        held = n_ref > 0 and rf[j] > 0
+        s1 = s1 + x
+        u0 = ((K8 + (K6 * s0)) + (K7 * s1))
+        u1 = (K9 * s1)
+        if held:
+            pass
+        h = (K11 + u0)
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = u0
+        a1_[j] = u1
+        ss[j] = _mark(z, u0)
+
+
+@nb.njit(**_opts)
+def _range_synaptic_lif_value(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """synaptic_lif_value: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K3 = p[3]
+    K6 = p[6]
+    K7 = p[7]
+    K8 = p[8]
+    K9 = p[9]
+    K11 = p[11]
+    n_ref = p[12]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    a1_ = xstate[0, lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        s1 = a1_[j]
+        held = n_ref > 0 and rf[j] > 0
+        p0 = s0
+        s1 = s1 + x
+        u0 = ((K8 + (K6 * s0)) + (K7 * s1))
+        u1 = (K9 * s1)
+        if held:
+            u0 = p0
+        h = (K11 + u0)
+        d0 = (K3 - u0)
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * d0
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        a1_[j] = u1
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
 def update_builtin(code, lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN201
     """The update of the built-in specification with model ``code`` (fast_builtin.py)."""
     if code == 20:
@@ -411,3 +523,9 @@ def update_builtin(code, lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, A
         _range_lif_value_current(lo, hi, p, slot, k, has_ext, cells)
     elif code == 30:
         _range_qif(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 31:
+        _range_synaptic_lif(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 32:
+        _range_synaptic_lif_none(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 33:
+        _range_synaptic_lif_value(lo, hi, p, slot, k, has_ext, cells)

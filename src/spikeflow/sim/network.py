@@ -505,8 +505,9 @@ class Network(NetworkInputs):
                 continue
             model = type(pop.params).__name__
             return (
-                f"population {pop.name!r} uses {model} (fast: LIF, CubaLIF, CondLIF with exp synapses, "
-                "Izhikevich, AdEx, Hodgkin-Huxley with exp_euler, spike sources)"
+                f"population {pop.name!r} uses {model} (fast: LIF, synaptic LIF, CubaLIF, CondLIF with exp "
+                "synapses, Izhikevich, AdEx, Hodgkin-Huxley with exp_euler, specification models, spike "
+                "sources)"
             )
         states = {(m.variable, m.every) for m in self.monitors if isinstance(m, StateMonitor)}
         if any(var != "v" for var, _ in states) or len({every for _, every in states}) > 1:
