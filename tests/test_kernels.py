@@ -146,28 +146,27 @@ def test_gradcheck_float64_of_the_state_path(model):
 def test_dispatcher_falls_back_and_explains():
     x = torch.rand(5, 2, 3)
     assert kernels.fused_sequence("lif", x.half(), None, sf.neurons.LIFParams().coeffs()) is None
-    reason = kernels.unsupported_reason("alif", x, sf.neurons.ALIFParams(refractory_ms=2.0).coeffs())
-    assert "refractory" in reason
     meta = torch.empty(5, 2, 3, device="meta")
     assert "CPU and CUDA only" in kernels.unsupported_reason("lif", meta, sf.neurons.LIFParams().coeffs())
-    assert kernels.unsupported_reason("lif", x, sf.neurons.LIFParams(refractory_ms=2.0).coeffs()) is None
-    learned = sf.nn.ALIF(learn_tau=True)
-    assert torch.equal(learned(x), sf.nn.ALIF(backend="reference")(x))  # auto falls back
-    with pytest.raises(ValueError, match="backend='fused' is not available here: fused kernels take fixed"):
-        sf.nn.ALIF(learn_tau=True, backend="fused")(x)
-    with pytest.raises(ValueError, match="backend='fused' is not available here: fused kernels take fixed"):
-        sf.nn.RecurrentALIF(3, 4, learn_tau=True, backend="fused")(x)
-    # the LIF's generated kernels learn its time constant and threshold (gradients in the kernel)
+    for params in (sf.neurons.LIFParams(refractory_ms=2.0), sf.neurons.ALIFParams(refractory_ms=2.0)):
+        assert kernels.unsupported_reason("lif", x, params.coeffs()) is None  # generated: refractory too
+    cond = sf.neurons.CondLIFParams()
+    assert "not generated from a specification" in kernels.unsupported_reason("cond_lif", x, cond.coeffs())
+    with pytest.raises(ValueError, match="backend='fused' is not available here: no fused kernel"):
+        sf.nn.CondLIF(backend="fused")(x * 10.0)
+    # the generated kernels learn time constants and the threshold (gradients in the kernel)
     xs = (x * 1.5).requires_grad_(True)
-    grads = []
-    for backend in ("fused", "reference"):
-        layer = sf.nn.LIF(learn_tau=True, learn_threshold=True, size=3, backend=backend).double()
-        out = layer(xs.double())
-        grads.append((out.detach(), *torch.autograd.grad((out * torch.linspace(-1, 1, 3)).sum(),
-                                                        [layer.tau_mem_ms, layer.v_th])))  # fmt: skip
-    assert torch.equal(grads[0][0], grads[1][0]) and float(grads[1][0].mean()) > 0.05
-    for a, b in zip(grads[0][1:], grads[1][1:]):
-        torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
+    learned = {sf.nn.LIF: ("tau_mem_ms", "v_th"), sf.nn.ALIF: ("tau_mem_ms", "tau_adapt_ms", "v_th")}
+    for cls, names in learned.items():
+        grads = []
+        for backend in ("fused", "reference"):
+            layer = cls(learn_tau=True, learn_threshold=True, size=3, backend=backend).double()
+            out = layer(xs.double())
+            grads.append((out.detach(), *torch.autograd.grad((out * torch.linspace(-1, 1, 3)).sum(),
+                                                            [getattr(layer, n) for n in names])))  # fmt: skip
+        assert torch.equal(grads[0][0], grads[1][0]) and float(grads[1][0].mean()) > 0.05
+        for a, b in zip(grads[0][1:], grads[1][1:]):
+            torch.testing.assert_close(a, b, rtol=1e-9, atol=1e-12)
     with pytest.raises(ValueError, match=r"backend must be one of .*got 'gpu'"):
         sf.nn.LIF(backend="gpu")
 

@@ -1,6 +1,7 @@
-"""The Triton (GPU) kernels against the reference step: identical spikes, gradients to
-tolerance. On a machine without a GPU they run through Triton's interpreter on CPU
-tensors (``TRITON_INTERPRET=1``); without Triton the module is skipped."""
+"""The Triton (GPU) kernels of the LIF, synaptic LIF and ALIF (generated from their
+specifications) against the reference step: identical spikes, gradients to tolerance.
+On a machine without a GPU they run through Triton's interpreter on CPU tensors
+(``TRITON_INTERPRET=1``); without Triton the module is skipped."""
 
 import os
 
@@ -12,7 +13,6 @@ import spikeflow as sf
 pytest.importorskip("triton")
 if not torch.cuda.is_available():
     os.environ.setdefault("TRITON_INTERPRET", "1")  # read when the kernels are defined
-from spikeflow.kernels import gpu_triton  # noqa: E402
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 LAYERS = {
@@ -27,15 +27,13 @@ def _run(model, x, w, backend, **kw):
     layer = cls(backend="reference", **{**base, **kw}).to(x.dtype)
     xi = x.detach().clone().requires_grad_(True)
     state = layer.initial_state(x.shape[1:], x.dtype, x.device)
-    if backend == "triton" and model != "alif":  # generated from the model's specification
+    if backend == "triton":  # generated from the model's specification
         from spikeflow.codegen import fused, triton_backend
 
         c = layer.coeffs()
         consts, per_neuron = fused._constants(c, tuple(state.v.shape), x.dtype, x.device)
         tensors = [getattr(state, name) for name in fused.kernel_state(c.params.spec, c)]
         y, *_ = triton_backend.triton_sequence(c.params.spec, xi, tensors, consts, per_neuron, c)
-    elif backend == "triton":
-        y, _ = gpu_triton.triton_sequence(model, xi, state, layer.coeffs())
     else:
         y = layer(xi, state)
     (y * w).sum().backward() if w is not None else y.sum().backward()
@@ -74,7 +72,10 @@ def test_triton_state_gradients_and_final_state():
     x = (torch.rand((12, 2, 5), dtype=torch.float64) * 1.5).to(DEVICE)
     v0 = (torch.rand((2, 5), dtype=torch.float64) * 0.5).to(DEVICE).requires_grad_(True)
     a0 = (torch.rand((2, 5), dtype=torch.float64) * 0.3).to(DEVICE).requires_grad_(True)
-    z, v, a = gpu_triton.TritonNeuron.apply(x, ("alif", coeffs), v0, a0)
+    from spikeflow.codegen import fused, triton_backend
+
+    consts, per_neuron = fused._constants(coeffs, (2, 5), x.dtype, x.device)
+    z, v, a = triton_backend.triton_sequence(coeffs.params.spec, x, [v0, a0], consts, per_neuron, coeffs)
     state = sf.neurons.alif.ALIFState(v0, a0, torch.zeros_like(v0))
     zs, vs = [], state
     for xt in x.unbind(0):
@@ -106,8 +107,6 @@ def test_triton_gradcheck_float64_of_the_state_path(model):
     ]
 
     def run(x, *s):
-        if model == "alif":
-            return gpu_triton.TritonNeuron.apply(x, (model, coeffs), *s)
         from spikeflow.codegen import fused, triton_backend  # the generated kernels
 
         consts, per_neuron = fused._constants(coeffs, tuple(s[0].shape), x.dtype, x.device)

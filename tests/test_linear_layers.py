@@ -127,7 +127,7 @@ def test_expanded_output_gradient_is_read_as_one_row(reduce):
         (y.sum() if reduce == "sum" else y.mean()).backward()
         grads.append(xi.grad)
     _close(grads[0], grads[1], torch.float32)
-    from spikeflow.kernels.fused_cpu import kernel_gradient
+    from spikeflow.kernels.fused_linear import kernel_gradient
 
     assert kernel_gradient(torch.ones(()).expand(30, 4, 7), 30, 28).shape == (1, 28)
     assert kernel_gradient(torch.ones(30, 1).expand(30, 28), 30, 28).shape == (30, 28)

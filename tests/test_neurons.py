@@ -227,3 +227,25 @@ def test_the_generated_lif_is_the_lif_recurrence(reset, input_mode, dtype):
             v, v_hand = v[z == 0], v_hand[z == 0]
         tol = 1e-12 if dtype == torch.float64 else 2e-5
         torch.testing.assert_close(v, v_hand, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("reset", ["subtract", "value"])
+def test_the_generated_alif_is_the_alif_recurrence(reset):
+    """The ALIF's recurrence written out by hand (threshold on the adaptation before the
+    step, a jump of 1 - decay per spike): the same spikes and adaptation."""
+    g = torch.Generator().manual_seed(2)
+    p = ALIFParams(tau_mem_ms=20.0, tau_adapt_ms=40.0, beta_adapt=0.7, dt_ms=1.0, reset=reset,
+                   v_reset=-0.2 if reset == "value" else 0.0)  # fmt: skip
+    x = torch.rand((400, 32), generator=g, dtype=torch.float64) * 0.4
+    z, states = run(alif, p, x)
+    d_mem, d_a = math.exp(-1.0 / 20.0), math.exp(-1.0 / 40.0)
+    v, a = torch.zeros(32, dtype=torch.float64), torch.zeros(32, dtype=torch.float64)
+    for t in range(400):
+        v = d_mem * v + x[t]
+        spike = (v >= 1.0 + 0.7 * a).to(torch.float64)
+        v = v - spike * (1.0 if reset == "subtract" else v + 0.2)
+        a = d_a * a + (1.0 - d_a) * spike
+        assert torch.equal(z[t], spike)
+        torch.testing.assert_close(states[t].a, a, rtol=1e-12, atol=1e-15)
+        torch.testing.assert_close(states[t].v, v, rtol=1e-12, atol=1e-14)
+    assert float(z.mean()) > 0.02

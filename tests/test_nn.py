@@ -53,7 +53,10 @@ def test_multi_step_equals_loop_over_cell(multi, cell, kw, learn):
     w = torch.linspace(-1, 1, y1.numel()).view_as(y1)
     (y1 * w).sum().backward()
     (y2 * w).sum().backward()
-    assert torch.equal(x1.grad, x2.grad)
+    # the multi-step layer runs the fused kernel, whose adjoint is derived from the
+    # specification (the ALIF's in another order of operations than autograd's): equal
+    # to float32 rounding
+    torch.testing.assert_close(x1.grad, x2.grad, rtol=1e-5, atol=1e-6 * float(x2.grad.abs().max()))
     assert x1.grad.abs().sum() > 0
     for (n, p1), (_, p2) in zip(m.named_parameters(), c.named_parameters()):
         # the layer derives decay factors once, the cell once per step: the same terms

@@ -45,7 +45,6 @@ def _hand_written() -> list[tuple[str, Any]]:
 def _hand_written_backends(module: Any) -> list[str]:
     import torch
 
-    from .. import kernels
     from ..sim import Network
 
     params = module.MODEL.params_cls()
@@ -68,11 +67,6 @@ def _hand_written_backends(module: Any) -> list[str]:
             found.append("fused_cpu")
             if importlib.util.find_spec("triton") is not None:
                 found.append("fused_gpu")
-        return found
-    if module.MODEL.name in kernels._MODELS and kernels._reason(module.MODEL.name, x, coeffs) is None:
-        found.append("fused_cpu")
-        if kernels.triton_available():  # the Triton kernels cover the same models
-            found.append("fused_gpu")
     return found
 
 

@@ -2,7 +2,7 @@
 :class:`~spikeflow.codegen.program.Program`: forward over ``x [T, N]`` and the exact
 backward (BPTT of the surrogate model) derived by :mod:`spikeflow.codegen.printers`.
 
-Layout as the hand-written kernels of :mod:`spikeflow.kernels.cpu_numba`: neurons in
+Layout (that of the hand-written kernels these replaced): neurons in
 blocks processed in parallel, the time loop inside a block, the block's state ``[S,
 block]`` in a local array. The backward pass keeps nothing from the forward pass but the
 input and the initial state: each block re-runs its forward pass keeping, at every step,

@@ -231,7 +231,10 @@ def _build(spec: Any) -> Program:  # noqa: C901 - the steps of the construction,
         update[i] = update[i] + sign * x
 
     # threshold and reset, in the integrated state
-    post_scope = Scope({**symbols, **{n: (p, sdims[n]) for n, p in zip(state_names, post)}})
+    # (the step dt, in ms, may appear in the threshold and the reset: a jump that depends on
+    # the step, as a discrete-time model's does)
+    post_scope = Scope({**symbols, **{n: (p, sdims[n]) for n, p in zip(state_names, post)},
+                        "dt": (dt, E.parse_unit("ms", "dt"))})  # fmt: skip
     threshold = None
     if spec.threshold is not None:
         lhs, rhs_t = E.condition(spec.threshold, post_scope)

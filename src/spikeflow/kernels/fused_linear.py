@@ -1,6 +1,6 @@
 """A ``Linear`` layer fused with a multi-step neuron on CPU, keeping no ``[T, ..., out]``
-activation but the spikes: the generated kernels of a specification model (the LIF, any
-model of :mod:`spikeflow.neurons.spec`) and the hand-written ones of the ALIF.
+activation but the spikes: the generated kernels of a specification model (the LIF,
+synaptic LIF, ALIF, any model of :mod:`spikeflow.neurons.spec`).
 
 ``FusedLinearNeuron.apply(x, weight, bias, neuron, *state0)`` computes
 ``neuron(x @ weight.T + bias)`` over ``x [T, *batch, in]`` and returns the spikes
@@ -23,47 +23,28 @@ from typing import Any
 
 import torch
 
-from . import fused_cpu as F
-from .cpu_numba import backward_block
+from . import buffers
 
 CHUNK_ROWS = 2048  # rows (steps x batch) per chunk: large enough for an efficient product
 
 
-class HandNeuron:
-    """The hand-written kernels of a :mod:`~spikeflow.kernels.fused_cpu` Function
-    (``FusedALIF``) over chunks: one ``[n]`` array per state field."""
+def _np(t: torch.Tensor) -> Any:
+    return t.detach().numpy()
 
-    def __init__(self, cls: Any, coeffs: Any, dtype: torch.dtype) -> None:
-        m = cls._membrane(coeffs)
-        self.cls, self.consts, self.extra = cls, F._membrane_args(m, dtype), cls._extra(coeffs, dtype)
-        self.surrogate = F._surrogate_args(m, dtype)
 
-    def start(self, states: tuple, n: int) -> list:
-        """The working copy of the initial state (the kernels update it in place)."""
-        return [s.detach().reshape(n).clone() for s in states]
+def _empty(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+    """An uninitialised CPU tensor (see :mod:`spikeflow.kernels.buffers`)."""
+    return buffers.empty(shape, dtype)
 
-    def snapshot(self, flat: list) -> list:
-        return [s.clone() for s in flat]
 
-    def final(self, flat: list) -> list:
-        return flat
-
-    def forward(self, cur: torch.Tensor, flat: list, z: torch.Tensor) -> None:
-        self.cls._forward(F._np(cur), *[F._np(s) for s in flat], *self.consts, *self.extra, F._np(z))
-
-    def gradients(self, g_final: tuple, n: int, dtype: torch.dtype) -> list:
-        """The final state's gradients as the backward kernel carries them back."""
-        return [torch.zeros(n, dtype=dtype) if g is None else g.reshape(n).clone() for g in g_final]
-
-    def backward(self, cur: torch.Tensor, start: list, gz: torch.Tensor, gs: list, gi: torch.Tensor) -> None:
-        steps = cur.shape[0]
-        self.cls._backward(
-            F._np(cur), *[F._np(s) for s in start], F._np(gz), *[F._np(g) for g in gs],
-            *self.consts, *self.extra, *self.surrogate, backward_block(steps), F._np(gi),
-        )  # fmt: skip
-
-    def state_gradients(self, gs: list) -> list:
-        return gs
+def kernel_gradient(gz: torch.Tensor, steps: int, n: int) -> torch.Tensor:
+    """The output gradient as the backward kernels read it: ``[steps, n]`` C-contiguous,
+    or ``[1, n]`` when it does not change over time (``.sum().backward()`` passes a
+    zero-stride expansion; reading one row keeps it from being made full-size)."""
+    g = gz.reshape(steps, n)  # a view for contiguous and for expanded gradients
+    if steps > 1 and g.stride(0) == 0:
+        return g[:1].contiguous()
+    return g if g.is_contiguous() else g.contiguous()
 
 
 class SpecNeuron:
@@ -97,7 +78,7 @@ class SpecNeuron:
         return list(flat.unbind(0))
 
     def forward(self, cur: torch.Tensor, flat: torch.Tensor, z: torch.Tensor) -> None:
-        self._forward(F._np(cur), F._np(flat), self.c, F._np(z))
+        self._forward(_np(cur), _np(flat), self.c, _np(z))
 
     def gradients(self, g_final: tuple, n: int, dtype: torch.dtype) -> torch.Tensor:
         zeros = torch.zeros(n, dtype=dtype)
@@ -110,8 +91,8 @@ class SpecNeuron:
         steps = cur.shape[0]
         gc = torch.zeros((1, 1), dtype=cur.dtype)
         block = spec_block(steps, self.module.STORED[self.sfx])
-        self._backward(F._np(cur), F._np(start), self.c, F._np(gz), F._np(gs), *self.surrogate, block,
-                       F._np(gi), F._np(gc))  # fmt: skip
+        self._backward(_np(cur), _np(start), self.c, _np(gz), _np(gs), *self.surrogate, block,
+                       _np(gi), _np(gc))  # fmt: skip
 
     def state_gradients(self, gs: torch.Tensor) -> list:
         return [None if name == "refractory" else gs[i] for i, name in enumerate(self.names)]
@@ -133,7 +114,7 @@ def _currents(x2: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
 class FusedLinearNeuron(torch.autograd.Function):
     """``(x [T, *b, in], weight [out, in], bias [out] | None, neuron, *state0 [*b, out])
     -> (spikes [T, *b, out], *state_T)``: exact BPTT of ``neuron(linear(x))``; ``neuron``
-    a :class:`SpecNeuron` or :class:`HandNeuron`."""
+    a :class:`SpecNeuron`."""
 
     @staticmethod
     def forward(ctx, x, weight, bias, neuron, *states):  # noqa: ANN001, ANN205
@@ -149,8 +130,8 @@ class FusedLinearNeuron(torch.autograd.Function):
         w, b = weight.detach(), None if bias is None else bias.detach()
         flat = neuron.start(states, n)
         tc = chunk_steps(rows, T)
-        currents = F._empty((tc, rows, n_out), x.dtype)
-        z = F._empty((T, n), x.dtype)
+        currents = _empty((tc, rows, n_out), x.dtype)
+        z = _empty((T, n), x.dtype)
         starts = []
         for t0 in range(0, T, tc):
             t1 = min(T, t0 + tc)
@@ -173,17 +154,17 @@ class FusedLinearNeuron(torch.autograd.Function):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         gs = neuron.gradients(g_final, n, x2.dtype)
         gw = gb = None
-        gx = F._empty(tuple(x2.shape), x2.dtype) if need_x else None
-        currents = F._empty((tc, rows, n_out), x2.dtype)
-        g_cur = F._empty((tc, n), x2.dtype)
-        g_out = F._empty((tc, n), x2.dtype) if gz is None else None
+        gx = _empty(tuple(x2.shape), x2.dtype) if need_x else None
+        currents = _empty((tc, rows, n_out), x2.dtype)
+        g_cur = _empty((tc, n), x2.dtype)
+        g_out = _empty((tc, n), x2.dtype) if gz is None else None
         for c in range((T + tc - 1) // tc - 1, -1, -1):
             t0 = c * tc
             t1, steps = min(T, t0 + tc), min(T, t0 + tc) - t0
             cur = currents[:steps]
             _currents(x2[t0:t1].reshape(-1, n_in), w, b, cur.view(-1, n_out))
             cur = cur.view(steps, n)
-            gzc = g_out[:steps].zero_() if gz is None else F.kernel_gradient(gz[t0:t1], steps, n)
+            gzc = g_out[:steps].zero_() if gz is None else kernel_gradient(gz[t0:t1], steps, n)
             gi = g_cur[:steps]
             neuron.backward(cur, ctx.starts[c], gzc, gs, gi)
             gi2 = gi.view(-1, n_out)

@@ -13,8 +13,7 @@ step, the spike gradient of step ``t`` being the output gradient plus
 at the end (``G^T Z``). Kept for the backward pass: the step currents and the neuron
 state at the start of every step.
 
-The neuron kernels are those of the feed-forward layers: the hand-written ones of
-:mod:`spikeflow.kernels.cpu_numba` (ALIF) and the generated ones of a
+The neuron kernels are those of the feed-forward layers: the generated ones of a
 specification model (:mod:`spikeflow.codegen.numba_train`; learnable parameters
 included, their gradients added up over the steps). The driver is generated per kernel
 (its calls spelled out for the kernel's arguments) and cached like other generated code.
@@ -135,30 +134,6 @@ class RecurrentKernels:
         return self.consts is not None
 
 
-_HAND = {  # model -> (forward kernel, backward kernel) of spikeflow.kernels.cpu_numba
-    "alif": ("alif_forward", "alif_backward"),
-}
-
-
-def hand_kernels(model: str, cls: Any, coeffs: Any, dtype: torch.dtype) -> RecurrentKernels:
-    """The hand-written kernels of ``model`` (``cls``: its :mod:`~spikeflow.kernels.fused_cpu`
-    Function, which knows its constants) for the driver."""
-    from . import fused_cpu as F
-    from .cpu_numba import backward_block
-
-    m = cls._membrane(coeffs)
-    membrane = tuple(F._membrane_args(m, dtype))  # rest, decay, gain, v_th, v_reset, c, r, kr
-    extra = tuple(cls._extra(coeffs, dtype))
-    nd, kind, k, one, halfpi = F._surrogate_args(m, dtype)
-    block = backward_block(1)
-    a = (*membrane, *extra)  # the ALIF's (the one model with hand-written kernels)
-    post = (*membrane, nd, *extra, kind, k, one, halfpi, block)
-    forward, backward = _HAND[model]
-    n_states = 2
-    module = _driver(model, "spikeflow.kernels.cpu_numba", forward, backward, n_states)
-    return RecurrentKernels(module, n_states, a, (), post)
-
-
 def spec_kernels(spec: Any, coeffs: Any, shape: tuple, dtype: torch.dtype) -> RecurrentKernels:
     """The generated kernels of specification ``spec`` for the driver (state as one
     ``[S, n]`` array; constants ``[K]`` or ``[K, n]`` for learnable parameters)."""
@@ -259,7 +234,7 @@ class FusedRecurrent(torch.autograd.Function):
 def recurrent_sequence(kernels: RecurrentKernels, drive: torch.Tensor, weight: torch.Tensor, z0: torch.Tensor,
                        states: list[torch.Tensor]) -> tuple:  # fmt: skip
     """``(out [T, *b, H], *final state)`` of a recurrent layer over the projected input
-    ``drive`` with ``kernels`` (:func:`hand_kernels` or :func:`spec_kernels`)."""
+    ``drive`` with ``kernels`` (:func:`spec_kernels`)."""
     from . import threads
 
     threads.before_launch()

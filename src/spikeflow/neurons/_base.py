@@ -1,5 +1,7 @@
-"""Pieces shared by the neuron models: exact decay factors, the membrane update with
-reset and refractoriness, and the :class:`NeuronModel` descriptor that lets the
+"""Pieces shared by the neuron models: exact decay factors, the membrane parameters and
+their checks (:class:`MembraneParams`; :class:`SpecMembraneParams` in front of the LIF's,
+synaptic LIF's and ALIF's specifications), the threshold, reset and refractoriness of the
+hand-written conductance-based LIF, and the :class:`NeuronModel` descriptor that lets the
 trainable layers and the simulator drive any model through the same ``step``.
 """
 
@@ -23,16 +25,6 @@ INPUT_MODES = ("delta", "current")
 def exp_decay(dt_ms: float, tau_ms: float) -> float:
     """Exact per-step decay ``exp(-dt/tau)`` of ``tau dx/dt = -x`` (both in ms)."""
     return math.exp(-dt_ms / tau_ms)
-
-
-def input_gain(input_mode: str, decay: float, r_mem: float) -> float:
-    """Factor that turns one step's input into a change of membrane potential.
-
-    ``"delta"``: the input is a jump of the potential at the end of the step (gain 1).
-    ``"current"``: the input is a current held constant over the step; exact
-    integration of ``tau dv/dt = -(v - v_rest) + R I`` gives gain ``R (1 - decay)``.
-    """
-    return 1.0 if input_mode == "delta" else r_mem * (1.0 - decay)
 
 
 def scaled(gain, x: torch.Tensor) -> torch.Tensor:  # noqa: ANN001
@@ -115,36 +107,6 @@ def validate_membrane(p: Any) -> None:
         )
 
 
-def membrane_coeffs(p: Any, spike: SpikeFunction) -> MembraneCoeffs:
-    """Build :class:`MembraneCoeffs` from a validated parameter dataclass."""
-    decay = exp_decay(p.dt_ms, p.tau_mem_ms)
-    return MembraneCoeffs(
-        decay=decay,
-        gain=input_gain(p.input_mode, decay, p.r_mem),
-        v_th=p.v_th,
-        v_reset=p.v_reset,
-        v_rest=p.v_rest,
-        reset=p.reset,
-        refractory_steps=refractory_steps(p.refractory_ms, p.dt_ms),
-        spike=spike,
-        detach_reset=p.detach_reset,
-    )
-
-
-def integrate_membrane(
-    v: torch.Tensor, drive: torch.Tensor, refractory: torch.Tensor, c: MembraneCoeffs
-) -> torch.Tensor:
-    """Leak toward ``v_rest`` over one step and add ``drive``.
-
-    Neurons still refractory (``refractory > 0`` steps left) are held at ``v_reset``.
-    """
-    if isinstance(c.v_rest, float) and c.v_rest == 0.0:
-        v = c.decay * v + drive
-    else:
-        v = c.v_rest + c.decay * (v - c.v_rest) + drive
-    return hold_refractory(v, refractory, c)
-
-
 def hold_refractory(v: torch.Tensor, refractory: torch.Tensor, c: MembraneCoeffs) -> torch.Tensor:
     """Neurons still refractory (``refractory > 0`` steps left) are held at ``v_reset``."""
     if c.refractory_steps > 0:
@@ -225,15 +187,11 @@ class MembraneParams:
         validate_membrane(self)
         object.__setattr__(self, "_spike", surrogate.get(self.surrogate, self.surrogate_slope))
 
-    def membrane_coeffs(self) -> MembraneCoeffs:
-        """The per-step membrane quantities derived from these parameters."""
-        return membrane_coeffs(self, self._spike)
-
 
 @dataclass(frozen=True)
 class SpecMembraneParams(MembraneParams):
     """:class:`MembraneParams` in front of a specification per reset mode (the LIF's, the
-    synaptic LIF's): a refractory period runs the ``"value"`` one (the potential is held
+    synaptic LIF's, the ALIF's): a refractory period runs the ``"value"`` one (the potential is held
     at ``v_reset``). A subclass names its specification (:meth:`spec_for`), the
     specification's parameters it fills (:meth:`spec_names`) and its state class
     (``state_cls``)."""

@@ -424,13 +424,14 @@ BUILTIN = ("eif", "qif")  # modules of spikeflow.neurons holding one specificati
 
 
 def class_specs() -> list[ModelSpec]:
-    """The built-in specifications behind a parameter class (each LIF variant behind
-    ``LIFParams``, each synaptic LIF's behind ``SynapticLIFParams``, the current-based
-    LIF's behind ``CubaLIFParams``, the leaky integrator's
-    behind ``LIParams``); not in the registry (their classes are what users pass)."""
-    from . import cuba_lif, leaky_integrator, lif, synaptic_lif
+    """The built-in specifications behind a parameter class (each variant of the LIF, the
+    synaptic LIF and the ALIF behind ``LIFParams``, ``SynapticLIFParams`` and
+    ``ALIFParams``, the current-based LIF's behind ``CubaLIFParams``, the leaky
+    integrator's behind ``LIParams``); not in the registry (their classes are what users
+    pass)."""
+    from . import alif, cuba_lif, leaky_integrator, lif, synaptic_lif
 
-    return [*lif.specs(), *synaptic_lif.specs(), cuba_lif.spec(),
+    return [*lif.specs(), *synaptic_lif.specs(), *alif.specs(), cuba_lif.spec(),
             *(leaky_integrator.spec(m) for m in ("delta", "current"))]  # fmt: skip
 
 

@@ -43,11 +43,6 @@ def _as_shape(size: int | Sequence[int] | None) -> tuple[int, ...]:
         raise TypeError(f"size must be an int, a sequence of ints or None, got {size!r}") from err
 
 
-def exp_decay_tensor(dt_ms: float, tau_ms: torch.Tensor) -> torch.Tensor:
-    """Differentiable ``exp(-dt/tau)`` for a learnable time constant (ms)."""
-    return torch.exp(-dt_ms / tau_ms.clamp_min(_MIN_TAU_MS))
-
-
 class NeuronLayer(nn.Module):
     """Base of all neuron layers (do not instantiate directly).
 
@@ -142,16 +137,6 @@ class NeuronLayer(nn.Module):
     def learned_coeffs(self, c: Any) -> Any:  # overridden per model
         """Replace the learnable fields of the fixed coefficients ``c``."""
         return c
-
-    def learned_membrane(self, m: Any) -> Any:
-        """Membrane coefficients with a learnable ``tau_mem_ms`` and ``v_th`` applied."""
-        if self.learn_tau:
-            decay = exp_decay_tensor(self.params.dt_ms, self.tau_mem_ms)
-            gain = 1.0 if self.params.input_mode == "delta" else self.params.r_mem * (1 - decay)
-            m = m._replace(decay=decay, gain=gain)
-        if self.learn_threshold:
-            m = m._replace(v_th=self.v_th)
-        return m
 
     # ----- state ----------------------------------------------------------------------
     def state_names(self) -> tuple[str, ...]:
@@ -409,14 +394,15 @@ class RecurrentLayer(NeuronLayer):
 
     def _kernel_state(self, c: Any) -> tuple[str, ...]:
         """The state fields the fused kernels carry (the others stay as they are)."""
-        return kernels._KERNEL_STATE[self.model.name]
+        from ..codegen import fused
+
+        return tuple(fused.kernel_state(c.params.spec, c))
 
     def _step_kernels(self, c: Any, shape: tuple, dtype: torch.dtype) -> Any:
-        from ..kernels import fused_cpu
-        from ..kernels.fused_recurrent import hand_kernels
+        """The generated kernels of the neuron's specification, for the recurrent driver."""
+        from ..kernels.fused_recurrent import spec_kernels
 
-        cls = getattr(fused_cpu, kernels._CPU_FUNCTION[self.model.name])
-        return hand_kernels(self.model.name, cls, c, dtype)
+        return spec_kernels(c.params.spec, c, shape, dtype)
 
     def extra_repr(self) -> str:
         base = super().extra_repr()

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..codegen import fused
 from ..neurons import (
     adex,
     alif,
@@ -33,43 +32,10 @@ from ..neurons import (
     lif,
     synaptic_lif,
 )
-from ._base import NeuronLayer, RecurrentLayer, exp_decay_tensor
+from ._base import NeuronLayer, RecurrentLayer
 
 
-class _SpecBackedModel:
-    """A model whose parameter class stands in front of a specification: its fused kernels
-    are the specification's generated ones."""
-
-    def _run_fused(self, x: Any, state: Any, c: Any) -> Any:
-        return fused.fused_sequence(c.params.spec, x, state, c)
-
-    def _fused_reason(self, x: Any, c: Any) -> str | None:
-        return fused.unsupported_reason(c.params.spec, x, c)
-
-
-class _RecurrentSpecBacked:
-    """The recurrent layers of such a model: the fused recurrent driver
-    (:mod:`spikeflow.kernels.fused_recurrent`) runs its specification's generated kernels."""
-
-    def _run_fused(self, x: Any, state: Any, c: Any) -> Any:
-        return RecurrentLayer._run_fused(self, x, state, c)
-
-    def _fused_reason(self, x: Any, c: Any) -> str | None:
-        return RecurrentLayer._fused_reason(self, x, c)
-
-    def _neuron_fused_reason(self, x: Any, c: Any) -> str | None:
-        return fused.unsupported_reason(c.params.spec, x, c)
-
-    def _kernel_state(self, c: Any) -> tuple[str, ...]:
-        return tuple(fused.kernel_state(c.params.spec, c))
-
-    def _step_kernels(self, c: Any, shape: tuple, dtype: Any) -> Any:
-        from ..kernels.fused_recurrent import spec_kernels
-
-        return spec_kernels(c.params.spec, c, shape, dtype)
-
-
-class _LIFModel(_SpecBackedModel):
+class _LIFModel:
     """The LIF (:func:`spikeflow.neurons.lif.spec`, one specification per reset and input
     mode): generated kernels, refractory period and learnable time constant and threshold
     included."""
@@ -81,7 +47,7 @@ class _LIFModel(_SpecBackedModel):
         return self.params.coeffs({n: getattr(self, n) for n in names})
 
 
-class _SynapticLIFModel(_SpecBackedModel):
+class _SynapticLIFModel:
     """The synaptic LIF (:func:`spikeflow.neurons.synaptic_lif.spec`): generated kernels,
     refractory period and learnable time constants and threshold included."""
 
@@ -94,17 +60,18 @@ class _SynapticLIFModel(_SpecBackedModel):
 
 
 class _ALIFModel:
+    """The ALIF (:func:`spikeflow.neurons.alif.spec`): generated kernels, refractory period
+    and learnable time constants and threshold included."""
+
     model = alif.MODEL
     tau_fields = ("tau_mem_ms", "tau_adapt_ms")
 
     def learned_coeffs(self, c: Any) -> Any:
-        c = c._replace(membrane=self.learned_membrane(c.membrane))
-        if self.learn_tau:
-            c = c._replace(decay_adapt=exp_decay_tensor(self.params.dt_ms, self.tau_adapt_ms))
-        return c
+        names = [*(self.tau_fields if self.learn_tau else ()), *(("v_th",) if self.learn_threshold else ())]
+        return self.params.coeffs({n: getattr(self, n) for n in names})
 
 
-class _LIModel(_SpecBackedModel):
+class _LIModel:
     """The leaky integrator (:func:`spikeflow.neurons.leaky_integrator.spec`): generated
     kernels, learnable time constants included."""
 
@@ -114,7 +81,7 @@ class _LIModel(_SpecBackedModel):
         return self.params.coeffs({"tau_mem_ms": self.tau_mem_ms})
 
 
-class _CubaLIFModel(_SpecBackedModel):
+class _CubaLIFModel:
     """The current-based LIF (:func:`spikeflow.neurons.cuba_lif.spec`): generated kernels,
     refractory period and learnable time constants and threshold included."""
 
@@ -125,10 +92,6 @@ class _CubaLIFModel(_SpecBackedModel):
     def learned_coeffs(self, c: Any) -> Any:
         names = [*(self.tau_fields if self.learn_tau else ()), *(("V_th",) if self.learn_threshold else ())]
         return self.params.coeffs({n: getattr(self, n) for n in names})
-
-
-class _RecurrentCubaLIFModel(_RecurrentSpecBacked, _CubaLIFModel):
-    pass
 
 
 class CubaLIF(_CubaLIFModel, NeuronLayer):
@@ -145,7 +108,7 @@ class CubaLIFCell(_CubaLIFModel, NeuronLayer):
     multi_step = False
 
 
-class RecurrentCubaLIF(_RecurrentCubaLIFModel, RecurrentLayer):
+class RecurrentCubaLIF(_CubaLIFModel, RecurrentLayer):
     """Multi-step recurrent current-based LIF (``W_in x[t] + W_rec z[t-1]`` per step; on
     CPU fused, :mod:`spikeflow.kernels.fused_recurrent`)."""
 
@@ -169,11 +132,11 @@ class LIFCell(_LIFModel, NeuronLayer):
     multi_step = False
 
 
-class RecurrentLIF(_RecurrentSpecBacked, _LIFModel, RecurrentLayer):
+class RecurrentLIF(_LIFModel, RecurrentLayer):
     """Multi-step recurrent LIF: ``[T, batch, input_size] -> [T, batch, hidden_size]`` spikes."""
 
 
-class RecurrentLIFCell(_RecurrentSpecBacked, _LIFModel, RecurrentLayer):
+class RecurrentLIFCell(_LIFModel, RecurrentLayer):
     """Single-step recurrent LIF: returns ``(spikes, RecurrentState)``."""
 
     multi_step = False
@@ -191,11 +154,11 @@ class SynapticLIFCell(_SynapticLIFModel, NeuronLayer):
     multi_step = False
 
 
-class RecurrentSynapticLIF(_RecurrentSpecBacked, _SynapticLIFModel, RecurrentLayer):
+class RecurrentSynapticLIF(_SynapticLIFModel, RecurrentLayer):
     """Multi-step recurrent synaptic LIF."""
 
 
-class RecurrentSynapticLIFCell(_RecurrentSpecBacked, _SynapticLIFModel, RecurrentLayer):
+class RecurrentSynapticLIFCell(_SynapticLIFModel, RecurrentLayer):
     """Single-step recurrent synaptic LIF."""
 
     multi_step = False

@@ -13,6 +13,245 @@ from .fast_cpu import (  # noqa: F401
 
 
 @nb.njit(**_opts)
+def _range_alif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """alif: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K7 = p[7]
+    K8 = p[8]
+    K9 = p[9]
+    K11 = p[11]
+    K12 = p[12]
+    K13 = p[13]
+    K14 = p[14]
+    n_ref = p[16]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    a1_ = xstate[0, lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        s1 = a1_[j]
+        held = n_ref > 0 and rf[j] > 0
+        u0 = ((K8 + x) + (K7 * s0))
+        u1 = (K9 * s1)
+        if held:
+            pass
+        h = ((K12 + u0) - (K11 * u1))
+        d0 = K13
+        d1 = K14
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * d0
+        n1 = u1 + z * d1
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        a1_[j] = n1
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
+def _range_alif_current(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """alif_current: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K8 = p[8]
+    K9 = p[9]
+    K10 = p[10]
+    K11 = p[11]
+    K13 = p[13]
+    K14 = p[14]
+    K15 = p[15]
+    K16 = p[16]
+    n_ref = p[18]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    a1_ = xstate[0, lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        s1 = a1_[j]
+        held = n_ref > 0 and rf[j] > 0
+        u0 = ((K10 + (K8 * s0)) + (K9 * x))
+        u1 = (K11 * s1)
+        if held:
+            pass
+        h = ((K14 + u0) - (K13 * u1))
+        d0 = K15
+        d1 = K16
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * d0
+        n1 = u1 + z * d1
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        a1_[j] = n1
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
+def _range_alif_none(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """alif_none: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K7 = p[7]
+    K8 = p[8]
+    K9 = p[9]
+    K11 = p[11]
+    K12 = p[12]
+    K13 = p[13]
+    n_ref = p[15]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    a1_ = xstate[0, lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        s1 = a1_[j]
+        held = n_ref > 0 and rf[j] > 0
+        u0 = ((K8 + x) + (K7 * s0))
+        u1 = (K9 * s1)
+        if held:
+            pass
+        h = ((K12 + u0) - (K11 * u1))
+        d1 = K13
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n1 = u1 + z * d1
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = u0
+        a1_[j] = n1
+        ss[j] = _mark(z, u0)
+
+
+@nb.njit(**_opts)
+def _range_alif_none_current(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """alif_none_current: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K8 = p[8]
+    K9 = p[9]
+    K10 = p[10]
+    K11 = p[11]
+    K13 = p[13]
+    K14 = p[14]
+    K15 = p[15]
+    n_ref = p[17]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    a1_ = xstate[0, lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        s1 = a1_[j]
+        held = n_ref > 0 and rf[j] > 0
+        u0 = ((K10 + (K8 * s0)) + (K9 * x))
+        u1 = (K11 * s1)
+        if held:
+            pass
+        h = ((K14 + u0) - (K13 * u1))
+        d1 = K15
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n1 = u1 + z * d1
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = u0
+        a1_[j] = n1
+        ss[j] = _mark(z, u0)
+
+
+@nb.njit(**_opts)
+def _range_alif_value(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """alif_value: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K4 = p[4]
+    K7 = p[7]
+    K8 = p[8]
+    K9 = p[9]
+    K11 = p[11]
+    K12 = p[12]
+    K13 = p[13]
+    n_ref = p[15]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    a1_ = xstate[0, lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        s1 = a1_[j]
+        held = n_ref > 0 and rf[j] > 0
+        p0 = s0
+        u0 = ((K8 + x) + (K7 * s0))
+        u1 = (K9 * s1)
+        if held:
+            u0 = p0
+        h = ((K12 + u0) - (K11 * u1))
+        d0 = (K4 - u0)
+        d1 = K13
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * d0
+        n1 = u1 + z * d1
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        a1_[j] = n1
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
+def _range_alif_value_current(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
+    """alif_value_current: neurons lo:hi, one step (generated from the specification)."""
+    nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
+    K4 = p[4]
+    K8 = p[8]
+    K9 = p[9]
+    K10 = p[10]
+    K11 = p[11]
+    K13 = p[13]
+    K14 = p[14]
+    K15 = p[15]
+    n_ref = p[17]
+    bb = _take_input(buf, slot, ext, k, has_ext, lo, hi)
+    a0_ = v[lo:hi]
+    a1_ = xstate[0, lo:hi]
+    rf = refractory[lo:hi]
+    ss = spk[lo:hi]
+    for j in range(hi - lo):
+        x = bb[j]
+        bb[j] = 0.0
+        s0 = a0_[j]
+        s1 = a1_[j]
+        held = n_ref > 0 and rf[j] > 0
+        p0 = s0
+        u0 = ((K10 + (K8 * s0)) + (K9 * x))
+        u1 = (K11 * s1)
+        if held:
+            u0 = p0
+        h = ((K14 + u0) - (K13 * u1))
+        d0 = (K4 - u0)
+        d1 = K15
+        z = 1.0 if h >= 0 else 0.0
+        z = 0.0 if held else z
+        n0 = u0 + z * d0
+        n1 = u1 + z * d1
+        rf[j] = _refractory_next(rf[j], z, n_ref)
+        a0_[j] = n0
+        a1_[j] = n1
+        ss[j] = _mark(z, n0)
+
+
+@nb.njit(**_opts)
 def _range_cuba_lif(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN202
     """cuba_lif: neurons lo:hi, one step (generated from the specification)."""
     nparam, v, g_ex, g_in, refractory, xstate, buf, ext, spk, work = cells
@@ -502,30 +741,42 @@ def _range_synaptic_lif_value(lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN0
 def update_builtin(code, lo, hi, p, slot, k, has_ext, cells):  # noqa: ANN001, ANN201
     """The update of the built-in specification with model ``code`` (fast_builtin.py)."""
     if code == 20:
-        _range_cuba_lif(lo, hi, p, slot, k, has_ext, cells)
+        _range_alif(lo, hi, p, slot, k, has_ext, cells)
     elif code == 21:
-        _range_eif(lo, hi, p, slot, k, has_ext, cells)
+        _range_alif_current(lo, hi, p, slot, k, has_ext, cells)
     elif code == 22:
-        _range_li(lo, hi, p, slot, k, has_ext, cells)
+        _range_alif_none(lo, hi, p, slot, k, has_ext, cells)
     elif code == 23:
-        _range_li_current(lo, hi, p, slot, k, has_ext, cells)
+        _range_alif_none_current(lo, hi, p, slot, k, has_ext, cells)
     elif code == 24:
-        _range_lif(lo, hi, p, slot, k, has_ext, cells)
+        _range_alif_value(lo, hi, p, slot, k, has_ext, cells)
     elif code == 25:
-        _range_lif_current(lo, hi, p, slot, k, has_ext, cells)
+        _range_alif_value_current(lo, hi, p, slot, k, has_ext, cells)
     elif code == 26:
-        _range_lif_none(lo, hi, p, slot, k, has_ext, cells)
+        _range_cuba_lif(lo, hi, p, slot, k, has_ext, cells)
     elif code == 27:
-        _range_lif_none_current(lo, hi, p, slot, k, has_ext, cells)
+        _range_eif(lo, hi, p, slot, k, has_ext, cells)
     elif code == 28:
-        _range_lif_value(lo, hi, p, slot, k, has_ext, cells)
+        _range_li(lo, hi, p, slot, k, has_ext, cells)
     elif code == 29:
-        _range_lif_value_current(lo, hi, p, slot, k, has_ext, cells)
+        _range_li_current(lo, hi, p, slot, k, has_ext, cells)
     elif code == 30:
-        _range_qif(lo, hi, p, slot, k, has_ext, cells)
+        _range_lif(lo, hi, p, slot, k, has_ext, cells)
     elif code == 31:
-        _range_synaptic_lif(lo, hi, p, slot, k, has_ext, cells)
+        _range_lif_current(lo, hi, p, slot, k, has_ext, cells)
     elif code == 32:
-        _range_synaptic_lif_none(lo, hi, p, slot, k, has_ext, cells)
+        _range_lif_none(lo, hi, p, slot, k, has_ext, cells)
     elif code == 33:
+        _range_lif_none_current(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 34:
+        _range_lif_value(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 35:
+        _range_lif_value_current(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 36:
+        _range_qif(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 37:
+        _range_synaptic_lif(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 38:
+        _range_synaptic_lif_none(lo, hi, p, slot, k, has_ext, cells)
+    elif code == 39:
         _range_synaptic_lif_value(lo, hi, p, slot, k, has_ext, cells)
