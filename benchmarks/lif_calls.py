@@ -1,11 +1,12 @@
-"""Small and large calls of one multi-step LIF layer, timed in several installs of
-spikeflow taking turns process by process (to compare two versions side by side).
+"""Small and large calls of one multi-step layer of the LIF family, timed in several
+installs of spikeflow taking turns process by process (to compare two versions side by
+side).
 
     python benchmarks/lif_calls.py --pythons /path/a/bin/python /path/b/bin/python \\
-        [--rounds 8] [--points 25x128,25x512] [--json-out FILE]
+        [--layer LIF|SynapticLIF|ALIF] [--rounds 8] [--points 25x128,25x512] [--json-out FILE]
 
-Each process times ``spikeflow.nn.LIF`` (decay 0.9, threshold 1, reset by subtraction,
-fast-sigmoid slope 25; batch 64) at each point ``TxN``: the median of 100 calls (20 at
+Each process times ``spikeflow.nn.LIF`` (or ``--layer``; decay 0.9, threshold 1, reset
+by subtraction, fast-sigmoid slope 25; batch 64) at each point ``TxN``: the median of 100 calls (20 at
 the large points) of a ``torch.no_grad()`` forward pass and of a forward pass plus
 ``.sum().backward()``. The interpreters take turns ``--rounds`` times; the table gives,
 per interpreter, the median over its processes (a process can land in a slow mode, where
@@ -27,7 +28,8 @@ import json, math, statistics, sys, time
 import torch
 import spikeflow as sf
 torch.manual_seed(0)
-layer = sf.nn.LIF(tau_mem_ms=-1.0 / math.log(0.9), v_th=1.0, check_inputs=False, surrogate_slope=25.0)
+layer = getattr(sf.nn, sys.argv[2])(tau_mem_ms=-1.0 / math.log(0.9), v_th=1.0, check_inputs=False,
+                                    surrogate_slope=25.0)
 out = {}
 def median_ms(fn, reps):
     fn(); fn()
@@ -53,6 +55,7 @@ print(json.dumps(out))
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pythons", nargs="+", default=[sys.executable], help="interpreters with spikeflow")
+    ap.add_argument("--layer", default="LIF", choices=["LIF", "SynapticLIF", "ALIF"])
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--points", default="25x128,25x512,25x2048,100x512,500x128,500x2048")
     ap.add_argument("--json-out", default=None)
@@ -60,11 +63,12 @@ def main() -> None:
     runs: dict[str, list[dict]] = {p: [] for p in args.pythons}
     for _ in range(args.rounds):
         for python in args.pythons:
-            done = subprocess.run([python, "-c", WORKER, args.points], capture_output=True, text=True,
+            done = subprocess.run([python, "-c", WORKER, args.points, args.layer], capture_output=True, text=True,
                                   check=True, cwd=os.path.dirname(os.path.abspath(python)))  # fmt: skip
             runs[python].append(json.loads(done.stdout.strip().splitlines()[-1]))
     load = os.getloadavg()
-    print(f"load average {load[0]:.2f} {load[1]:.2f}; {args.rounds} processes per interpreter, in turns")
+    print(f"{args.layer}; load average {load[0]:.2f} {load[1]:.2f}; {args.rounds} processes per interpreter, "
+          "in turns")
     table: dict = {}
     for point in args.points.split(","):
         for case in ("fwd", "fwd_bwd"):
