@@ -63,8 +63,9 @@ def main() -> None:
     runs: dict[str, list[dict]] = {p: [] for p in args.pythons}
     for _ in range(args.rounds):
         for python in args.pythons:
-            done = subprocess.run([python, "-c", WORKER, args.points, args.layer], capture_output=True, text=True,
-                                  check=True, cwd=os.path.dirname(os.path.abspath(python)))  # fmt: skip
+            command = [python, "-c", WORKER, args.points, args.layer]
+            done = subprocess.run(command, capture_output=True, text=True, check=True,
+                                  cwd=os.path.dirname(os.path.abspath(python)))  # fmt: skip
             runs[python].append(json.loads(done.stdout.strip().splitlines()[-1]))
     load = os.getloadavg()
     print(f"{args.layer}; load average {load[0]:.2f} {load[1]:.2f}; {args.rounds} processes per interpreter, "
