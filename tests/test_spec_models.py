@@ -708,3 +708,17 @@ def test_the_synaptic_lif_runs_on_both_simulator_backends():
     assert out[0][0].size > 300
     np.testing.assert_array_equal(out[0][0], out[1][0])
     np.testing.assert_array_equal(out[0][1], out[1][1])
+
+
+def test_dt_is_a_symbol_of_thresholds_and_resets_only():
+    """The step ``dt`` (ms) may appear in a threshold or a reset (the ALIF's), with its
+    unit checked; an equation naming it is refused with the symbol and the line."""
+    base = dict(parameters={"tau": (10.0, "ms"), "v_th": (1.0, "mV")}, state={"v": "mV"},
+                equations="dv/dt = -v / tau", input=("v", "mV"))  # fmt: skip
+    with pytest.raises(SpecError, match=r"unknown symbol 'dt'.*in 'dv/dt = -v / tau \* dt'"):
+        define_model("t_dt_eq", **{**base, "equations": "dv/dt = -v / tau * dt"}, threshold="v >= v_th")
+    with pytest.raises(SpecError, match="inconsistent units in 'v >= v_th \\+ dt'.*mV against ms"):
+        define_model("t_dt_units", **base, threshold="v >= v_th + dt")
+    spec = define_model("t_dt_ok", **base, threshold="v >= v_th * exp(dt / tau)",
+                        reset="v -= v_th * dt / tau")
+    assert spec.params(dt_ms=0.5).coeffs() is not None

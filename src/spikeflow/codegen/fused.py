@@ -185,12 +185,12 @@ def _plan(spec: Any, x: torch.Tensor, coeffs: Any) -> tuple:
     and not kept."""
     from ..kernels.conventions import per_coeffs
 
-    def make() -> tuple:
+    def make(learnable: bool) -> tuple:
         reason = unsupported_reason(spec, x, coeffs)
         if reason is not None:
             return reason, None, None, None
         names = kernel_state(spec, coeffs)
-        if any(isinstance(v, torch.Tensor) for v in coeffs.values):
+        if learnable:
             return None, names, None, None
         consts = _constants(coeffs, (1,), x.dtype, x.device)[0]
         if x.device.type != "cpu":
@@ -203,8 +203,8 @@ def _plan(spec: Any, x: torch.Tensor, coeffs: Any) -> tuple:
     if hit is not None and hit[0] is coeffs:  # (only fixed coefficients are kept)
         return hit[1]
     if any(isinstance(v, torch.Tensor) for v in coeffs.values):
-        return make()
-    return per_coeffs(_plans, key, coeffs, make)
+        return make(learnable=True)
+    return per_coeffs(_plans, key, coeffs, lambda: make(learnable=False))
 
 
 def fused_sequence(spec: Any, x: torch.Tensor, state: Any, coeffs: Any) -> tuple[torch.Tensor, Any] | None:

@@ -117,21 +117,15 @@ class RecurrentKernels:
     """A neuron's kernel pair behind the driver: ``module`` (from :func:`_driver`), the
     number of state arrays, the forward kernel's arguments after the states ``a``, the
     backward kernel's before the output gradient ``pre``, after the state gradients
-    ``post``, and ``consts``: the constants tensor of a specification model (``[K]`` or per
-    neuron ``[K, n]``; its kernels take the state as one stacked ``[S, n]`` array and add
-    the constants' gradient into an array after the input gradient), ``None`` for
-    hand-written kernels (one array per state field)."""
+    ``post``, and ``consts``: the constants tensor of the specification model (``[K]`` or
+    per neuron ``[K, n]``; its kernels take the state as one stacked ``[S, n]`` array and
+    add the constants' gradient into an array after the input gradient)."""
 
     def __init__(self, module: Any, n_states: int, a: tuple, pre: tuple, post: tuple,
-                 consts: torch.Tensor | None = None, per_neuron: bool = False) -> None:  # fmt: skip
+                 consts: torch.Tensor, per_neuron: bool = False) -> None:  # fmt: skip
         self.module, self.n_states = module, n_states
         self.a, self.pre, self.post = a, pre, post
         self.consts, self.per_neuron = consts, per_neuron
-
-    @property
-    def stacked(self) -> bool:
-        """Whether the kernels take the state as one ``[S, n]`` array (generated kernels)."""
-        return self.consts is not None
 
 
 def spec_kernels(spec: Any, coeffs: Any, shape: tuple, dtype: torch.dtype) -> RecurrentKernels:
@@ -182,8 +176,7 @@ class FusedRecurrent(torch.autograd.Function):
         n, dtype = rows * H, drive.dtype
         d3 = drive.detach().contiguous().reshape(T, rows, H)
         w = weight.detach().contiguous()
-        flat = [st.detach().reshape(n).to(dtype).clone() for st in states]
-        arrays = [torch.stack(flat).contiguous()] if kernels.stacked else flat
+        arrays = [torch.stack([st.detach().reshape(n).to(dtype) for st in states]).contiguous()]
         prev = z0.detach().reshape(rows, H).to(dtype).contiguous()
         cur = buffers.empty((T, n), dtype)
         starts = [torch.empty((T, *a.shape), dtype=dtype) for a in arrays]
@@ -194,8 +187,7 @@ class FusedRecurrent(torch.autograd.Function):
         ctx.save_for_backward(w, prev, z)
         ctx.cur, ctx.starts, ctx.kernels = cur, starts, kernels
         ctx.meta = (T, H, batch, rows, n, tuple(drive.shape))
-        final = list(arrays[0]) if kernels.stacked else arrays
-        return (z.reshape(T, *batch, H), *(f.reshape(*batch, H) for f in final))
+        return (z.reshape(T, *batch, H), *(f.reshape(*batch, H) for f in arrays[0]))
 
     @staticmethod
     def backward(ctx, gout, *g_final):  # noqa: ANN001, ANN205
@@ -204,8 +196,7 @@ class FusedRecurrent(torch.autograd.Function):
         cur, starts, kernels = ctx.cur, ctx.starts, ctx.kernels
         dtype = cur.dtype
         zeros = torch.zeros(n, dtype=dtype)
-        gflat = [zeros.clone() if g is None else g.reshape(n).to(dtype).clone() for g in g_final]
-        grads = [torch.stack(gflat).contiguous()] if kernels.stacked else gflat
+        grads = [torch.stack([zeros if g is None else g.reshape(n).to(dtype) for g in g_final]).contiguous()]
         if gout is None:
             g_out = torch.zeros((1, n), dtype=dtype)
         else:
@@ -213,12 +204,12 @@ class FusedRecurrent(torch.autograd.Function):
             g_out = g_out[:1].contiguous() if T > 1 and g_out.stride(0) == 0 else g_out.contiguous()
         g_rec = torch.zeros((rows, H), dtype=dtype)
         gdrive = torch.empty((T, n), dtype=dtype)
-        per_neuron = kernels.consts is not None and kernels.per_neuron
+        per_neuron = kernels.per_neuron
         gc = torch.zeros(kernels.consts.shape if per_neuron else (1, 1), dtype=dtype)
         with _one_blas_thread():
             kernels.module.backward(_np(cur), *[_np(s) for s in starts], _np(g_out), _np(w),
                                     *[_np(g) for g in grads], kernels.pre, kernels.post,
-                                    (_np(gc),) if kernels.stacked else (),
+                                    (_np(gc),),
                                     _np(gdrive), _np(g_rec), _np(torch.empty((1, n), dtype=dtype)),
                                     )  # fmt: skip
         g_weight = None
@@ -226,9 +217,8 @@ class FusedRecurrent(torch.autograd.Function):
             previous = torch.cat([z0.reshape(1, n), z[:-1]]).view(T * rows, H)
             g_weight = torch.mm(gdrive.view(T * rows, H).t(), previous)
         g_consts = gc if ctx.needs_input_grad[2] and per_neuron else None
-        gfinal = list(grads[0]) if kernels.stacked else grads
         return (gdrive.reshape(shape), g_weight, g_consts, None, g_rec.reshape(*batch, H),
-                *(g.reshape(*batch, H) for g in gfinal))  # fmt: skip
+                *(g.reshape(*batch, H) for g in grads[0]))  # fmt: skip
 
 
 def recurrent_sequence(kernels: RecurrentKernels, drive: torch.Tensor, weight: torch.Tensor, z0: torch.Tensor,
@@ -238,7 +228,7 @@ def recurrent_sequence(kernels: RecurrentKernels, drive: torch.Tensor, weight: t
     from . import threads
 
     threads.before_launch()
-    consts = kernels.consts if kernels.consts is not None and kernels.consts.requires_grad else None
+    consts = kernels.consts if kernels.consts.requires_grad else None
     needs = torch.is_grad_enabled() and (
         drive.requires_grad or weight.requires_grad or z0.requires_grad or consts is not None
         or any(s.requires_grad for s in states)
